@@ -1,0 +1,58 @@
+//! Command-line definitions (clap).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// depinsim: a deterministic simulator of decentralized GPU compute markets.
+#[derive(Parser, Debug)]
+#[command(name = "depinsim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a scenario: every replicate × design, in parallel; write results.
+    Run(RunArgs),
+    /// Check scenario files without running them.
+    Validate(ValidateArgs),
+}
+
+/// `depinsim run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Output directory [default: results/<scenario name>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Master seed (overrides scenario.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replications (overrides scenario.replications).
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Run only this design (repeatable; overrides scenario.designs).
+    #[arg(long = "design", value_name = "DESIGN")]
+    pub designs: Vec<String>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Override a scenario key by dotted path, e.g.
+    /// `--set workload.training.arrivals.rate_per_hour=4` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// `depinsim validate`.
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Scenario files to check.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Overrides to apply before checking, as for `run`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}

@@ -1,0 +1,20 @@
+//! depinsim: a seeded, deterministic discrete-event simulator of
+//! decentralized GPU compute markets.
+//!
+//! The crate is layered: [`engine`] is a generic DES kernel; [`scenario`]
+//! parses and checks scenario files; [`model`] is the shared world (GPUs,
+//! churn, demand, jobs); [`designs`] are the markets; [`metrics`] measures;
+//! [`runner`] runs replicates in parallel; [`output`] writes the files.
+
+pub mod cli;
+pub mod cmd;
+pub mod designs;
+pub mod engine;
+pub mod error;
+pub mod metrics;
+pub mod model;
+pub mod output;
+pub mod runner;
+pub mod scenario;
+
+pub use error::{Error, Result};

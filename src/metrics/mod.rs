@@ -1,0 +1,333 @@
+//! Collects what a run measures and turns it into a summary row and a time
+//! series. Everything before `warmup` is left out of the summary.
+
+use crate::engine::{MS_PER_HOUR, SimTime, hours};
+use serde::Serialize;
+
+/// A piecewise-constant quantity and its time integral after warmup.
+#[derive(Debug, Clone, Default)]
+pub struct TimeAvg {
+    value: f64,
+    last: SimTime,
+    /// ∫ value dt over [warmup, last], in value·ms.
+    area: f64,
+}
+
+impl TimeAvg {
+    /// Changes the value at `now`, accumulating the old value since the last change.
+    #[inline]
+    pub fn set(&mut self, now: SimTime, warmup: SimTime, value: f64) {
+        let from = self.last.max(warmup);
+        if now > from {
+            self.area += self.value * (now - from) as f64;
+        }
+        self.last = now;
+        self.value = value;
+    }
+
+    /// Adds `delta` to the value at `now`.
+    #[inline]
+    pub fn add(&mut self, now: SimTime, warmup: SimTime, delta: f64) {
+        let v = self.value + delta;
+        self.set(now, warmup, v);
+    }
+
+    /// The current value.
+    #[inline]
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+
+    /// The integral over [warmup, now], in value·ms.
+    pub fn area_until(&self, now: SimTime, warmup: SimTime) -> f64 {
+        let from = self.last.max(warmup);
+        self.area
+            + if now > from {
+                self.value * (now - from) as f64
+            } else {
+                0.0
+            }
+    }
+}
+
+/// One row of the time series (before the run's point, replicate and design
+/// are attached).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub t_h: f64,
+    pub gpus_online: u64,
+    pub gpus_busy: u64,
+    pub queue_len: u64,
+    pub jobs_running: u64,
+    /// USD paid per useful GPU-hour over the interval since the last sample.
+    pub usd_per_gpu_hour: Option<f64>,
+}
+
+/// What one run of one design measured, after warmup. Units in the names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Sweep point index (0 for a plain run).
+    pub point: u64,
+    pub replicate: u32,
+    /// The run's seed, derived from the master seed, point and replicate.
+    pub seed: u64,
+    pub design: &'static str,
+    pub jobs_submitted: u64,
+    pub jobs_completed: u64,
+    pub jobs_interrupted: u64,
+    pub jobs_lost_to_cloud: u64,
+    pub mean_wait_h: Option<f64>,
+    pub p95_wait_h: Option<f64>,
+    pub utilization: Option<f64>,
+    pub availability: Option<f64>,
+    pub gpu_hours_delivered: f64,
+    pub usd_per_gpu_hour: Option<f64>,
+    pub interruptions_per_1k_gpu_h: Option<f64>,
+    pub fleet_mean: f64,
+    pub fleet_cv: f64,
+    pub provider_margin: Option<f64>,
+    pub token_price_final_usd: Option<f64>,
+    pub token_volatility: Option<f64>,
+    pub tokens_minted: Option<f64>,
+    pub tokens_burned: Option<f64>,
+    pub interruptions: u64,
+    pub lost_gpu_hours: f64,
+    pub mean_queue_len: Option<f64>,
+    pub user_usd: f64,
+}
+
+/// `Some(x)` when `x` is finite, else `None` (written as an empty CSV field).
+#[inline]
+pub fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// The metrics of one run, updated by the model as things happen.
+pub struct Metrics {
+    warmup: SimTime,
+    pub jobs_submitted: u64,
+    pub jobs_completed: u64,
+    pub jobs_interrupted: u64,
+    pub jobs_lost_to_cloud: u64,
+    pub interruptions: u64,
+    /// Total queued time of each counted job, ms.
+    waits_ms: Vec<SimTime>,
+    pub busy: TimeAvg,
+    pub up: TimeAvg,
+    pub queue: TimeAvg,
+    fleet: TimeAvg,
+    fleet_sq: TimeAvg,
+    /// Providers' cost rate of the fleet, USD per hour.
+    fleet_cost: TimeAvg,
+    paid_usd: f64,
+    provider_usd: f64,
+    useful_gpu_ms: f64,
+    lost_gpu_ms: f64,
+    interval_paid_usd: f64,
+    interval_useful_gpu_ms: f64,
+    pub samples: Vec<Sample>,
+}
+
+impl Metrics {
+    /// Fresh metrics for a run whose summary starts at `warmup`.
+    pub fn new(warmup: SimTime) -> Self {
+        Self {
+            warmup,
+            jobs_submitted: 0,
+            jobs_completed: 0,
+            jobs_interrupted: 0,
+            jobs_lost_to_cloud: 0,
+            interruptions: 0,
+            waits_ms: Vec::new(),
+            busy: TimeAvg::default(),
+            up: TimeAvg::default(),
+            queue: TimeAvg::default(),
+            fleet: TimeAvg::default(),
+            fleet_sq: TimeAvg::default(),
+            fleet_cost: TimeAvg::default(),
+            paid_usd: 0.0,
+            provider_usd: 0.0,
+            useful_gpu_ms: 0.0,
+            lost_gpu_ms: 0.0,
+            interval_paid_usd: 0.0,
+            interval_useful_gpu_ms: 0.0,
+            samples: Vec::new(),
+        }
+    }
+
+    /// The warmup end, ms.
+    #[inline]
+    pub fn warmup(&self) -> SimTime {
+        self.warmup
+    }
+
+    /// Sets the fleet size (GPUs) and its cost rate (USD/h) from `now` on.
+    pub fn set_fleet(&mut self, now: SimTime, gpus: u64, cost_usd_per_h: f64) {
+        let g = gpus as f64;
+        self.fleet.set(now, self.warmup, g);
+        self.fleet_sq.set(now, self.warmup, g * g);
+        self.fleet_cost.set(now, self.warmup, cost_usd_per_h);
+    }
+
+    /// Changes the number of busy GPUs by `delta` at `now`.
+    #[inline]
+    pub fn busy_add(&mut self, now: SimTime, delta: f64) {
+        self.busy.add(now, self.warmup, delta);
+    }
+
+    /// Changes the number of GPUs up by `delta` at `now`.
+    #[inline]
+    pub fn up_add(&mut self, now: SimTime, delta: f64) {
+        self.up.add(now, self.warmup, delta);
+    }
+
+    /// Changes the queue length by `delta` at `now`.
+    #[inline]
+    pub fn queue_add(&mut self, now: SimTime, delta: f64) {
+        self.queue.add(now, self.warmup, delta);
+    }
+
+    /// Records a finished stretch of running `[start, end]` on `gpus` GPUs of
+    /// which `useful_ms` (per GPU) was kept as progress; the user paid
+    /// `user_usd` and the providers got `provider_usd`. The part after warmup
+    /// counts, pro rata.
+    pub fn segment(
+        &mut self,
+        start: SimTime,
+        end: SimTime,
+        gpus: u32,
+        useful_ms: SimTime,
+        user_usd: f64,
+        provider_usd: f64,
+    ) {
+        debug_assert!(useful_ms <= end - start);
+        let g = gpus as f64;
+        self.interval_paid_usd += user_usd;
+        self.interval_useful_gpu_ms += g * useful_ms as f64;
+        if end <= self.warmup || end == start {
+            return;
+        }
+        let f = (end - start.max(self.warmup)) as f64 / (end - start) as f64;
+        self.paid_usd += f * user_usd;
+        self.provider_usd += f * provider_usd;
+        self.useful_gpu_ms += f * g * useful_ms as f64;
+        self.lost_gpu_ms += f * g * (end - start - useful_ms) as f64;
+    }
+
+    /// Records the total queued time of a counted job when it leaves the system
+    /// (completed, or still in it at the horizon).
+    #[inline]
+    pub fn record_wait(&mut self, queued_ms: SimTime) {
+        self.waits_ms.push(queued_ms);
+    }
+
+    /// Appends a time-series row at `now`.
+    pub fn sample(&mut self, now: SimTime, gpus_online: u64, queue_len: u64, jobs_running: u64) {
+        let usd = self.interval_paid_usd / (self.interval_useful_gpu_ms / MS_PER_HOUR as f64);
+        self.samples.push(Sample {
+            t_h: hours(now),
+            gpus_online,
+            gpus_busy: self.busy.value() as u64,
+            queue_len,
+            jobs_running,
+            usd_per_gpu_hour: finite(usd),
+        });
+        self.interval_paid_usd = 0.0;
+        self.interval_useful_gpu_ms = 0.0;
+    }
+
+    /// The summary at the horizon.
+    pub fn summarize(&mut self, horizon: SimTime) -> Summary {
+        let w = self.warmup;
+        let window_ms = (horizon - w) as f64;
+        let busy = self.busy.area_until(horizon, w);
+        let up = self.up.area_until(horizon, w);
+        let fleet = self.fleet.area_until(horizon, w);
+        let fleet_mean = fleet / window_ms;
+        let fleet_var =
+            (self.fleet_sq.area_until(horizon, w) / window_ms - fleet_mean * fleet_mean).max(0.0);
+        let cost_usd = self.fleet_cost.area_until(horizon, w) / MS_PER_HOUR as f64;
+        let useful_h = self.useful_gpu_ms / MS_PER_HOUR as f64;
+        let (mean_wait_h, p95_wait_h) = if self.waits_ms.is_empty() {
+            (None, None)
+        } else {
+            let n = self.waits_ms.len();
+            let mean = self.waits_ms.iter().map(|&x| x as f64).sum::<f64>() / n as f64;
+            // Nearest-rank 95th percentile.
+            let rank = ((0.95 * n as f64).ceil() as usize).clamp(1, n) - 1;
+            let (_, p95, _) = self.waits_ms.select_nth_unstable(rank);
+            (Some(mean / MS_PER_HOUR as f64), Some(hours(*p95)))
+        };
+        Summary {
+            point: 0,
+            replicate: 0,
+            seed: 0,
+            design: "",
+            jobs_submitted: self.jobs_submitted,
+            jobs_completed: self.jobs_completed,
+            jobs_interrupted: self.jobs_interrupted,
+            jobs_lost_to_cloud: self.jobs_lost_to_cloud,
+            mean_wait_h,
+            p95_wait_h,
+            utilization: finite(busy / up),
+            availability: finite(up / fleet),
+            gpu_hours_delivered: useful_h,
+            usd_per_gpu_hour: finite(self.paid_usd / useful_h),
+            interruptions_per_1k_gpu_h: finite(self.interruptions as f64 / useful_h * 1000.0),
+            fleet_mean,
+            fleet_cv: if fleet_mean > 0.0 {
+                fleet_var.sqrt() / fleet_mean
+            } else {
+                0.0
+            },
+            provider_margin: finite((self.provider_usd - cost_usd) / (fleet / MS_PER_HOUR as f64)),
+            token_price_final_usd: None,
+            token_volatility: None,
+            tokens_minted: None,
+            tokens_burned: None,
+            interruptions: self.interruptions,
+            lost_gpu_hours: self.lost_gpu_ms / MS_PER_HOUR as f64,
+            mean_queue_len: finite(self.queue.area_until(horizon, w) / window_ms),
+            user_usd: self.paid_usd,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_average_ignores_warmup() {
+        let mut a = TimeAvg::default();
+        a.set(0, 100, 5.0);
+        a.set(50, 100, 1.0);
+        a.set(150, 100, 3.0);
+        // [100,150] at 1, [150,200] at 3.
+        assert_eq!(a.area_until(200, 100), 50.0 + 150.0);
+    }
+
+    #[test]
+    fn segments_straddling_warmup_count_pro_rata() {
+        let mut m = Metrics::new(1000);
+        m.segment(0, 4000, 2, 4000, 8.0, 8.0);
+        assert_eq!(m.paid_usd, 6.0);
+        assert_eq!(m.useful_gpu_ms, 6000.0);
+        m.segment(2000, 3000, 1, 250, 0.0, 0.0);
+        assert_eq!(m.lost_gpu_ms, 750.0);
+        m.segment(0, 500, 1, 500, 1.0, 1.0);
+        assert_eq!(m.paid_usd, 6.0, "segments ending in warmup do not count");
+    }
+
+    #[test]
+    fn wait_percentile_is_nearest_rank() {
+        let mut m = Metrics::new(0);
+        for i in 1..=100u64 {
+            m.record_wait(i * MS_PER_HOUR);
+        }
+        m.set_fleet(0, 1, 0.0);
+        let s = m.summarize(10);
+        assert_eq!(s.p95_wait_h, Some(95.0));
+        assert_eq!(s.mean_wait_h, Some(50.5));
+    }
+}

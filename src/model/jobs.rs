@@ -1,0 +1,151 @@
+//! Jobs in flight, in a slab whose slots are reused, so memory follows the
+//! number of live jobs, not the number ever submitted.
+
+use super::NodeId;
+use crate::engine::SimTime;
+
+/// Where a job is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting in a queue since the given time.
+    Queued { since: SimTime },
+    /// Running since the given time.
+    Running { since: SimTime },
+}
+
+/// One job.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Arrival order (unique per run); queues are ordered by it.
+    pub serial: u64,
+    pub workload: u16,
+    pub gpus: u32,
+    /// Classes the job accepts and can afford, as a bitmask.
+    pub class_mask: u64,
+    pub submitted: SimTime,
+    /// Work left, ms on its GPUs.
+    pub remaining: SimTime,
+    /// Checkpoint interval, ms; 0 for none.
+    pub checkpoint_every: SimTime,
+    pub state: JobState,
+    /// Time spent queued so far (all episodes), ms.
+    pub queued_ms: SimTime,
+    /// Whether the job was submitted after warmup (its metrics count).
+    pub counted: bool,
+    /// Whether it has been interrupted at least once.
+    pub interrupted: bool,
+    /// Class of the current run, and its price per GPU-hour, USD.
+    pub class: u16,
+    pub price_per_gpu_h: f64,
+    /// GPUs taken on each node for the current run.
+    pub alloc: Vec<(NodeId, u16)>,
+    /// Bumped on every interruption and on completion, so stale end events
+    /// are recognised and skipped (lazy cancellation).
+    pub generation: u32,
+}
+
+/// A slab of jobs; a slot index stays valid while the job lives.
+#[derive(Default)]
+pub struct Jobs {
+    slots: Vec<Job>,
+    vacant: Vec<u32>,
+    live: usize,
+}
+
+impl Jobs {
+    /// Stores `job` and returns its slot, reusing a vacant slot (and its
+    /// allocation buffer) when there is one. O(1) amortised.
+    pub fn insert(&mut self, mut job: Job) -> u32 {
+        self.live += 1;
+        if let Some(s) = self.vacant.pop() {
+            let old = &mut self.slots[s as usize];
+            job.generation = old.generation;
+            job.alloc = std::mem::take(&mut old.alloc);
+            job.alloc.clear();
+            *old = job;
+            s
+        } else {
+            self.slots.push(job);
+            (self.slots.len() - 1) as u32
+        }
+    }
+
+    /// Frees `slot`; events still pointing at it carry an old generation. O(1).
+    pub fn remove(&mut self, slot: u32) {
+        let j = &mut self.slots[slot as usize];
+        j.generation = j.generation.wrapping_add(1);
+        self.vacant.push(slot);
+        self.live -= 1;
+    }
+
+    /// Number of live jobs. O(1).
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Live jobs' slots in slot order (vacant slots skipped). O(slots).
+    pub fn live_slots(&self) -> Vec<u32> {
+        let mut vacant = self.vacant.clone();
+        vacant.sort_unstable();
+        (0..self.slots.len() as u32)
+            .filter(|s| vacant.binary_search(s).is_err())
+            .collect()
+    }
+}
+
+impl std::ops::Index<u32> for Jobs {
+    type Output = Job;
+    fn index(&self, s: u32) -> &Job {
+        &self.slots[s as usize]
+    }
+}
+
+impl std::ops::IndexMut<u32> for Jobs {
+    fn index_mut(&mut self, s: u32) -> &mut Job {
+        &mut self.slots[s as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(serial: u64) -> Job {
+        Job {
+            serial,
+            workload: 0,
+            gpus: 1,
+            class_mask: 1,
+            submitted: 0,
+            remaining: 10,
+            checkpoint_every: 0,
+            state: JobState::Queued { since: 0 },
+            queued_ms: 0,
+            counted: true,
+            interrupted: false,
+            class: 0,
+            price_per_gpu_h: 1.0,
+            alloc: Vec::new(),
+            generation: 0,
+        }
+    }
+
+    #[test]
+    fn slots_are_reused_with_a_new_generation() {
+        let mut jobs = Jobs::default();
+        let a = jobs.insert(job(0));
+        let b = jobs.insert(job(1));
+        jobs[a].alloc.push((NodeId(3), 2));
+        let g = jobs[a].generation;
+        jobs.remove(a);
+        let c = jobs.insert(job(2));
+        assert_eq!(c, a);
+        assert_ne!(
+            jobs[c].generation, g,
+            "a stale event must not match the new job"
+        );
+        assert!(jobs[c].alloc.is_empty());
+        assert_eq!(jobs.live(), 2);
+        assert_eq!(jobs.live_slots(), vec![a, b]);
+    }
+}

@@ -1,0 +1,88 @@
+//! Output files: `summary.csv`, `timeseries.csv`, `aggregate.csv`,
+//! `manifest.json`. Every file is written to a temporary name and renamed, so
+//! a crash never leaves a half file that looks whole.
+
+pub mod aggregate;
+
+use crate::error::{Error, Result};
+use crate::runner::RunResult;
+use serde::Serialize;
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same
+/// directory, flushed to disk, then renamed over `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let err = |e: std::io::Error| Error::Other(format!("cannot write {}: {e}", path.display()));
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::Other(format!("{} is not a file path", path.display())))?;
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let mut f = std::fs::File::create(&tmp).map_err(err)?;
+    f.write_all(bytes).map_err(err)?;
+    f.sync_all().map_err(err)?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        err(e)
+    })
+}
+
+/// Serializes rows to CSV bytes with a header.
+pub fn csv_bytes<T: Serialize>(rows: impl IntoIterator<Item = T>) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r)
+            .map_err(|e| Error::Other(format!("cannot format a CSV row: {e}")))?;
+    }
+    w.into_inner()
+        .map_err(|e| Error::Other(format!("cannot finish CSV: {e}")))
+}
+
+/// One row of `timeseries.csv`.
+#[derive(Serialize)]
+pub struct TimeseriesRow {
+    pub point: u64,
+    pub replicate: u32,
+    pub design: &'static str,
+    pub t_h: f64,
+    pub gpus_online: u64,
+    pub gpus_busy: u64,
+    pub queue_len: u64,
+    pub usd_per_gpu_hour: Option<f64>,
+    pub token_price_usd: Option<f64>,
+    pub token_supply: Option<f64>,
+    pub tokens_minted_cum: Option<f64>,
+    pub tokens_burned_cum: Option<f64>,
+    pub jobs_running: u64,
+}
+
+/// The rows of `summary.csv`, in run order.
+pub fn summary_csv(results: &[RunResult]) -> Result<Vec<u8>> {
+    csv_bytes(results.iter().map(|r| &r.summary))
+}
+
+/// The rows of `timeseries.csv`, in run order then time.
+pub fn timeseries_csv(results: &[RunResult]) -> Result<Vec<u8>> {
+    csv_bytes(results.iter().flat_map(|r| {
+        r.samples.iter().map(move |s| TimeseriesRow {
+            point: r.spec.point,
+            replicate: r.spec.replicate,
+            design: r.spec.design.name(),
+            t_h: s.t_h,
+            gpus_online: s.gpus_online,
+            gpus_busy: s.gpus_busy,
+            queue_len: s.queue_len,
+            usd_per_gpu_hour: s.usd_per_gpu_hour,
+            token_price_usd: None,
+            token_supply: None,
+            tokens_minted_cum: None,
+            tokens_burned_cum: None,
+            jobs_running: s.jobs_running,
+        })
+    }))
+}

@@ -1,0 +1,246 @@
+//! Distribution tables (`{ dist = "exp", mean = "1h" }`, ...) and the
+//! samplers they resolve to.
+
+use super::duration::Duration;
+use crate::engine::Rng;
+use rand::distr::Distribution;
+use rand_distr::{Exp, LogNormal, Uniform, Weibull};
+use serde::{Deserialize, Serialize};
+use statrs::function::gamma::gamma;
+
+/// A value a distribution is written in: a [`Duration`] (resolved to ms) or a
+/// plain number.
+pub trait DistValue {
+    /// The value in the sampler's base unit (ms for durations).
+    fn base(&self) -> f64;
+}
+
+impl DistValue for Duration {
+    fn base(&self) -> f64 {
+        self.0 as f64
+    }
+}
+
+impl DistValue for f64 {
+    fn base(&self) -> f64 {
+        *self
+    }
+}
+
+/// A distribution as written in a scenario file. `V` is [`Duration`] for
+/// times and `f64` for unitless quantities.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+pub enum DistSpec<V> {
+    /// Exponential with the given mean.
+    Exp { mean: V },
+    /// Lognormal with the given mean and coefficient of variation (sd/mean).
+    Lognormal { mean: V, cv: f64 },
+    /// Weibull with the given shape k and mean (scale = mean / Γ(1 + 1/k)).
+    Weibull { shape: f64, mean: V },
+    /// Always the same value.
+    Fixed { value: V },
+    /// Uniform on `[low, high]`.
+    Uniform { low: V, high: V },
+}
+
+/// A resolved distribution, sampling in the base unit (ms for durations).
+#[derive(Clone, Debug)]
+pub enum Sampler {
+    Exp(Exp<f64>, f64),
+    LogNormal(LogNormal<f64>, f64),
+    Weibull(Weibull<f64>, f64),
+    Fixed(f64),
+    Uniform(Uniform<f64>, f64),
+}
+
+fn positive(name: &str, v: f64) -> Result<f64, String> {
+    if !v.is_finite() {
+        Err(format!("{name} must be a finite number, got {v}"))
+    } else if v <= 0.0 {
+        Err(format!("{name} must be > 0, got {v}"))
+    } else {
+        Ok(v)
+    }
+}
+
+fn non_negative(name: &str, v: f64) -> Result<f64, String> {
+    if !v.is_finite() {
+        Err(format!("{name} must be a finite number, got {v}"))
+    } else if v < 0.0 {
+        Err(format!("{name} must be >= 0, got {v}"))
+    } else {
+        Ok(v)
+    }
+}
+
+impl<V: DistValue> DistSpec<V> {
+    /// Checks the parameters and builds the sampler. The error says which
+    /// parameter is wrong and why.
+    pub fn resolve(&self) -> Result<Sampler, String> {
+        Ok(match self {
+            DistSpec::Exp { mean } => {
+                let m = positive("mean", mean.base())?;
+                Sampler::Exp(Exp::new(1.0 / m).map_err(|e| e.to_string())?, m)
+            }
+            DistSpec::Lognormal { mean, cv } => {
+                let m = positive("mean", mean.base())?;
+                let cv = positive("cv", *cv)?;
+                let sigma2 = (1.0 + cv * cv).ln();
+                let mu = m.ln() - sigma2 / 2.0;
+                Sampler::LogNormal(
+                    LogNormal::new(mu, sigma2.sqrt()).map_err(|e| e.to_string())?,
+                    m,
+                )
+            }
+            DistSpec::Weibull { shape, mean } => {
+                let k = positive("shape", *shape)?;
+                if k < 0.05 {
+                    return Err(format!("shape must be >= 0.05, got {k}"));
+                }
+                let m = positive("mean", mean.base())?;
+                let scale = m / gamma(1.0 + 1.0 / k);
+                Sampler::Weibull(Weibull::new(scale, k).map_err(|e| e.to_string())?, m)
+            }
+            DistSpec::Fixed { value } => Sampler::Fixed(non_negative("value", value.base())?),
+            DistSpec::Uniform { low, high } => {
+                let lo = non_negative("low", low.base())?;
+                let hi = non_negative("high", high.base())?;
+                if lo > hi {
+                    return Err(format!("low ({lo}) must be <= high ({hi})"));
+                }
+                Sampler::Uniform(
+                    Uniform::new_inclusive(lo, hi).map_err(|e| e.to_string())?,
+                    (lo + hi) / 2.0,
+                )
+            }
+        })
+    }
+}
+
+impl Sampler {
+    /// One draw, in the base unit.
+    #[inline]
+    pub fn sample(&self, rng: &mut Rng) -> f64 {
+        match self {
+            Sampler::Exp(d, _) => d.sample(rng),
+            Sampler::LogNormal(d, _) => d.sample(rng),
+            Sampler::Weibull(d, _) => d.sample(rng),
+            Sampler::Fixed(v) => *v,
+            Sampler::Uniform(d, _) => d.sample(rng),
+        }
+    }
+
+    /// One draw of a duration in whole milliseconds, at least `min_ms`.
+    #[inline]
+    pub fn sample_ms(&self, rng: &mut Rng, min_ms: u64) -> u64 {
+        let v = self.sample(rng).round();
+        if v >= 1e17 {
+            100_000_000_000_000_000
+        } else {
+            (v as u64).max(min_ms)
+        }
+    }
+
+    /// The distribution's mean, in the base unit.
+    pub fn mean(&self) -> f64 {
+        match self {
+            Sampler::Exp(_, m)
+            | Sampler::LogNormal(_, m)
+            | Sampler::Weibull(_, m)
+            | Sampler::Uniform(_, m) => *m,
+            Sampler::Fixed(v) => *v,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Streams;
+
+    fn sample_mean_cv(s: &Sampler, n: usize) -> (f64, f64) {
+        let mut rng = Streams::new(3).stream("dist-test");
+        let xs: Vec<f64> = (0..n).map(|_| s.sample(&mut rng)).collect();
+        let m = xs.iter().sum::<f64>() / n as f64;
+        let var = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1) as f64;
+        (m, var.sqrt() / m)
+    }
+
+    #[test]
+    fn samplers_have_the_written_mean_and_cv() {
+        let n = 200_000;
+        let cases: Vec<(DistSpec<f64>, f64, f64)> = vec![
+            (DistSpec::Exp { mean: 2.0 }, 2.0, 1.0),
+            (DistSpec::Lognormal { mean: 5.0, cv: 1.5 }, 5.0, 1.5),
+            // Weibull k = 0.7: cv = sqrt(Γ(1+2/k)/Γ(1+1/k)^2 - 1).
+            (
+                DistSpec::Weibull {
+                    shape: 0.7,
+                    mean: 72.0,
+                },
+                72.0,
+                (gamma(1.0 + 2.0 / 0.7) / gamma(1.0 + 1.0 / 0.7).powi(2) - 1.0).sqrt(),
+            ),
+            (
+                DistSpec::Uniform {
+                    low: 1.1,
+                    high: 1.6,
+                },
+                1.35,
+                (0.5 / 12f64.sqrt()) / 1.35,
+            ),
+        ];
+        for (spec, mean, cv) in cases {
+            let s = spec.resolve().unwrap();
+            assert!((s.mean() - mean).abs() < 1e-12);
+            let (m, c) = sample_mean_cv(&s, n);
+            // Sample mean has sd = cv*mean/sqrt(n); 5 sd is a safe bound.
+            // The lognormal's cv estimate converges slowly (heavy tail), hence 10%.
+            assert!(
+                (m - mean).abs() < 5.0 * cv * mean / (n as f64).sqrt() * 1.5,
+                "{spec:?}: mean {m}"
+            );
+            assert!((c - cv).abs() / cv < 0.10, "{spec:?}: cv {c} vs {cv}");
+        }
+        let f = DistSpec::Fixed { value: 4.0 }.resolve().unwrap();
+        assert_eq!(sample_mean_cv(&f, 10).0, 4.0);
+    }
+
+    #[test]
+    fn rejects_bad_parameters() {
+        let bad: Vec<DistSpec<f64>> = vec![
+            DistSpec::Exp { mean: 0.0 },
+            DistSpec::Exp { mean: -1.0 },
+            DistSpec::Exp { mean: f64::NAN },
+            DistSpec::Lognormal { mean: 1.0, cv: 0.0 },
+            DistSpec::Weibull {
+                shape: -1.0,
+                mean: 1.0,
+            },
+            DistSpec::Fixed { value: -2.0 },
+            DistSpec::Uniform {
+                low: 2.0,
+                high: 1.0,
+            },
+            DistSpec::Uniform {
+                low: f64::INFINITY,
+                high: f64::INFINITY,
+            },
+        ];
+        for b in bad {
+            assert!(b.resolve().is_err(), "{b:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn durations_resolve_to_ms() {
+        let spec: DistSpec<Duration> = toml::from_str("dist = \"exp\"\nmean = \"2h\"").unwrap();
+        assert_eq!(spec.resolve().unwrap().mean(), 7_200_000.0);
+        let unknown: Result<DistSpec<Duration>, _> =
+            toml::from_str("dist = \"exp\"\nmean = \"2h\"\ncv = 1");
+        assert!(unknown.is_err());
+        let unitless: Result<DistSpec<Duration>, _> = toml::from_str("dist = \"exp\"\nmean = 2");
+        assert!(unitless.is_err());
+    }
+}

@@ -1,0 +1,588 @@
+//! Scenario files: TOML → serde structs ([`spec`]) → checked, typed
+//! [`Scenario`] that the model runs. Durations become milliseconds, names
+//! become indices, distributions become samplers; the model never sees bad
+//! input.
+
+pub mod dist;
+pub mod duration;
+pub mod overrides;
+pub mod spec;
+
+use crate::engine::{MS_PER_HOUR, SimTime};
+use crate::error::{Error, Problem, Result, closest};
+pub use dist::{DistSpec, Sampler};
+pub use duration::{Duration, format_duration, parse_duration};
+pub use overrides::{Override, apply_override, parse_override};
+use spec::{ArrivalSpec, PriceSpec};
+pub use spec::{DesignKind, IonetPolicy, ScenarioFile, WorkloadKind};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The most GPU classes a scenario may have (class sets are `u64` bitmasks).
+pub const MAX_CLASSES: usize = 64;
+
+/// A GPU class as the model sees it.
+#[derive(Debug, Clone)]
+pub struct GpuClass {
+    pub name: String,
+    pub vram_gb: f64,
+    /// Provider cost per GPU-hour, USD.
+    pub cost_per_hour: f64,
+    /// Centralized-cloud price per GPU-hour, USD.
+    pub cloud_price_per_hour: f64,
+    /// GPUs of this class at t = 0.
+    pub initial_gpus: u32,
+}
+
+/// Node churn: alternating up and down periods, in ms.
+#[derive(Debug, Clone)]
+pub struct Churn {
+    pub uptime: Sampler,
+    pub downtime: Sampler,
+}
+
+impl Churn {
+    /// Long-run fraction of time a node is up: E[up] / (E[up] + E[down]).
+    pub fn availability(&self) -> f64 {
+        let (u, d) = (self.uptime.mean(), self.downtime.mean());
+        u / (u + d)
+    }
+}
+
+/// A Poisson arrival process with an optional daily cycle.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrivals {
+    /// Mean arrivals per hour.
+    pub rate_per_hour: f64,
+    /// Relative amplitude of the daily cycle, in [0, 1].
+    pub diurnal_amplitude: f64,
+    /// Hour of the day (0–24) at which the rate peaks.
+    pub diurnal_peak_hour: f64,
+}
+
+/// A workload as the model sees it.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub name: String,
+    pub kind: WorkloadKind,
+    pub arrivals: Arrivals,
+    /// Run time of a job without interruptions, ms.
+    pub duration: Sampler,
+    /// GPUs per job (gang).
+    pub gpus: u32,
+    /// Acceptable classes as a bitmask of class indices.
+    pub class_mask: u64,
+    /// Per-job maximum price per GPU-hour, USD.
+    pub max_price: Sampler,
+    /// Checkpoint interval, ms; `None`: progress is lost on interruption.
+    pub checkpoint_every: Option<SimTime>,
+}
+
+/// io.net design parameters.
+#[derive(Debug, Clone)]
+pub struct IonetParams {
+    pub policy: IonetPolicy,
+    /// USD per GPU-hour by class index.
+    pub price_per_gpu_hour: Vec<f64>,
+}
+
+/// A checked, resolved scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The file it came from (for messages and the manifest).
+    pub file: String,
+    pub name: String,
+    pub horizon: SimTime,
+    pub warmup: SimTime,
+    pub seed: u64,
+    pub replications: u32,
+    pub designs: Vec<DesignKind>,
+    pub sample_every: SimTime,
+    pub classes: Vec<GpuClass>,
+    pub gpus_per_node: u32,
+    pub churn: Option<Churn>,
+    pub workloads: Vec<Workload>,
+    pub ionet: Option<IonetParams>,
+    /// The file's content after overrides, as checked (for the manifest).
+    pub spec: ScenarioFile,
+}
+
+impl Scenario {
+    /// Total GPUs at t = 0.
+    pub fn total_gpus(&self) -> u64 {
+        self.classes.iter().map(|c| c.initial_gpus as u64).sum()
+    }
+}
+
+/// Reads, overrides, parses and checks a scenario file.
+pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(&file, "", format!("cannot read the scenario file: {e}")))?;
+    from_str(&text, &file, overrides)
+}
+
+/// Parses and checks scenario text; `file` names it in messages.
+pub fn from_str(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario> {
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| {
+        Error::input(
+            file,
+            "",
+            format!("not valid TOML: {}", one_line(&e.to_string())),
+        )
+    })?;
+    for ov in overrides {
+        apply_override(&mut table, ov).map_err(|e| {
+            Error::input(file, ov.path.join("."), format!("--set {}: {e}", ov.text))
+        })?;
+    }
+    let spec: ScenarioFile =
+        serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let key = e.path().to_string();
+            let key = if key == "." { String::new() } else { key };
+            Error::input(file, key, explain_serde(&e.into_inner().to_string()))
+        })?;
+    resolve(spec, file)
+}
+
+/// Collapses a multi-line parser message into one line.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Makes serde's messages friendlier: adds "did you mean" for misspelt keys
+/// and variants.
+fn explain_serde(msg: &str) -> String {
+    let msg = one_line(msg);
+    let tick = |s: &str| -> Vec<String> {
+        s.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    for what in ["unknown field", "unknown variant"] {
+        if let Some(rest) = msg.strip_prefix(what) {
+            let words = tick(rest);
+            if let Some((bad, expected)) = words.split_first()
+                && let Some(c) = closest(bad, expected.iter().map(String::as_str))
+            {
+                return format!("{msg} (did you mean `{c}`?)");
+            }
+        }
+    }
+    if msg.starts_with("data did not match any variant of untagged enum PriceSpec") {
+        return "expected a number or a distribution table like { dist = \"uniform\", low = 2.0, high = 4.0 }".into();
+    }
+    msg
+}
+
+/// Collects every problem found while checking, each with its key path.
+struct Checker<'a> {
+    file: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn fail(&mut self, key: impl Into<String>, msg: impl Into<String>) {
+        self.problems.push(Problem {
+            key: key.into(),
+            msg: msg.into(),
+        });
+    }
+
+    /// Checks that `v` is finite and > 0 (or ≥ 0 when `allow_zero`).
+    fn number(&mut self, key: impl Into<String>, v: f64, allow_zero: bool) -> bool {
+        let ok = v.is_finite() && (v > 0.0 || (allow_zero && v == 0.0));
+        if !ok {
+            let bound = if allow_zero { ">= 0" } else { "> 0" };
+            self.fail(key, format!("must be a finite number {bound}, got {v}"));
+        }
+        ok
+    }
+
+    fn sampler<V: dist::DistValue>(&mut self, key: String, d: &DistSpec<V>) -> Option<Sampler> {
+        match d.resolve() {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.fail(key, e);
+                None
+            }
+        }
+    }
+
+    fn class_index(
+        &mut self,
+        key: String,
+        name: &str,
+        classes: &[spec::GpuClassSpec],
+    ) -> Option<usize> {
+        let idx = classes.iter().position(|c| c.name == name);
+        if idx.is_none() {
+            let hint = closest(name, classes.iter().map(|c| c.name.as_str()))
+                .map(|c| format!(" (did you mean {c:?}?)"))
+                .unwrap_or_default();
+            let known: Vec<&str> = classes.iter().map(|c| c.name.as_str()).collect();
+            self.fail(
+                key,
+                format!("unknown GPU class {name:?}{hint}; classes are {known:?}"),
+            );
+        }
+        idx
+    }
+
+    fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T> {
+        if self.problems.is_empty() {
+            Ok(value())
+        } else {
+            Err(Error::Input {
+                file: self.file.to_string(),
+                problems: self.problems,
+            })
+        }
+    }
+}
+
+/// Checks ranges and combinations, and resolves names and samplers.
+fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
+    let mut ck = Checker {
+        file,
+        problems: vec![],
+    };
+    let sc = &spec.scenario;
+
+    if sc.name.trim().is_empty() {
+        ck.fail("scenario.name", "must not be empty");
+    }
+    if sc.horizon.0 == 0 {
+        ck.fail("scenario.horizon", "must be > 0");
+    }
+    if sc.warmup >= sc.horizon {
+        ck.fail(
+            "scenario.warmup",
+            format!(
+                "must be shorter than scenario.horizon ({} >= {})",
+                format_duration(sc.warmup.0),
+                format_duration(sc.horizon.0)
+            ),
+        );
+    }
+    if sc.replications == 0 {
+        ck.fail("scenario.replications", "must be >= 1, got 0");
+    }
+    if sc.designs.is_empty() {
+        ck.fail("scenario.designs", "must name at least one design");
+    }
+    let mut seen = BTreeSet::new();
+    for (i, d) in sc.designs.iter().enumerate() {
+        if !seen.insert(*d) {
+            ck.fail(
+                format!("scenario.designs[{i}]"),
+                format!("{:?} is listed twice", d.name()),
+            );
+        } else if !d.implemented() {
+            ck.fail(
+                format!("scenario.designs[{i}]"),
+                format!(
+                    "design {:?} is not implemented in this version of depinsim; use \"ionet\"",
+                    d.name()
+                ),
+            );
+        }
+    }
+    let sample_every = spec.output.sample_every.0;
+    if sample_every == 0 {
+        ck.fail("output.sample_every", "must be > 0");
+    } else if sc.horizon.0 / sample_every > 1_000_000 {
+        ck.fail(
+            "output.sample_every",
+            format!(
+                "gives {} samples over the horizon; use a longer interval (at most 1,000,000 samples)",
+                sc.horizon.0 / sample_every
+            ),
+        );
+    }
+
+    // GPU classes and supply.
+    if spec.gpu_class.is_empty() {
+        ck.fail("gpu_class", "at least one [[gpu_class]] is needed");
+    }
+    if spec.gpu_class.len() > MAX_CLASSES {
+        ck.fail(
+            "gpu_class",
+            format!(
+                "at most {MAX_CLASSES} classes, got {}",
+                spec.gpu_class.len()
+            ),
+        );
+    }
+    let mut names = BTreeSet::new();
+    for (i, c) in spec.gpu_class.iter().enumerate() {
+        let k = |f: &str| format!("gpu_class[{i}].{f}");
+        if c.name.trim().is_empty() {
+            ck.fail(k("name"), "must not be empty");
+        } else if !names.insert(c.name.as_str()) {
+            ck.fail(k("name"), format!("class {:?} is defined twice", c.name));
+        }
+        ck.number(k("vram_gb"), c.vram_gb, false);
+        ck.number(k("cost_per_hour"), c.cost_per_hour, true);
+        ck.number(k("cloud_price_per_hour"), c.cloud_price_per_hour, true);
+    }
+    let mut initial = vec![0u32; spec.gpu_class.len()];
+    for (name, &n) in &spec.supply.initial {
+        if let Some(i) = ck.class_index(format!("supply.initial.{name}"), name, &spec.gpu_class) {
+            initial[i] = n;
+        }
+    }
+    let total: u64 = initial.iter().map(|&n| n as u64).sum();
+    if total == 0 {
+        ck.fail(
+            "supply.initial",
+            "the fleet has no GPUs; give at least one class a count > 0",
+        );
+    }
+    if total > 50_000_000 {
+        ck.fail(
+            "supply.initial",
+            format!("{total} GPUs is more than the 50,000,000 supported"),
+        );
+    }
+    let gpus_per_node = spec.supply.gpus_per_node;
+    if !(1..=64).contains(&gpus_per_node) {
+        ck.fail(
+            "supply.gpus_per_node",
+            format!("must be between 1 and 64, got {gpus_per_node}"),
+        );
+    }
+    if spec.supply.dynamic {
+        ck.fail(
+            "supply.dynamic",
+            "profit-driven supply is not implemented in this version of depinsim; set dynamic = false",
+        );
+    }
+
+    // Churn.
+    let churn = if spec.churn.enabled {
+        let up = match &spec.churn.uptime {
+            Some(d) => ck.sampler("churn.uptime".into(), d),
+            None => {
+                ck.fail("churn.uptime", "is required when churn.enabled = true");
+                None
+            }
+        };
+        let down = match &spec.churn.downtime {
+            Some(d) => ck.sampler("churn.downtime".into(), d),
+            None => {
+                ck.fail("churn.downtime", "is required when churn.enabled = true");
+                None
+            }
+        };
+        match (up, down) {
+            (Some(uptime), Some(downtime)) => {
+                if uptime.mean() < 1.0 || downtime.mean() < 1.0 {
+                    ck.fail(
+                        "churn",
+                        "mean uptime and downtime must each be at least 1ms",
+                    );
+                }
+                Some(Churn { uptime, downtime })
+            }
+            _ => None,
+        }
+    } else {
+        None
+    };
+
+    // Workloads.
+    if spec.workload.is_empty() {
+        ck.fail("workload", "at least one [[workload]] is needed");
+    }
+    let mut wl_names = BTreeSet::new();
+    let mut workloads = Vec::new();
+    for (i, w) in spec.workload.iter().enumerate() {
+        let k = |f: &str| format!("workload[{i}].{f}");
+        if w.name.trim().is_empty() {
+            ck.fail(k("name"), "must not be empty");
+        } else if w.name.parse::<usize>().is_ok() {
+            ck.fail(
+                k("name"),
+                "must not be a number (it would be ambiguous in --set paths)",
+            );
+        } else if !wl_names.insert(w.name.as_str()) {
+            ck.fail(k("name"), format!("workload {:?} is defined twice", w.name));
+        }
+        let ArrivalSpec::Poisson {
+            rate_per_hour,
+            diurnal_amplitude,
+            diurnal_peak_hour,
+        } = w.arrivals;
+        ck.number(k("arrivals.rate_per_hour"), rate_per_hour, false);
+        if !(0.0..=1.0).contains(&diurnal_amplitude) {
+            ck.fail(
+                k("arrivals.diurnal_amplitude"),
+                format!("must be in [0, 1], got {diurnal_amplitude}"),
+            );
+        }
+        if !(0.0..24.0).contains(&diurnal_peak_hour) {
+            ck.fail(
+                k("arrivals.diurnal_peak_hour"),
+                format!("must be in [0, 24), got {diurnal_peak_hour}"),
+            );
+        }
+        let duration = ck.sampler(k("duration"), &w.duration);
+        if let Some(d) = &duration
+            && d.mean() < 1.0
+        {
+            ck.fail(k("duration"), "mean duration must be at least 1ms");
+        }
+        if w.gpus == 0 {
+            ck.fail(k("gpus"), "must be >= 1, got 0");
+        }
+        if w.gpu_class.is_empty() {
+            ck.fail(
+                k("gpu_class"),
+                "must list at least one acceptable GPU class",
+            );
+        }
+        let mut mask = 0u64;
+        let mut pool_max = 0u64;
+        for (j, name) in w.gpu_class.iter().enumerate() {
+            let key = format!("workload[{i}].gpu_class[{j}]");
+            if let Some(c) = ck.class_index(key.clone(), name, &spec.gpu_class) {
+                if mask & (1 << c) != 0 {
+                    ck.fail(key, format!("class {name:?} is listed twice"));
+                } else if initial[c] == 0 {
+                    ck.fail(
+                        key,
+                        format!(
+                            "class {name:?} has no supply (supply.initial.{name} is 0 or absent)"
+                        ),
+                    );
+                }
+                mask |= 1 << c;
+                pool_max = pool_max.max(initial[c] as u64);
+            }
+        }
+        if w.gpus > 0 && pool_max > 0 && w.gpus as u64 > pool_max {
+            ck.fail(
+                k("gpus"),
+                format!(
+                    "a gang of {} GPUs is larger than any acceptable class's fleet (largest: {pool_max}); it could never run",
+                    w.gpus
+                ),
+            );
+        }
+        let max_price = match &w.max_price_per_gpu_hour {
+            PriceSpec::Fixed(v) => ck
+                .number(k("max_price_per_gpu_hour"), *v, true)
+                .then_some(Sampler::Fixed(*v)),
+            PriceSpec::Dist(d) => ck.sampler(k("max_price_per_gpu_hour"), d),
+        };
+        if let Some(c) = w.checkpoint_every
+            && c.0 == 0
+        {
+            ck.fail(
+                k("checkpoint_every"),
+                "must be > 0 (leave it out for no checkpoints)",
+            );
+        }
+        if let (Some(duration), Some(max_price)) = (duration, max_price) {
+            workloads.push(Workload {
+                name: w.name.clone(),
+                kind: w.kind,
+                arrivals: Arrivals {
+                    rate_per_hour,
+                    diurnal_amplitude,
+                    diurnal_peak_hour,
+                },
+                duration,
+                gpus: w.gpus,
+                class_mask: mask,
+                max_price,
+                checkpoint_every: w.checkpoint_every.map(|d| d.0),
+            });
+        }
+    }
+
+    // Designs.
+    let ionet = if sc.designs.contains(&DesignKind::Ionet) {
+        match &spec.design.ionet {
+            None => {
+                ck.fail(
+                    "design.ionet",
+                    "is required when \"ionet\" is in scenario.designs",
+                );
+                None
+            }
+            Some(io) => {
+                let mut prices = vec![f64::NAN; spec.gpu_class.len()];
+                for (name, &p) in &io.price_per_gpu_hour {
+                    let key = format!("design.ionet.price_per_gpu_hour.{name}");
+                    if let Some(c) = ck.class_index(key.clone(), name, &spec.gpu_class)
+                        && ck.number(key, p, true)
+                    {
+                        prices[c] = p;
+                    }
+                }
+                for (c, class) in spec.gpu_class.iter().enumerate() {
+                    if initial[c] > 0
+                        && prices[c].is_nan()
+                        && !io.price_per_gpu_hour.contains_key(&class.name)
+                    {
+                        ck.fail(
+                            format!("design.ionet.price_per_gpu_hour.{}", class.name),
+                            "is missing: every class with supply needs a price",
+                        );
+                    }
+                }
+                Some(IonetParams {
+                    policy: io.policy,
+                    price_per_gpu_hour: prices,
+                })
+            }
+        }
+    } else {
+        None
+    };
+
+    if spec.token.enabled {
+        ck.fail(
+            "token.enabled",
+            "token economies are not implemented in this version of depinsim; set enabled = false",
+        );
+    }
+
+    let scenario = |spec: ScenarioFile| Scenario {
+        file: file.to_string(),
+        name: spec.scenario.name.clone(),
+        horizon: spec.scenario.horizon.0,
+        warmup: spec.scenario.warmup.0,
+        seed: spec.scenario.seed,
+        replications: spec.scenario.replications,
+        designs: spec.scenario.designs.clone(),
+        sample_every,
+        classes: spec
+            .gpu_class
+            .iter()
+            .zip(&initial)
+            .map(|(c, &n)| GpuClass {
+                name: c.name.clone(),
+                vram_gb: c.vram_gb,
+                cost_per_hour: c.cost_per_hour,
+                cloud_price_per_hour: c.cloud_price_per_hour,
+                initial_gpus: n,
+            })
+            .collect(),
+        gpus_per_node,
+        churn,
+        workloads,
+        ionet,
+        spec,
+    };
+    ck.finish(|| scenario(spec))
+}
+
+/// Mean arrival rate per ms of a workload (the daily cycle averages out).
+pub fn mean_rate_per_ms(a: &Arrivals) -> f64 {
+    a.rate_per_hour / MS_PER_HOUR as f64
+}
