@@ -112,7 +112,7 @@ mod tests {
         assert_eq!(s.pending(), 2);
         // Continuing picks up where it stopped.
         let n2 = run_until(&mut m, &mut s, 100);
-        assert_eq!(n2, 3);
+        assert_eq!(n2, 2);
         assert_eq!(&m.0[5..], &[(30, 0), (30, -1)][..]);
         assert_eq!(m.0.last(), Some(&(30, -1)));
     }

@@ -153,7 +153,13 @@ fn one_line(s: &str) -> String {
 /// Makes serde's messages friendlier: adds "did you mean" for misspelt keys
 /// and variants.
 fn explain_serde(msg: &str) -> String {
-    let msg = one_line(msg);
+    let mut msg = one_line(msg);
+    // The key path is printed already; drop serde's own " in `a.b`" suffix.
+    if msg.ends_with('`')
+        && let Some(i) = msg.rfind(" in `")
+    {
+        msg.truncate(i);
+    }
     let tick = |s: &str| -> Vec<String> {
         s.split('`')
             .skip(1)
