@@ -11,6 +11,12 @@ use crate::model::{Event, NodeId};
 use crate::scenario::{IonetPolicy, Scenario};
 use std::collections::VecDeque;
 
+/// Jobs waiting for the same set of classes, oldest first.
+struct Lane {
+    mask: u64,
+    jobs: VecDeque<u32>,
+}
+
 /// The io.net coordinator.
 pub struct Ionet {
     policy: IonetPolicy,
@@ -19,8 +25,12 @@ pub struct Ionet {
     /// Class indices, cheapest first (ties: scenario order): where a job that
     /// accepts several classes is placed.
     by_price: Vec<u16>,
-    /// Waiting jobs (slots), in arrival order (`Job::serial`).
-    queue: VecDeque<u32>,
+    /// Waiting jobs, one lane per distinct set of usable classes, each lane
+    /// in arrival order (`Job::serial`). Few lanes exist (about one per
+    /// workload), so dispatch merges lane heads instead of scanning a queue.
+    lanes: Vec<Lane>,
+    /// Jobs waiting in all lanes.
+    queued: usize,
     /// Scratch buffer for a slot list, kept to avoid allocating per event.
     scratch: Vec<u32>,
     next_serial: u64,
@@ -46,7 +56,8 @@ impl Ionet {
             policy: params.policy,
             price,
             by_price,
-            queue: VecDeque::new(),
+            lanes: Vec::new(),
+            queued: 0,
             scratch: Vec::new(),
             next_serial: 0,
         }
@@ -54,7 +65,32 @@ impl Ionet {
 
     /// Jobs waiting.
     pub fn queue_len(&self) -> usize {
-        self.queue.len()
+        self.queued
+    }
+
+    /// Puts `slot` in the lane of its class set, in arrival order.
+    fn enqueue(&mut self, ctx: &mut Ctx, slot: u32) {
+        let job = &ctx.jobs[slot];
+        let (mask, serial) = (job.class_mask, job.serial);
+        let li = match self.lanes.iter().position(|l| l.mask == mask) {
+            Some(li) => li,
+            None => {
+                self.lanes.push(Lane {
+                    mask,
+                    jobs: VecDeque::new(),
+                });
+                self.lanes.len() - 1
+            }
+        };
+        let lane = &mut self.lanes[li].jobs;
+        if lane.back().is_none_or(|&s| ctx.jobs[s].serial < serial) {
+            lane.push_back(slot);
+        } else {
+            let pos = lane.partition_point(|&s| ctx.jobs[s].serial < serial);
+            lane.insert(pos, slot);
+        }
+        self.queued += 1;
+        ctx.metrics.queue_add(ctx.sched.now(), 1.0);
     }
 
     /// A job arrives: it goes to the cloud if no acceptable class is within
@@ -96,8 +132,7 @@ impl Ionet {
             generation: 0,
         });
         self.next_serial += 1;
-        self.queue.push_back(slot);
-        ctx.metrics.queue_add(now, 1.0);
+        self.enqueue(ctx, slot);
         self.dispatch(ctx);
     }
 
@@ -112,20 +147,36 @@ impl Ionet {
         }
     }
 
+    /// Repeatedly takes the oldest waiting job among lanes that could use a
+    /// free, unblocked class. Each step starts a job or blocks at least one
+    /// more class, so a dispatch costs O(lanes × (jobs started + classes)).
     fn dispatch_fifo(&mut self, ctx: &mut Ctx) {
         let mut blocked = 0u64;
-        let mut i = 0;
-        while i < self.queue.len() {
-            if ctx.world.pool.free_mask() & !blocked == 0 {
+        loop {
+            let open = ctx.world.pool.free_mask() & !blocked;
+            if open == 0 {
                 return;
             }
-            let slot = self.queue[i];
-            let usable = ctx.jobs[slot].class_mask & !blocked;
-            if usable != 0 && self.try_start(ctx, slot, usable) {
-                self.queue.remove(i);
+            let mut best: Option<(u64, usize)> = None;
+            for (li, lane) in self.lanes.iter().enumerate() {
+                if lane.mask & open == 0 {
+                    continue;
+                }
+                if let Some(&s) = lane.jobs.front() {
+                    let serial = ctx.jobs[s].serial;
+                    if best.is_none_or(|(b, _)| serial < b) {
+                        best = Some((serial, li));
+                    }
+                }
+            }
+            let Some((_, li)) = best else { return };
+            let lane = &self.lanes[li];
+            let (slot, mask) = (lane.jobs[0], lane.mask);
+            if self.try_start(ctx, slot, mask & !blocked) {
+                self.lanes[li].jobs.pop_front();
+                self.queued -= 1;
             } else {
-                blocked |= ctx.jobs[slot].class_mask;
-                i += 1;
+                blocked |= mask;
             }
         }
     }
@@ -239,10 +290,7 @@ impl Ionet {
                 }
             }
             job.interrupted = true;
-            let serial = job.serial;
-            let pos = self.queue.partition_point(|&s| ctx.jobs[s].serial < serial);
-            self.queue.insert(pos, slot);
-            ctx.metrics.queue_add(now, 1.0);
+            self.enqueue(ctx, slot);
         }
         self.dispatch(ctx);
     }
