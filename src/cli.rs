@@ -28,8 +28,8 @@ pub struct RunArgs {
     /// Output directory [default: results/<scenario name>/].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Master seed (overrides scenario.seed).
-    #[arg(long)]
+    /// Master seed (overrides scenario.seed); 0 to 2^63 - 1, as in TOML.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Replications (overrides scenario.replications).
     #[arg(long)]

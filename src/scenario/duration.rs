@@ -21,9 +21,15 @@ const UNITS: [(&str, f64); 6] = [
 /// Parses `"2.5h"` and the like into milliseconds (rounded to the nearest ms).
 pub fn parse_duration(s: &str) -> Result<SimTime, String> {
     let t = s.trim();
-    let split = t.find(|c: char| c.is_ascii_alphabetic()).ok_or_else(|| {
-        format!("duration {s:?} has no unit; write e.g. \"90s\", \"5m\", \"2.5h\" or \"30d\"")
-    })?;
+    // The unit is the trailing run of letters, so "1e3ms" reads as 1e3 ms.
+    let split = t
+        .rfind(|c: char| !c.is_ascii_alphabetic())
+        .map_or(0, |i| i + 1);
+    if split == t.len() {
+        return Err(format!(
+            "duration {s:?} has no unit; write e.g. \"90s\", \"5m\", \"2.5h\" or \"30d\""
+        ));
+    }
     let (num, unit) = t.split_at(split);
     let num = num.trim();
     let scale = UNITS
@@ -111,6 +117,8 @@ mod tests {
         assert_eq!(parse_duration("30d"), Ok(2_592_000_000));
         assert_eq!(parse_duration(" 1 w "), Ok(604_800_000));
         assert_eq!(parse_duration("0s"), Ok(0));
+        assert_eq!(parse_duration("1e3ms"), Ok(1_000));
+        assert_eq!(parse_duration("1.5e1m"), Ok(900_000));
     }
 
     #[test]

@@ -21,6 +21,10 @@ use std::path::Path;
 /// The most GPU classes a scenario may have (class sets are `u64` bitmasks).
 pub const MAX_CLASSES: usize = 64;
 
+/// The highest arrival rate a workload may have, per hour: with 1 ms time
+/// resolution, a higher rate would be capped silently.
+pub const MAX_RATE_PER_HOUR: f64 = 1_000_000.0;
+
 /// A GPU class as the model sees it.
 #[derive(Debug, Clone)]
 pub struct GpuClass {
@@ -422,7 +426,14 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
             diurnal_amplitude,
             diurnal_peak_hour,
         } = w.arrivals;
-        ck.number(k("arrivals.rate_per_hour"), rate_per_hour, false);
+        if ck.number(k("arrivals.rate_per_hour"), rate_per_hour, false)
+            && rate_per_hour > MAX_RATE_PER_HOUR
+        {
+            ck.fail(
+                k("arrivals.rate_per_hour"),
+                format!("must be at most {MAX_RATE_PER_HOUR} per hour (time resolves to 1 ms), got {rate_per_hour}"),
+            );
+        }
         if !(0.0..=1.0).contains(&diurnal_amplitude) {
             ck.fail(
                 k("arrivals.diurnal_amplitude"),
@@ -455,6 +466,10 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         for (j, name) in w.gpu_class.iter().enumerate() {
             let key = format!("workload[{i}].gpu_class[{j}]");
             if let Some(c) = ck.class_index(key.clone(), name, &spec.gpu_class) {
+                if c >= MAX_CLASSES {
+                    // Already reported under gpu_class; a mask cannot hold it.
+                    continue;
+                }
                 if mask & (1 << c) != 0 {
                     ck.fail(key, format!("class {name:?} is listed twice"));
                 } else if initial[c] == 0 {
