@@ -5,7 +5,7 @@ use super::demand::Demand;
 use super::jobs::Jobs;
 use super::{Event, World};
 use crate::designs::{Ctx, Market};
-use crate::engine::{Handler, Scheduler, Streams, run_until};
+use crate::engine::{Handler, Scheduler, SimTime, Streams, run_until};
 use crate::metrics::{Metrics, Sample, Summary};
 use crate::scenario::{DesignKind, Scenario};
 
@@ -90,41 +90,260 @@ impl Handler<Event> for Simulation<'_> {
     }
 }
 
+/// A run in progress: the model and its scheduler. [`simulate`] is the
+/// usual way in; tests use it to inject events at chosen times.
+pub struct Run<'a> {
+    sim: Simulation<'a>,
+    sched: Scheduler<Event>,
+    events: u64,
+}
+
+impl<'a> Run<'a> {
+    /// Builds the world of `sc` for `design` with the streams of `run_seed`
+    /// and schedules churn, the first arrivals and the first sample.
+    pub fn new(sc: &'a Scenario, design: DesignKind, run_seed: u64) -> Self {
+        let streams = Streams::new(run_seed);
+        let mut sched = Scheduler::new();
+        let mut world = World::new(sc, &streams);
+        world.start_churn(&mut sched);
+        let mut metrics = Metrics::new(sc.warmup);
+        let cost_rate: f64 = sc
+            .classes
+            .iter()
+            .map(|c| c.cost_per_hour * c.initial_gpus as f64)
+            .sum();
+        metrics.set_fleet(0, world.gpus_total, cost_rate);
+        metrics.up_add(0, world.gpus_up as f64);
+        let mut demand = Demand::new(&sc.workloads, &streams);
+        for w in 0..sc.workloads.len() {
+            let t = demand.next_arrival(w, 0);
+            sched.at(t, Event::Arrival(w as u16));
+        }
+        sched.at(0, Event::Sample);
+        let sim = Simulation {
+            sc,
+            world,
+            demand,
+            jobs: Jobs::default(),
+            metrics,
+            market: Market::new(design, sc),
+        };
+        Self {
+            sim,
+            sched,
+            events: 0,
+        }
+    }
+
+    /// Schedules `event` at `at` (not before the current time).
+    pub fn inject(&mut self, at: SimTime, event: Event) {
+        self.sched.at(at, event);
+    }
+
+    /// Handles every event up to and including time `t`.
+    pub fn advance(&mut self, t: SimTime) {
+        self.events += run_until(&mut self.sim, &mut self.sched, t);
+    }
+
+    /// Runs to the horizon and returns the measurements.
+    pub fn finish(mut self) -> RunOutput {
+        let horizon = self.sim.sc.horizon;
+        self.advance(horizon);
+        let (mut ctx, market) = self.sim.ctx(&mut self.sched);
+        market.finish(&mut ctx);
+        let summary = self.sim.metrics.summarize(horizon);
+        RunOutput {
+            summary,
+            samples: std::mem::take(&mut self.sim.metrics.samples),
+            events: self.events,
+        }
+    }
+
+    /// Jobs waiting.
+    pub fn queue_len(&self) -> usize {
+        self.sim.market.queue_len()
+    }
+
+    /// Jobs in the system (waiting or running).
+    pub fn live_jobs(&self) -> usize {
+        self.sim.jobs.live()
+    }
+
+    /// GPUs busy now.
+    pub fn gpus_busy(&self) -> f64 {
+        self.sim.metrics.busy.value()
+    }
+
+    /// Free GPUs of class `c` now.
+    pub fn class_free(&self, c: usize) -> u64 {
+        self.sim.world.pool.class_free(c)
+    }
+}
+
 /// Simulates `design` on `sc` with the streams of `run_seed` up to the horizon.
 pub fn simulate(sc: &Scenario, design: DesignKind, run_seed: u64) -> RunOutput {
-    let streams = Streams::new(run_seed);
-    let mut sched = Scheduler::new();
-    let mut world = World::new(sc, &streams);
-    world.start_churn(&mut sched);
-    let mut metrics = Metrics::new(sc.warmup);
-    let cost_rate: f64 = sc
-        .classes
-        .iter()
-        .map(|c| c.cost_per_hour * c.initial_gpus as f64)
-        .sum();
-    metrics.set_fleet(0, world.gpus_total, cost_rate);
-    metrics.up_add(0, world.gpus_up as f64);
-    let mut demand = Demand::new(&sc.workloads, &streams);
-    for w in 0..sc.workloads.len() {
-        let t = demand.next_arrival(w, 0);
-        sched.at(t, Event::Arrival(w as u16));
+    Run::new(sc, design, run_seed).finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::MS_PER_HOUR;
+    use crate::model::NodeId;
+    use crate::scenario::from_str;
+
+    const H: SimTime = MS_PER_HOUR;
+
+    /// Class X: two nodes of 4 GPUs; class Y: one node of 2. Workloads with
+    /// fixed work and (practically) no random arrivals: tests inject them.
+    const WORLD: &str = r#"
+        [scenario]
+        name = "mechanics"
+        horizon = "40h"
+        designs = ["ionet"]
+        [[gpu_class]]
+        name = "X"
+        vram_gb = 80
+        cost_per_hour = 0.5
+        cloud_price_per_hour = 3.0
+        [[gpu_class]]
+        name = "Y"
+        vram_gb = 24
+        cost_per_hour = 0.1
+        cloud_price_per_hour = 1.0
+        [supply]
+        initial = { X = 8, Y = 2 }
+        gpus_per_node = 4
+        [[workload]]
+        name = "small"
+        kind = "training"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        duration = { dist = "fixed", value = "10h" }
+        gpus = 2
+        gpu_class = ["X"]
+        max_price_per_gpu_hour = 10.0
+        [[workload]]
+        name = "big"
+        kind = "training"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        duration = { dist = "fixed", value = "5h" }
+        gpus = 8
+        gpu_class = ["X"]
+        max_price_per_gpu_hour = 10.0
+        [[workload]]
+        name = "y"
+        kind = "inference"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        duration = { dist = "fixed", value = "1h" }
+        gpus = 1
+        gpu_class = ["Y"]
+        max_price_per_gpu_hour = 10.0
+        [[workload]]
+        name = "ckpt"
+        kind = "training"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        duration = { dist = "fixed", value = "10h" }
+        gpus = 1
+        gpu_class = ["Y"]
+        max_price_per_gpu_hour = 10.0
+        checkpoint_every = "3h"
+        [design.ionet]
+        price_per_gpu_hour = { X = 2.0, Y = 0.5 }
+    "#;
+
+    const SMALL: Event = Event::Arrival(0);
+    const BIG: Event = Event::Arrival(1);
+    const Y: Event = Event::Arrival(2);
+    const CKPT: Event = Event::Arrival(3);
+
+    fn scenario() -> Scenario {
+        from_str(WORLD, "mechanics.toml", &[]).unwrap()
     }
-    sched.at(0, Event::Sample);
-    let mut sim = Simulation {
-        sc,
-        world,
-        demand,
-        jobs: Jobs::default(),
-        metrics,
-        market: Market::new(design, sc),
-    };
-    let events = run_until(&mut sim, &mut sched, sc.horizon);
-    let (mut ctx, market) = sim.ctx(&mut sched);
-    market.finish(&mut ctx);
-    let summary = sim.metrics.summarize(sc.horizon);
-    RunOutput {
-        summary,
-        samples: std::mem::take(&mut sim.metrics.samples),
-        events,
+
+    #[test]
+    fn fifo_blocks_only_the_classes_an_earlier_job_waits_for() {
+        let sc = scenario();
+        let mut run = Run::new(&sc, DesignKind::Ionet, 1);
+        run.inject(0, SMALL); // starts on X: 6 free
+        run.inject(H, BIG); // needs 8 of X: waits
+        run.inject(2 * H, SMALL); // 2 would fit, but BIG is first in line for X
+        run.inject(3 * H, Y); // Y is nobody's to block: starts
+        run.advance(3 * H);
+        assert_eq!(run.queue_len(), 2);
+        assert_eq!(run.gpus_busy(), 3.0);
+        assert_eq!(run.class_free(0), 6);
+        run.advance(10 * H); // SMALL ends at 10 h: BIG takes all 8 of X
+        assert_eq!(run.queue_len(), 1);
+        assert_eq!(run.gpus_busy(), 8.0);
+        let s = run.finish().summary;
+        // Waits: SMALL 0, BIG 10 − 1 = 9 h, SMALL#2 15 − 2 = 13 h, Y 0.
+        assert_eq!(s.jobs_completed, 4);
+        assert_eq!(s.mean_wait_h, Some((9.0 + 13.0) / 4.0));
+        // Paid: 2 GPU × 10 h × $2 twice, 8 × 5 × $2, 1 × 1 × $0.5.
+        assert_eq!(s.user_usd, 40.0 + 40.0 + 80.0 + 0.5);
+        assert_eq!(s.gpu_hours_delivered, 20.0 + 20.0 + 40.0 + 1.0);
+    }
+
+    #[test]
+    fn a_failed_node_interrupts_a_spread_gang_and_frees_its_other_gpus() {
+        let sc = scenario();
+        let mut run = Run::new(&sc, DesignKind::Ionet, 1);
+        run.inject(0, BIG); // spans both X nodes (4 + 4)
+        run.inject(2 * H, Event::NodeDown(NodeId(0)));
+        run.advance(2 * H);
+        // Back in the queue; node 1's 4 GPUs are free again, node 0's are gone.
+        assert_eq!(run.queue_len(), 1);
+        assert_eq!(run.gpus_busy(), 0.0);
+        assert_eq!(run.class_free(0), 4);
+        run.inject(3 * H, Event::NodeUp(NodeId(0)));
+        let s = run.finish().summary; // restarts at 3 h from scratch, ends at 8 h
+        assert_eq!(s.jobs_interrupted, 1);
+        assert_eq!(s.jobs_completed, 1);
+        assert_eq!(s.lost_gpu_hours, 16.0);
+        assert_eq!(s.gpu_hours_delivered, 40.0);
+        assert_eq!(s.user_usd, 80.0, "the interrupted run is unpaid");
+        assert_eq!(s.mean_wait_h, Some(1.0));
+    }
+
+    #[test]
+    fn checkpointed_job_resumes_from_its_last_checkpoint() {
+        let sc = scenario();
+        let mut run = Run::new(&sc, DesignKind::Ionet, 1);
+        run.inject(0, CKPT); // 10 h of work on Y, checkpoints every 3 h
+        // Y's only node is node 2 (after X's two nodes).
+        run.inject(7 * H, Event::NodeDown(NodeId(2))); // keeps 6 h, loses 1 h
+        run.inject(8 * H, Event::NodeUp(NodeId(2))); // restarts: 4 h left, ends at 12 h
+        run.advance(11 * H);
+        assert_eq!(run.live_jobs(), 1);
+        run.advance(12 * H);
+        assert_eq!(run.live_jobs(), 0);
+        let s = run.finish().summary;
+        assert_eq!(s.lost_gpu_hours, 1.0);
+        assert_eq!(s.gpu_hours_delivered, 10.0);
+        assert_eq!(
+            s.user_usd,
+            4.0 * 0.5,
+            "only the completed 4-hour run is paid"
+        );
+        assert_eq!(s.usd_per_gpu_hour, Some(0.2));
+        assert_eq!(s.mean_wait_h, Some(1.0));
+        assert_eq!(s.interruptions, 1);
+    }
+
+    #[test]
+    fn jobs_priced_out_go_to_the_cloud() {
+        let sc = from_str(
+            WORLD,
+            "m.toml",
+            &[crate::scenario::parse_override("design.ionet.price_per_gpu_hour.Y=20").unwrap()],
+        )
+        .unwrap();
+        let mut run = Run::new(&sc, DesignKind::Ionet, 1);
+        run.inject(0, Y);
+        run.inject(0, SMALL);
+        let s = run.finish().summary;
+        assert_eq!(s.jobs_submitted, 2);
+        assert_eq!(s.jobs_lost_to_cloud, 1);
+        assert_eq!(s.jobs_completed, 1);
     }
 }
