@@ -167,49 +167,30 @@ fn mmc_single_server_matches_mm1() {
     check_mmc(1, 1.2, 0.5, 1);
 }
 
-const CHURN: &str = r#"
-[scenario]
-name = "churn-test"
-horizon = "120d"
-warmup = "10d"
-seed = 5
-replications = 6
-designs = ["ionet"]
+/// The M/M/c world with churn: 200 single-GPU nodes alternating exp(20 h)
+/// up and exp(5 h) down, busy with 2-hour jobs.
+const CHURN: &[&str] = &[
+    "scenario.horizon=120d",
+    "scenario.warmup=10d",
+    "scenario.seed=5",
+    "scenario.replications=6",
+    "supply.initial.A100=200",
+    "supply.gpus_per_node=1",
+    "churn.enabled=true",
+    "churn.uptime={ dist = \"exp\", mean = \"20h\" }",
+    "churn.downtime={ dist = \"exp\", mean = \"5h\" }",
+    "workload.jobs.arrivals.rate_per_hour=40",
+    "workload.jobs.duration={ dist = \"exp\", mean = \"2h\" }",
+];
 
-[output]
-sample_every = "1d"
-
-[[gpu_class]]
-name = "A100"
-vram_gb = 80
-cost_per_hour = 0.55
-cloud_price_per_hour = 2.79
-
-[supply]
-initial = { A100 = 200 }
-gpus_per_node = 1
-
-[churn]
-enabled = true
-uptime = { dist = "exp", mean = "20h" }
-downtime = { dist = "exp", mean = "5h" }
-
-[[workload]]
-name = "jobs"
-kind = "training"
-arrivals = { process = "poisson", rate_per_hour = 40.0 }
-duration = { dist = "exp", mean = "2h" }
-gpu_class = ["A100"]
-max_price_per_gpu_hour = 100.0
-
-[design.ionet]
-price_per_gpu_hour = { A100 = 1.89 }
-"#;
+fn churn_with(extra: &[&str]) -> Scenario {
+    scenario_with(MMC, &[CHURN, extra].concat())
+}
 
 #[test]
 fn availability_matches_mtbf_over_mtbf_plus_mttr() {
     // Exponential on/off: A = 20 / (20 + 5) = 0.8.
-    let sc = scenario_with(CHURN, &[]);
+    let sc = churn_with(&[]);
     let rs = run(&sc);
     assert_covers(
         "availability exp(20h)/exp(5h)",
@@ -219,13 +200,10 @@ fn availability_matches_mtbf_over_mtbf_plus_mttr() {
     );
     // Weibull up (k = 0.7, mean 30 h), lognormal down (mean 10 h, cv 1.5):
     // A = 30 / 40 = 0.75 whatever the shapes (renewal-reward theorem).
-    let sc = scenario_with(
-        CHURN,
-        &[
-            "churn.uptime={ dist = \"weibull\", shape = 0.7, mean = \"30h\" }",
-            "churn.downtime={ dist = \"lognormal\", mean = \"10h\", cv = 1.5 }",
-        ],
-    );
+    let sc = churn_with(&[
+        "churn.uptime={ dist = \"weibull\", shape = 0.7, mean = \"30h\" }",
+        "churn.downtime={ dist = \"lognormal\", mean = \"10h\", cv = 1.5 }",
+    ]);
     let rs = run(&sc);
     assert_covers(
         "availability weibull(30h)/lognormal(10h)",
@@ -237,14 +215,11 @@ fn availability_matches_mtbf_over_mtbf_plus_mttr() {
 
 #[test]
 fn interrupted_runs_are_unpaid_and_checkpoints_keep_progress() {
-    let no_ckpt = run(&scenario_with(CHURN, &["scenario.replications=2"]));
-    let ckpt = run(&scenario_with(
-        CHURN,
-        &[
-            "scenario.replications=2",
-            "workload.jobs.checkpoint_every=\"10m\"",
-        ],
-    ));
+    let no_ckpt = run(&churn_with(&["scenario.replications=2"]));
+    let ckpt = run(&churn_with(&[
+        "scenario.replications=2",
+        "workload.jobs.checkpoint_every=\"10m\"",
+    ]));
     for (a, b) in no_ckpt.iter().zip(&ckpt) {
         assert!(
             a.summary.jobs_interrupted > 100,
