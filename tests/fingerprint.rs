@@ -7,7 +7,7 @@ use depinsim::runner::{plan_runs, run_one};
 use depinsim::scenario::{self, parse_override};
 use sha2::{Digest, Sha256};
 
-const EXPECTED: &str = "25815c3b1ab79fc30a06978b0de99790a01233a3b2a8dee7a0016661ea4d808f";
+const EXPECTED: &str = "31ff73129619a219544a3d6169f267a5503a62cfb8c311495182e00342d71f3c";
 
 #[test]
 fn baseline_three_days_fingerprint() {

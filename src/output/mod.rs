@@ -48,8 +48,8 @@ pub fn csv_bytes<T: Serialize>(rows: impl IntoIterator<Item = T>) -> Result<Vec<
 pub struct TimeseriesRow {
     pub point: u64,
     pub replicate: u32,
-    pub design: &'static str,
     pub t_h: f64,
+    pub design: &'static str,
     pub gpus_online: u64,
     pub gpus_busy: u64,
     pub queue_len: u64,
@@ -72,8 +72,8 @@ pub fn timeseries_csv(results: &[RunResult]) -> Result<Vec<u8>> {
         r.samples.iter().map(move |s| TimeseriesRow {
             point: r.spec.point,
             replicate: r.spec.replicate,
-            design: r.spec.design.name(),
             t_h: s.t_h,
+            design: r.spec.design.name(),
             gpus_online: s.gpus_online,
             gpus_busy: s.gpus_busy,
             queue_len: s.queue_len,

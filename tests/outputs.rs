@@ -1,0 +1,206 @@
+//! The output contract of DESIGN.md, checked on the files `depinsim run`
+//! writes: names and order of columns, one row per (replicate, design) or
+//! sample, aggregate only with replications, the manifest, the closing line.
+
+mod common;
+
+use common::{MINIMAL, Sandbox};
+
+/// DESIGN.md's summary columns, in order; later columns may follow.
+const SUMMARY: [&str; 22] = [
+    "point",
+    "replicate",
+    "seed",
+    "design",
+    "jobs_submitted",
+    "jobs_completed",
+    "jobs_interrupted",
+    "jobs_lost_to_cloud",
+    "mean_wait_h",
+    "p95_wait_h",
+    "utilization",
+    "availability",
+    "gpu_hours_delivered",
+    "usd_per_gpu_hour",
+    "interruptions_per_1k_gpu_h",
+    "fleet_mean",
+    "fleet_cv",
+    "provider_margin",
+    "token_price_final_usd",
+    "token_volatility",
+    "tokens_minted",
+    "tokens_burned",
+];
+
+/// DESIGN.md's time-series columns (after the run's identity), in order.
+const TIMESERIES: [&str; 10] = [
+    "t_h",
+    "design",
+    "gpus_online",
+    "gpus_busy",
+    "queue_len",
+    "usd_per_gpu_hour",
+    "token_price_usd",
+    "token_supply",
+    "tokens_minted_cum",
+    "tokens_burned_cum",
+];
+
+fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (headers, rows)
+}
+
+/// Asserts `expected` appear in `headers` in the same relative order.
+fn assert_in_order(headers: &[String], expected: &[&str]) {
+    let mut at = 0;
+    for name in expected {
+        let pos = headers[at..]
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("column {name} missing or out of order in {headers:?}"));
+        at += pos + 1;
+    }
+}
+
+#[test]
+fn run_writes_the_contracted_files() {
+    let sb = Sandbox::new();
+    let file = sb.write("tiny.toml", MINIMAL);
+    let o = sb.run(
+        &file,
+        &["--replications", "3", "--set", "output.sample_every=20m"],
+    );
+    o.assert_no_panic().assert_code(0);
+    // Closing line: events processed, wall seconds, events per second.
+    let last = o.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains(" events in ") && last.contains(" s wall") && last.contains("events/s"),
+        "closing line: {last:?}"
+    );
+
+    let out = sb.out();
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "aggregate.csv",
+            "manifest.json",
+            "summary.csv",
+            "timeseries.csv"
+        ],
+        "exactly these files, no temporaries left behind"
+    );
+
+    let (h, rows) = read_csv(&out.join("summary.csv"));
+    assert_eq!(
+        &h[..SUMMARY.len()],
+        &SUMMARY[..],
+        "summary columns start as in DESIGN.md"
+    );
+    assert_eq!(rows.len(), 3, "one row per replicate × design");
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r[1], i.to_string());
+        assert_eq!(r[3], "ionet");
+        for c in 18..22 {
+            assert_eq!(
+                r[c], "",
+                "token column {} must be empty with tokens off",
+                h[c]
+            );
+        }
+    }
+
+    let (h, rows) = read_csv(&out.join("timeseries.csv"));
+    assert_in_order(&h, &TIMESERIES);
+    // Horizon 2 h sampled every 20 min: t = 0, 1/3, ..., 2 → 7 rows per run.
+    assert_eq!(rows.len(), 3 * 7);
+    let t_col = h.iter().position(|c| c == "t_h").unwrap();
+    let ts: Vec<f64> = rows[..7]
+        .iter()
+        .map(|r| r[t_col].parse().unwrap())
+        .collect();
+    for (k, t) in ts.iter().enumerate() {
+        assert!((t - k as f64 / 3.0).abs() < 1e-9, "sample {k} at {t} h");
+    }
+
+    let (h, rows) = read_csv(&out.join("aggregate.csv"));
+    assert_eq!(
+        h,
+        [
+            "point",
+            "design",
+            "metric",
+            "mean",
+            "sd",
+            "n",
+            "ci95_low",
+            "ci95_high"
+        ]
+    );
+    let jobs = rows
+        .iter()
+        .find(|r| r[2] == "jobs_submitted")
+        .expect("a jobs_submitted row");
+    assert_eq!(jobs[5], "3");
+    let (mean, lo, hi): (f64, f64, f64) = (
+        jobs[3].parse().unwrap(),
+        jobs[6].parse().unwrap(),
+        jobs[7].parse().unwrap(),
+    );
+    assert!(lo <= mean && mean <= hi);
+
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["replications"], 3);
+    assert_eq!(
+        m["scenario"]["scenario"]["replications"], 3,
+        "the scenario as resolved, after overrides"
+    );
+    assert_eq!(m["scenario"]["output"]["sample_every"], "20m");
+    assert_eq!(m["depinsim_version"], env!("CARGO_PKG_VERSION"));
+    let runs = m["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3);
+    for (r, row) in runs.iter().zip(read_csv(&out.join("summary.csv")).1) {
+        assert_eq!(
+            r["seed"].as_u64().unwrap().to_string(),
+            row[2],
+            "manifest and summary agree on seeds"
+        );
+        assert!(r["events"].as_u64().unwrap() > 0);
+        assert!(r["wall_seconds"].as_f64().unwrap() >= 0.0);
+    }
+}
+
+#[test]
+fn one_replication_writes_no_aggregate_and_default_out_is_named_after_the_scenario() {
+    let sb = Sandbox::new();
+    let file = sb.write("tiny.toml", MINIMAL);
+    let o = sb.depinsim(&["run", file.to_str().unwrap()]);
+    o.assert_no_panic().assert_code(0);
+    let out = sb.path("results").join("tiny");
+    assert!(out.join("summary.csv").is_file());
+    assert!(!out.join("aggregate.csv").exists());
+}
+
+#[test]
+fn rerunning_into_the_same_directory_replaces_the_files() {
+    let sb = Sandbox::new();
+    let file = sb.write("tiny.toml", MINIMAL);
+    sb.run(&file, &["--seed", "1"]).assert_code(0);
+    let first = std::fs::read(sb.out().join("summary.csv")).unwrap();
+    sb.run(&file, &["--seed", "2"]).assert_code(0);
+    let second = std::fs::read(sb.out().join("summary.csv")).unwrap();
+    assert_ne!(first, second);
+    sb.run(&file, &["--seed", "1"]).assert_code(0);
+    assert_eq!(first, std::fs::read(sb.out().join("summary.csv")).unwrap());
+}
