@@ -83,3 +83,87 @@ impl Demand {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Sampler, WorkloadKind};
+
+    fn workload(rate_per_hour: f64, amplitude: f64, peak_hour: f64) -> Workload {
+        Workload {
+            name: "w".into(),
+            kind: WorkloadKind::Training,
+            arrivals: Arrivals {
+                rate_per_hour,
+                diurnal_amplitude: amplitude,
+                diurnal_peak_hour: peak_hour,
+            },
+            duration: Sampler::Fixed(1.0),
+            gpus: 1,
+            class_mask: 1,
+            max_price: Sampler::Fixed(1.0),
+            checkpoint_every: None,
+        }
+    }
+
+    /// Arrival counts per hour of the day over `days` days.
+    fn hourly_counts(w: &Workload, days: u64) -> Vec<f64> {
+        let mut d = Demand::new(std::slice::from_ref(w), &Streams::new(21));
+        let mut counts = vec![0.0; 24];
+        let end = days * 24 * MS_PER_HOUR;
+        let mut t = d.next_arrival(0, 0);
+        while t < end {
+            counts[((t / MS_PER_HOUR) % 24) as usize] += 1.0;
+            t = d.next_arrival(0, t);
+        }
+        counts
+    }
+
+    #[test]
+    fn daily_cycle_follows_the_cosine_and_keeps_the_mean_rate() {
+        let (rate, a, peak, days) = (10.0, 0.5, 14.0, 2_000u64);
+        let counts = hourly_counts(&workload(rate, a, peak), days);
+        let two_pi = 2.0 * std::f64::consts::PI;
+        for (h, &n) in counts.iter().enumerate() {
+            // ∫ over hour h of rate·(1 + a·cos(2π(t − peak)/24)) dt, times days.
+            let x0 = two_pi * (h as f64 - peak) / 24.0;
+            let x1 = two_pi * (h as f64 + 1.0 - peak) / 24.0;
+            let expected = days as f64 * rate * (1.0 + a * 24.0 / two_pi * (x1.sin() - x0.sin()));
+            // Poisson: sd = sqrt(mean); 5 sd bounds a false alarm below 1e-6 per hour.
+            assert!(
+                (n - expected).abs() < 5.0 * expected.sqrt(),
+                "hour {h}: {n} vs {expected}"
+            );
+        }
+        let total: f64 = counts.iter().sum();
+        let expected = days as f64 * 24.0 * rate;
+        assert!(
+            (total - expected).abs() < 5.0 * expected.sqrt(),
+            "{total} vs {expected}"
+        );
+        assert!(
+            counts[14] > 1.4 * counts[2],
+            "peak at 14:00, trough at 02:00"
+        );
+    }
+
+    #[test]
+    fn flat_arrivals_are_poisson() {
+        // Counts per hour of a Poisson process: mean = variance = rate.
+        let w = workload(30.0, 0.0, 14.0);
+        let mut d = Demand::new(std::slice::from_ref(&w), &Streams::new(4));
+        let hours = 20_000usize;
+        let mut counts = vec![0.0f64; hours];
+        let mut t = d.next_arrival(0, 0);
+        while t < hours as u64 * MS_PER_HOUR {
+            counts[(t / MS_PER_HOUR) as usize] += 1.0;
+            t = d.next_arrival(0, t);
+        }
+        let n = hours as f64;
+        let mean = counts.iter().sum::<f64>() / n;
+        let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        // sd of the mean: sqrt(30/20000) ≈ 0.039; of the variance ≈ 30·sqrt(2/n) ≈ 0.30.
+        assert!((mean - 30.0).abs() < 0.2, "mean {mean}");
+        assert!((var - 30.0).abs() < 1.5, "variance {var}");
+    }
+}
