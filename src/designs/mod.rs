@@ -51,11 +51,11 @@ impl Market {
 
     /// `node` just came up with all GPUs free.
     #[inline]
-    pub fn node_up(&mut self, ctx: &mut Ctx, node: NodeId) {
+    pub fn node_up(&mut self, ctx: &mut Ctx, _node: NodeId) {
         match self {
+            // Its GPUs are in the pool again: the queue may move.
             Market::Ionet(m) => m.dispatch(ctx),
         }
-        let _ = node;
     }
 
     /// A job's run ends (already checked to be current).

@@ -8,7 +8,7 @@ pub mod duration;
 pub mod overrides;
 pub mod spec;
 
-use crate::engine::{MS_PER_HOUR, SimTime};
+use crate::engine::SimTime;
 use crate::error::{Error, Problem, Result, closest};
 pub use dist::{DistSpec, Sampler};
 pub use duration::{Duration, format_duration, parse_duration};
@@ -601,9 +601,4 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         spec,
     };
     ck.finish(|| scenario(spec))
-}
-
-/// Mean arrival rate per ms of a workload (the daily cycle averages out).
-pub fn mean_rate_per_ms(a: &Arrivals) -> f64 {
-    a.rate_per_hour / MS_PER_HOUR as f64
 }
