@@ -7,7 +7,7 @@ use depinsim::runner::{plan_runs, run_one};
 use depinsim::scenario::{self, parse_override};
 use sha2::{Digest, Sha256};
 
-const EXPECTED: &str = "31ff73129619a219544a3d6169f267a5503a62cfb8c311495182e00342d71f3c";
+const EXPECTED: &str = "7cd5e45d22bd05758ff8019479ca5e948d20248c8066049ff46fdd8105e41814";
 
 #[test]
 fn baseline_three_days_fingerprint() {

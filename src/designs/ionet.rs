@@ -283,11 +283,13 @@ impl Ionet {
             job.remaining -= kept;
             job.generation = job.generation.wrapping_add(1);
             job.state = JobState::Queued { since: now };
-            if job.counted {
+            // Interruptions count by when they happen (as the GPU-hours they
+            // are rated against do); interrupted jobs by when they arrived.
+            if now >= ctx.metrics.warmup() {
                 ctx.metrics.interruptions += 1;
-                if !job.interrupted {
-                    ctx.metrics.jobs_interrupted += 1;
-                }
+            }
+            if job.counted && !job.interrupted {
+                ctx.metrics.jobs_interrupted += 1;
             }
             job.interrupted = true;
             self.enqueue(ctx, slot);
