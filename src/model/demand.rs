@@ -71,7 +71,8 @@ impl Demand {
             }
         }
         // At least 1 ms later, so a run always advances.
-        (t.round() as SimTime).max(now + 1)
+        // t ≥ 0: adding ½ and truncating rounds without a libm call.
+        ((t + 0.5) as SimTime).max(now + 1)
     }
 
     /// The attributes of the next job of workload `w`.
