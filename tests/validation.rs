@@ -38,6 +38,18 @@ fn mmc_wait_h(c: u32, lambda_per_h: f64, mean_service_h: f64) -> f64 {
     erlang_c(c, lambda_per_h / mu) / (c as f64 * mu - lambda_per_h)
 }
 
+/// 95th percentile of the M/M/c wait (hours): P(W > t) = C·e^(−(cμ−λ)t),
+/// so t₉₅ = ln(C / 0.05) / (cμ − λ), or 0 when fewer than 5% wait at all.
+fn mmc_p95_wait_h(c: u32, lambda_per_h: f64, mean_service_h: f64) -> f64 {
+    let mu = 1.0 / mean_service_h;
+    let p_wait = erlang_c(c, lambda_per_h / mu);
+    if p_wait <= 0.05 {
+        0.0
+    } else {
+        (p_wait / 0.05).ln() / (c as f64 * mu - lambda_per_h)
+    }
+}
+
 /// Mean and 99.9% Student-t half-width over replicates.
 fn ci999(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;
@@ -128,6 +140,12 @@ fn check_mmc(c: u32, lambda: f64, mean_h: f64, gpus_per_node: u32) {
         &format!("{label} mean wait (h)"),
         &metric(&rs, |r| r.summary.mean_wait_h),
         mmc_wait_h(c, lambda, mean_h),
+        0.08,
+    );
+    assert_covers(
+        &format!("{label} p95 wait (h)"),
+        &metric(&rs, |r| r.summary.p95_wait_h),
+        mmc_p95_wait_h(c, lambda, mean_h),
         0.08,
     );
     assert_covers(
