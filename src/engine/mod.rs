@@ -9,4 +9,4 @@ pub mod time;
 pub use queue::EventQueue;
 pub use rng::{Rng, Streams, derive_run_seed};
 pub use sim::{Handler, Scheduler, run_until};
-pub use time::{MS_PER_HOUR, SimTime, hours, ms_from_hours};
+pub use time::{MS_PER_HOUR, SimTime, hours};
