@@ -1,49 +1,76 @@
 //! io.net: a coordinator with one global queue places gang jobs on free GPUs
-//! of an acceptable class and bills per GPU-hour. A worker that drops mid-job
-//! is not paid for that run (io.net docs); the job goes back to the queue and
-//! restarts from its last checkpoint.
+//! of an acceptable class and bills per GPU-hour with a minimum. A worker
+//! that drops mid-job is not paid for that run (io.net docs); the job goes
+//! back to the queue and restarts from its last checkpoint.
+//!
+//! Waiting jobs are kept in lanes of identical requirements (the same class
+//! set and gang size), each in arrival order: within a lane only the oldest
+//! job can matter for whether something fits, so every policy works on lane
+//! heads and a dispatch costs O(lanes), not O(queue).
 
-use super::Ctx;
-use crate::engine::{MS_PER_HOUR, SimTime};
+use super::{Ctx, admit, begin_run, complete, end_run, finish_jobs, kept_progress, new_job};
+use super::{lost_to_cloud, requeue_interrupted, run_elapsed, usd};
+use crate::engine::SimTime;
+use crate::metrics::DesignColumns;
+use crate::model::NodeId;
 use crate::model::demand::JobDraw;
 use crate::model::jobs::{Job, JobState};
-use crate::model::{Event, NodeId};
-use crate::scenario::{IonetPolicy, Scenario};
-use std::collections::VecDeque;
+use crate::scenario::{IonetParams, IonetPolicy, Scenario};
+use std::collections::{BTreeSet, VecDeque};
 
-/// Jobs waiting for the same set of classes, oldest first.
+/// Jobs waiting with the same class set and gang size, oldest first.
 struct Lane {
     mask: u64,
+    gpus: u32,
     jobs: VecDeque<u32>,
+}
+
+/// The head job's reservation (EASY backfilling).
+#[derive(Debug, Clone, Copy)]
+struct Reservation {
+    class: u16,
+    /// When enough GPUs will be free for it, from running jobs' known ends.
+    shadow: SimTime,
+    /// GPUs of `class` free at `shadow` beyond what the head needs
+    /// (spread gangs).
+    extra: u64,
+    /// The node it will use (colocated gangs).
+    node: Option<NodeId>,
 }
 
 /// The io.net coordinator.
 pub struct Ionet {
-    policy: IonetPolicy,
-    /// USD per GPU-hour by class.
-    price: Vec<f64>,
+    p: IonetParams,
     /// Class indices, cheapest first (ties: scenario order): where a job that
     /// accepts several classes is placed.
     by_price: Vec<u16>,
-    /// Waiting jobs, one lane per distinct set of usable classes, each lane
-    /// in arrival order (`Job::serial`). Few lanes exist (about one per
-    /// workload), so dispatch merges lane heads instead of scanning a queue.
     lanes: Vec<Lane>,
     /// Jobs waiting in all lanes.
     queued: usize,
-    /// Scratch buffer for a slot list, kept to avoid allocating per event.
+    /// Backfill: per class, running jobs by (expected end, slot).
+    ends: Vec<BTreeSet<(SimTime, u32)>>,
+    /// Backfill, colocated: free GPUs per node in a look-ahead, and the
+    /// nodes touched (scratch, kept to avoid allocating).
+    node_free: Vec<u16>,
+    touched: Vec<u32>,
+    /// Scratch buffer for a slot list.
     scratch: Vec<u32>,
     next_serial: u64,
+    backfilled: u64,
+    /// GPU-ms online after warmup, and of those, GPU-ms on nodes up longer
+    /// than `uptime_for_rewards`.
+    online_gpu_ms: f64,
+    eligible_gpu_ms: f64,
 }
 
 impl Ionet {
-    /// A coordinator with the prices and policy of `sc.ionet`.
+    /// A coordinator with the parameters of `sc.ionet`.
     pub fn new(sc: &Scenario) -> Self {
-        let params = sc
+        let p = sc
             .ionet
-            .as_ref()
+            .clone()
             .expect("scenario checking requires [design.ionet] for ionet");
-        let price = params.price_per_gpu_hour.clone();
+        let price = &p.price_per_gpu_hour;
         let mut by_price: Vec<u16> = (0..price.len() as u16)
             .filter(|&c| price[c as usize].is_finite())
             .collect();
@@ -52,14 +79,33 @@ impl Ionet {
                 .total_cmp(&price[b as usize])
                 .then(a.cmp(&b))
         });
+        let n_nodes = sc
+            .classes
+            .iter()
+            .map(|c| c.initial_gpus.div_ceil(sc.gpus_per_node) as usize)
+            .sum();
+        let backfill = p.policy == IonetPolicy::Backfill;
         Self {
-            policy: params.policy,
-            price,
+            ends: if backfill {
+                vec![BTreeSet::new(); sc.classes.len()]
+            } else {
+                Vec::new()
+            },
+            node_free: if backfill && p.colocate {
+                vec![0; n_nodes]
+            } else {
+                Vec::new()
+            },
+            p,
             by_price,
             lanes: Vec::new(),
             queued: 0,
+            touched: Vec::new(),
             scratch: Vec::new(),
             next_serial: 0,
+            backfilled: 0,
+            online_gpu_ms: 0.0,
+            eligible_gpu_ms: 0.0,
         }
     }
 
@@ -68,15 +114,20 @@ impl Ionet {
         self.queued
     }
 
-    /// Puts `slot` in the lane of its class set, in arrival order.
+    /// Puts `slot` in its lane, in arrival order.
     fn enqueue(&mut self, ctx: &mut Ctx, slot: u32) {
         let job = &ctx.jobs[slot];
-        let (mask, serial) = (job.class_mask, job.serial);
-        let li = match self.lanes.iter().position(|l| l.mask == mask) {
+        let (mask, gpus, serial) = (job.class_mask, job.gpus, job.serial);
+        let li = match self
+            .lanes
+            .iter()
+            .position(|l| l.mask == mask && l.gpus == gpus)
+        {
             Some(li) => li,
             None => {
                 self.lanes.push(Lane {
                     mask,
+                    gpus,
                     jobs: VecDeque::new(),
                 });
                 self.lanes.len() - 1
@@ -93,63 +144,44 @@ impl Ionet {
         ctx.metrics.queue_add(ctx.sched.now(), 1.0);
     }
 
-    /// A job arrives: it goes to the cloud if no acceptable class is within
-    /// its maximum price, else into the queue.
+    /// A job arrives: not served if io.net does not run its kind; to the
+    /// cloud if no acceptable class is within its maximum price; else queued.
     pub fn submit(&mut self, ctx: &mut Ctx, w: usize, draw: JobDraw) {
-        let now = ctx.sched.now();
-        let wl = &ctx.sc.workloads[w];
-        let counted = now >= ctx.metrics.warmup();
-        if counted {
-            ctx.metrics.jobs_submitted += 1;
-        }
+        let Some(counted) = admit(ctx, w, self.p.serves) else {
+            return;
+        };
         let affordable = self
             .by_price
             .iter()
-            .filter(|&&c| self.price[c as usize] <= draw.max_price)
+            .filter(|&&c| self.p.price_per_gpu_hour[c as usize] <= draw.max_price)
             .fold(0u64, |m, &c| m | (1 << c));
-        let mask = wl.class_mask & affordable;
+        let mask = ctx.sc.workloads[w].class_mask & affordable;
         if mask == 0 {
-            if counted {
-                ctx.metrics.jobs_lost_to_cloud += 1;
-            }
+            lost_to_cloud(ctx, counted);
             return;
         }
-        let slot = ctx.jobs.insert(Job {
-            serial: self.next_serial,
-            workload: w as u16,
-            gpus: wl.gpus,
-            class_mask: mask,
-            submitted: now,
-            remaining: draw.work_ms,
-            checkpoint_every: wl.checkpoint_every.unwrap_or(0),
-            state: JobState::Queued { since: now },
-            queued_ms: 0,
-            counted,
-            interrupted: false,
-            class: 0,
-            price_per_gpu_h: 0.0,
-            alloc: Vec::new(),
-            generation: 0,
-        });
+        let slot = new_job(ctx, self.next_serial, w, draw, mask, counted);
         self.next_serial += 1;
         self.enqueue(ctx, slot);
         self.dispatch(ctx);
     }
 
     /// Starts every waiting job that the policy allows to start now.
-    ///
-    /// FIFO: jobs are taken in arrival order; a job that cannot be placed
-    /// blocks its classes, so no later job starts on a class an earlier job
-    /// is waiting for (later jobs may still start on other classes).
     pub fn dispatch(&mut self, ctx: &mut Ctx) {
-        match self.policy {
+        match self.p.policy {
             IonetPolicy::Fifo => self.dispatch_fifo(ctx),
+            IonetPolicy::BestFit => self.dispatch_best_fit(ctx),
+            IonetPolicy::Backfill => {
+                self.dispatch_fifo(ctx);
+                self.backfill(ctx);
+            }
         }
     }
 
-    /// Repeatedly takes the oldest waiting job among lanes that could use a
-    /// free, unblocked class. Each step starts a job or blocks at least one
-    /// more class, so a dispatch costs O(lanes × (jobs started + classes)).
+    /// FIFO: jobs are taken in arrival order; a job that cannot be placed
+    /// blocks its classes, so no later job starts on a class an earlier job
+    /// is waiting for (later jobs may still start on other classes). Each
+    /// step starts a job or blocks at least one more class.
     fn dispatch_fifo(&mut self, ctx: &mut Ctx) {
         let mut blocked = 0u64;
         loop {
@@ -173,89 +205,269 @@ impl Ionet {
             let lane = &self.lanes[li];
             let (slot, mask) = (lane.jobs[0], lane.mask);
             if self.try_start(ctx, slot, mask & !blocked) {
-                self.lanes[li].jobs.pop_front();
-                self.queued -= 1;
+                self.pop(li, 0);
             } else {
                 blocked |= mask;
             }
         }
     }
 
+    /// Best fit: repeatedly starts the largest waiting gang that fits now
+    /// (ties: the oldest). No reservations: big gangs may wait long.
+    fn dispatch_best_fit(&mut self, ctx: &mut Ctx) {
+        let mut skip = vec![false; self.lanes.len()];
+        loop {
+            let open = ctx.world.pool.free_mask();
+            let mut best: Option<(u32, u64, usize)> = None;
+            for (li, lane) in self.lanes.iter().enumerate() {
+                if skip[li] || lane.mask & open == 0 {
+                    continue;
+                }
+                if let Some(&s) = lane.jobs.front() {
+                    let serial = ctx.jobs[s].serial;
+                    let better = best
+                        .is_none_or(|(g, b, _)| lane.gpus > g || (lane.gpus == g && serial < b));
+                    if better {
+                        best = Some((lane.gpus, serial, li));
+                    }
+                }
+            }
+            let Some((_, _, li)) = best else { return };
+            let (slot, mask) = (self.lanes[li].jobs[0], self.lanes[li].mask);
+            if self.try_start(ctx, slot, mask) {
+                self.pop(li, 0);
+            } else {
+                // Nothing of this lane fits until GPUs are freed.
+                skip[li] = true;
+            }
+        }
+    }
+
+    /// EASY backfilling after FIFO: the oldest waiting job gets a
+    /// reservation on the class where it can start soonest, given the known
+    /// ends of running jobs; later jobs start now only if they cannot delay
+    /// it: on another class, or ending before the reservation, or (spread
+    /// gangs) using GPUs beyond what it needs, or (colocated gangs) on
+    /// another node.
+    fn backfill(&mut self, ctx: &mut Ctx) {
+        let Some((head_serial, head_li)) = self.oldest(ctx) else {
+            return;
+        };
+        let head = self.lanes[head_li].jobs[0];
+        let Some(mut res) = self.reserve(ctx, head) else {
+            return;
+        };
+        let now = ctx.sched.now();
+        let mut full = vec![false; self.lanes.len()];
+        loop {
+            // The oldest job, over all lanes, that may start now.
+            let mut pick: Option<(u64, usize, usize, u64)> = None;
+            for (li, lane) in self.lanes.iter().enumerate() {
+                if full[li] || lane.mask & ctx.world.pool.free_mask() == 0 {
+                    continue;
+                }
+                for (pos, &s) in lane.jobs.iter().enumerate() {
+                    let job = &ctx.jobs[s];
+                    if job.serial == head_serial {
+                        continue;
+                    }
+                    if pick.is_some_and(|(b, ..)| job.serial > b) {
+                        break;
+                    }
+                    let short = now + job.remaining <= res.shadow;
+                    let mut classes = lane.mask;
+                    let fits_beside = self.p.colocate || (lane.gpus as u64) <= res.extra;
+                    if !short && !fits_beside {
+                        classes &= !(1 << res.class);
+                    }
+                    if classes & ctx.world.pool.free_mask() != 0 {
+                        pick = Some((job.serial, li, pos, classes));
+                        break;
+                    }
+                    // Only a shorter job of this lane could still go.
+                    if classes == lane.mask {
+                        break;
+                    }
+                }
+            }
+            let Some((_, li, pos, classes)) = pick else {
+                return;
+            };
+            let slot = self.lanes[li].jobs[pos];
+            let short = now + ctx.jobs[slot].remaining <= res.shadow;
+            // A long colocated gang must not take the reserved node.
+            let hide = match res.node {
+                Some(n) if !short => {
+                    let f = ctx.world.pool.free(n);
+                    ctx.world.pool.set(n, 0);
+                    Some((n, f))
+                }
+                _ => None,
+            };
+            let started = self.try_start(ctx, slot, classes);
+            if let Some((n, f)) = hide {
+                let now_free = ctx.world.pool.free(n);
+                debug_assert_eq!(now_free, 0);
+                ctx.world.pool.set(n, f);
+            }
+            if started {
+                let job = &ctx.jobs[slot];
+                if job.class == res.class && !short && !self.p.colocate {
+                    res.extra -= job.gpus as u64;
+                }
+                self.pop(li, pos);
+                self.backfilled += 1;
+            } else {
+                full[li] = true;
+            }
+        }
+    }
+
+    /// The oldest waiting job's serial and lane.
+    fn oldest(&self, ctx: &Ctx) -> Option<(u64, usize)> {
+        let mut best: Option<(u64, usize)> = None;
+        for (li, lane) in self.lanes.iter().enumerate() {
+            if let Some(&s) = lane.jobs.front() {
+                let serial = ctx.jobs[s].serial;
+                if best.is_none_or(|(b, _)| serial < b) {
+                    best = Some((serial, li));
+                }
+            }
+        }
+        best
+    }
+
+    /// The earliest reservation for job `slot` over its classes (ties: the
+    /// cheaper class); `None` if no class can ever hold it with the GPUs
+    /// that are up now.
+    fn reserve(&mut self, ctx: &mut Ctx, slot: u32) -> Option<Reservation> {
+        let (mask, need) = (ctx.jobs[slot].class_mask, ctx.jobs[slot].gpus);
+        let mut best: Option<Reservation> = None;
+        for k in 0..self.by_price.len() {
+            let c = self.by_price[k];
+            if mask & (1 << c) == 0 {
+                continue;
+            }
+            let r = if self.p.colocate {
+                self.shadow_colocated(ctx, c, need)
+            } else {
+                self.shadow_spread(ctx, c, need)
+            };
+            if let Some(r) = r
+                && best.is_none_or(|b| r.shadow < b.shadow)
+            {
+                best = Some(r);
+            }
+        }
+        best
+    }
+
+    fn shadow_spread(&self, ctx: &Ctx, c: u16, need: u32) -> Option<Reservation> {
+        let mut free = ctx.world.pool.class_free(c as usize);
+        let mut shadow = ctx.sched.now();
+        if free < need as u64 {
+            for &(end, s) in &self.ends[c as usize] {
+                free += ctx.jobs[s].gpus as u64;
+                shadow = end;
+                if free >= need as u64 {
+                    break;
+                }
+            }
+        }
+        (free >= need as u64).then_some(Reservation {
+            class: c,
+            shadow,
+            extra: free - need as u64,
+            node: None,
+        })
+    }
+
+    fn shadow_colocated(&mut self, ctx: &Ctx, c: u16, need: u32) -> Option<Reservation> {
+        let mut found = None;
+        for &(end, s) in &self.ends[c as usize] {
+            for &(n, g) in &ctx.jobs[s].alloc {
+                let i = n.ix();
+                if !self.touched.contains(&n.0) {
+                    self.touched.push(n.0);
+                    self.node_free[i] = ctx.world.pool.free(n);
+                }
+                self.node_free[i] += g;
+                if self.node_free[i] as u32 >= need {
+                    found = Some(Reservation {
+                        class: c,
+                        shadow: end,
+                        extra: 0,
+                        node: Some(n),
+                    });
+                }
+            }
+            if found.is_some() {
+                break;
+            }
+        }
+        self.touched.clear();
+        found
+    }
+
+    /// Removes the job at `pos` of lane `li` from the queue.
+    fn pop(&mut self, li: usize, pos: usize) {
+        self.lanes[li].jobs.remove(pos);
+        self.queued -= 1;
+    }
+
     /// Places `slot` on the cheapest class in `classes` with room; false if none.
     fn try_start(&mut self, ctx: &mut Ctx, slot: u32, classes: u64) -> bool {
         let now = ctx.sched.now();
-        let job = &mut ctx.jobs[slot];
         for &c in &self.by_price {
             if classes & (1 << c) == 0 {
                 continue;
             }
+            let job = &mut ctx.jobs[slot];
             if !ctx
                 .world
                 .pool
-                .take(c as usize, job.gpus, false, &mut job.alloc)
+                .take(c as usize, job.gpus, self.p.colocate, &mut job.alloc)
             {
                 continue;
             }
-            let JobState::Queued { since } = job.state else {
-                unreachable!("only queued jobs are dispatched")
-            };
-            job.queued_ms += now - since;
-            job.state = JobState::Running { since: now };
-            job.class = c;
-            job.price_per_gpu_h = self.price[c as usize];
-            for &(node, _) in &job.alloc {
-                ctx.world.nodes[node.ix()].running.push(slot);
+            let remaining = job.remaining;
+            begin_run(ctx, slot, c, self.p.price_per_gpu_hour[c as usize]);
+            if !self.ends.is_empty() {
+                self.ends[c as usize].insert((now + remaining, slot));
             }
-            ctx.sched.after(
-                job.remaining,
-                Event::JobEnd {
-                    slot,
-                    generation: job.generation,
-                },
-            );
-            let gpus = job.gpus as f64;
             ctx.metrics.queue_add(now, -1.0);
-            ctx.metrics.busy_add(now, gpus);
             return true;
         }
         false
     }
 
-    /// Gives back the GPUs of the run of `slot` and records the run: `useful`
-    /// ms per GPU kept as progress, paid only if `paid`.
-    fn end_run(&mut self, ctx: &mut Ctx, slot: u32, useful: SimTime, paid: bool) {
-        let now = ctx.sched.now();
-        let job = &mut ctx.jobs[slot];
-        let JobState::Running { since } = job.state else {
-            unreachable!("only running jobs end a run")
-        };
-        for &(node, gpus) in &job.alloc {
-            ctx.world.release(node, gpus, slot);
+    /// Forgets the expected end of the current run of `slot` (backfill).
+    fn forget_end(&mut self, ctx: &Ctx, slot: u32) {
+        if self.ends.is_empty() {
+            return;
         }
-        job.alloc.clear();
-        let usd = if paid {
-            job.gpus as f64 * (now - since) as f64 / MS_PER_HOUR as f64 * job.price_per_gpu_h
-        } else {
-            0.0
-        };
-        ctx.metrics.segment(since, now, job.gpus, useful, usd, usd);
-        ctx.metrics.busy_add(now, -(job.gpus as f64));
+        let job = &ctx.jobs[slot];
+        if let JobState::Running { since } = job.state {
+            self.ends[job.class as usize].remove(&(since + job.remaining, slot));
+        }
     }
 
-    /// A run finished: the job is done, paid for its GPU-hours.
+    /// What a finished run of `ms` costs: billed for at least `min_billed`;
+    /// the user pays the reservation fee on top, the provider gets the
+    /// payment less its reservation fee and the USDC payment fee.
+    fn bill(&self, job: &Job, ms: SimTime) -> (f64, f64) {
+        let base = usd(job.gpus, ms.max(self.p.min_billed), job.price_per_gpu_h);
+        (
+            base * (1.0 + self.p.reservation_fee),
+            base * (1.0 - self.p.reservation_fee - self.p.payment_fee),
+        )
+    }
+
+    /// A run finished: the job is done and paid.
     pub fn job_end(&mut self, ctx: &mut Ctx, slot: u32) {
-        let now = ctx.sched.now();
-        let JobState::Running { since } = ctx.jobs[slot].state else {
-            unreachable!("a current JobEnd belongs to a running job")
-        };
-        self.end_run(ctx, slot, now - since, true);
-        let job = &ctx.jobs[slot];
-        if job.counted {
-            ctx.metrics.jobs_completed += 1;
-            let q = job.queued_ms;
-            ctx.metrics.record_wait(q);
-        }
-        ctx.jobs.remove(slot);
+        self.forget_end(ctx, slot);
+        let (user, provider) = self.bill(&ctx.jobs[slot], run_elapsed(ctx, slot));
+        complete(ctx, slot, user, provider);
         self.dispatch(ctx);
     }
 
@@ -263,62 +475,65 @@ impl Ionet {
     /// is lost, the run is unpaid, and the job goes back to the queue in its
     /// arrival position.
     pub fn node_down(&mut self, ctx: &mut Ctx, node: NodeId) {
-        let now = ctx.sched.now();
+        self.count_uptime(ctx, node);
         self.scratch.clear();
         self.scratch
             .extend_from_slice(&ctx.world.nodes[node.ix()].running);
         for k in 0..self.scratch.len() {
             let slot = self.scratch[k];
-            let job = &ctx.jobs[slot];
-            let JobState::Running { since } = job.state else {
-                unreachable!("jobs listed on a node are running")
-            };
-            let elapsed = now - since;
-            let kept = match job.checkpoint_every {
-                0 => 0,
-                c => (elapsed / c * c).min(job.remaining),
-            };
-            self.end_run(ctx, slot, kept, false);
-            let job = &mut ctx.jobs[slot];
-            job.remaining -= kept;
-            job.generation = job.generation.wrapping_add(1);
-            job.state = JobState::Queued { since: now };
-            // Interruptions count by when they happen (as the GPU-hours they
-            // are rated against do); interrupted jobs by when they arrived.
-            if now >= ctx.metrics.warmup() {
-                ctx.metrics.interruptions += 1;
-            }
-            if job.counted && !job.interrupted {
-                ctx.metrics.jobs_interrupted += 1;
-            }
-            job.interrupted = true;
+            self.forget_end(ctx, slot);
+            let kept = kept_progress(&ctx.jobs[slot], run_elapsed(ctx, slot));
+            end_run(ctx, slot, kept, 0.0, 0.0);
+            requeue_interrupted(ctx, slot, kept);
             self.enqueue(ctx, slot);
         }
         self.dispatch(ctx);
     }
 
-    /// At the horizon: runs in progress count as delivered and paid up to now;
-    /// every counted job still in the system records its wait so far.
+    /// `node` came up: its GPUs may start waiting jobs.
+    pub fn node_up(&mut self, ctx: &mut Ctx, _node: NodeId) {
+        self.dispatch(ctx);
+    }
+
+    /// io.net sets no timers.
+    pub fn timer(&mut self, _ctx: &mut Ctx, _tag: u8, _a: u32, _b: u32) {}
+
+    /// Adds the up period of `node` ending now to the uptime tallies: every
+    /// GPU-ms after warmup is online, those after `uptime_for_rewards` of
+    /// continuous uptime are eligible for block rewards.
+    fn count_uptime(&mut self, ctx: &Ctx, node: NodeId) {
+        let n = &ctx.world.nodes[node.ix()];
+        let (now, w) = (ctx.sched.now(), ctx.metrics.warmup());
+        let g = n.gpus as f64;
+        let from = n.since.max(w);
+        if now > from {
+            self.online_gpu_ms += g * (now - from) as f64;
+        }
+        let eligible_from = (n.since + self.p.uptime_for_rewards).max(w);
+        if now > eligible_from {
+            self.eligible_gpu_ms += g * (now - eligible_from) as f64;
+        }
+    }
+
+    /// At the horizon: runs in progress are paid for the time they ran (no
+    /// minimum: the run has not ended), uptime of nodes still up counts.
     pub fn finish(&mut self, ctx: &mut Ctx) {
-        let now = ctx.sched.now();
-        for slot in ctx.jobs.live_slots() {
-            let job = &ctx.jobs[slot];
-            match job.state {
-                JobState::Running { since } => {
-                    let counted = job.counted;
-                    let q = job.queued_ms;
-                    self.end_run(ctx, slot, now - since, true);
-                    if counted {
-                        ctx.metrics.record_wait(q);
-                    }
-                }
-                JobState::Queued { since } => {
-                    if job.counted {
-                        let q = job.queued_ms + (now - since);
-                        ctx.metrics.record_wait(q);
-                    }
-                }
+        let (fee_r, fee_p) = (self.p.reservation_fee, self.p.payment_fee);
+        finish_jobs(ctx, |job, ms| {
+            let base = usd(job.gpus, ms, job.price_per_gpu_h);
+            (base * (1.0 + fee_r), base * (1.0 - fee_r - fee_p))
+        });
+        for i in 0..ctx.world.nodes.len() {
+            if ctx.world.nodes[i].up {
+                self.count_uptime(ctx, NodeId(i as u32));
             }
         }
+        ctx.metrics.design = DesignColumns {
+            backfilled_jobs: Some(self.backfilled),
+            reward_eligible_share: crate::metrics::finite(
+                self.eligible_gpu_ms / self.online_gpu_ms,
+            ),
+            ..DesignColumns::default()
+        };
     }
 }

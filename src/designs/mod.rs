@@ -1,14 +1,18 @@
 //! Market designs: how jobs meet GPUs and how money moves. Each design is one
-//! module; [`Market`] dispatches to them without trait objects.
+//! module; [`Market`] dispatches to them without trait objects. What every
+//! design does the same way (admitting a job, starting, ending and
+//! interrupting a run of a gang, completing a job) lives here.
 
+pub mod akash;
 pub mod ionet;
+pub mod render;
 
-use crate::engine::Scheduler;
+use crate::engine::{Scheduler, SimTime};
 use crate::metrics::Metrics;
 use crate::model::demand::JobDraw;
-use crate::model::jobs::Jobs;
+use crate::model::jobs::{Job, JobState, Jobs};
 use crate::model::{Event, NodeId, World};
-use crate::scenario::{DesignKind, Scenario};
+use crate::scenario::{DesignKind, KindMask, Scenario, WorkloadKind};
 
 /// What a design may touch while it handles an event.
 pub struct Ctx<'a> {
@@ -17,67 +21,282 @@ pub struct Ctx<'a> {
     pub jobs: &'a mut Jobs,
     pub metrics: &'a mut Metrics,
     pub sched: &'a mut Scheduler<Event>,
+    /// Per-frame work (ms on one GPU) of the render job just submitted.
+    pub frame_work: &'a [SimTime],
 }
 
 /// The design under simulation.
 pub enum Market {
-    Ionet(ionet::Ionet),
+    Akash(Box<akash::Akash>),
+    Ionet(Box<ionet::Ionet>),
+    Render(Box<render::Render>),
+}
+
+/// Calls `$body` with `$m` bound to the design inside `$self`.
+macro_rules! each {
+    ($self:expr, $m:ident => $body:expr) => {
+        match $self {
+            Market::Akash($m) => $body,
+            Market::Ionet($m) => $body,
+            Market::Render($m) => $body,
+        }
+    };
 }
 
 impl Market {
-    /// The market of `design` for scenario `sc`.
-    pub fn new(design: DesignKind, sc: &Scenario) -> Self {
+    /// The market of `design` for scenario `sc`, drawing its own randomness
+    /// from `streams` (never from the shared demand or churn streams).
+    pub fn new(design: DesignKind, sc: &Scenario, streams: &crate::engine::Streams) -> Self {
         match design {
-            DesignKind::Ionet => Market::Ionet(ionet::Ionet::new(sc)),
-            other => unreachable!("scenario checking rejects the unimplemented design {other:?}"),
+            DesignKind::Akash => Market::Akash(Box::new(akash::Akash::new(sc, streams))),
+            DesignKind::Ionet => Market::Ionet(Box::new(ionet::Ionet::new(sc))),
+            DesignKind::Render => Market::Render(Box::new(render::Render::new(sc, streams))),
         }
     }
 
     /// A job of workload `w` arrives.
     #[inline]
     pub fn submit(&mut self, ctx: &mut Ctx, w: usize, draw: JobDraw) {
-        match self {
-            Market::Ionet(m) => m.submit(ctx, w, draw),
-        }
+        each!(self, m => m.submit(ctx, w, draw))
     }
 
     /// `node` just went down (the world already took its GPUs out).
     #[inline]
     pub fn node_down(&mut self, ctx: &mut Ctx, node: NodeId) {
-        match self {
-            Market::Ionet(m) => m.node_down(ctx, node),
-        }
+        each!(self, m => m.node_down(ctx, node))
     }
 
     /// `node` just came up with all GPUs free.
     #[inline]
-    pub fn node_up(&mut self, ctx: &mut Ctx, _node: NodeId) {
-        match self {
-            // Its GPUs are in the pool again: the queue may move.
-            Market::Ionet(m) => m.dispatch(ctx),
-        }
+    pub fn node_up(&mut self, ctx: &mut Ctx, node: NodeId) {
+        each!(self, m => m.node_up(ctx, node))
     }
 
     /// A job's run ends (already checked to be current).
     #[inline]
     pub fn job_end(&mut self, ctx: &mut Ctx, slot: u32) {
-        match self {
-            Market::Ionet(m) => m.job_end(ctx, slot),
-        }
+        each!(self, m => m.job_end(ctx, slot))
+    }
+
+    /// A design timer fires.
+    #[inline]
+    pub fn timer(&mut self, ctx: &mut Ctx, tag: u8, a: u32, b: u32) {
+        each!(self, m => m.timer(ctx, tag, a, b))
     }
 
     /// Jobs waiting.
     #[inline]
     pub fn queue_len(&self) -> usize {
-        match self {
-            Market::Ionet(m) => m.queue_len(),
-        }
+        each!(self, m => m.queue_len())
     }
 
-    /// Accounts for work in progress at the horizon.
+    /// Accounts for work in progress at the horizon and fills the design's
+    /// own summary columns.
     pub fn finish(&mut self, ctx: &mut Ctx) {
-        match self {
-            Market::Ionet(m) => m.finish(ctx),
+        each!(self, m => m.finish(ctx))
+    }
+}
+
+/// Admission common to all designs: counts the job if it arrives after
+/// warmup. Returns whether it counts, or `None` when the design does not
+/// serve its kind (counted as not served).
+pub fn admit(ctx: &mut Ctx, w: usize, serves: KindMask) -> Option<bool> {
+    let counted = ctx.sched.now() >= ctx.metrics.warmup();
+    if counted {
+        ctx.metrics.jobs_submitted += 1;
+    }
+    if ctx.sc.workloads[w].kind.bit() & serves == 0 {
+        if counted {
+            ctx.metrics.jobs_not_served += 1;
+        }
+        return None;
+    }
+    Some(counted)
+}
+
+/// Records a job that went to the cloud (no acceptable offer).
+pub fn lost_to_cloud(ctx: &mut Ctx, counted: bool) {
+    if counted {
+        ctx.metrics.jobs_lost_to_cloud += 1;
+    }
+}
+
+/// Stores a new queued job of workload `w` and returns its slot.
+pub fn new_job(
+    ctx: &mut Ctx,
+    serial: u64,
+    w: usize,
+    draw: JobDraw,
+    class_mask: u64,
+    counted: bool,
+) -> u32 {
+    let now = ctx.sched.now();
+    let wl = &ctx.sc.workloads[w];
+    ctx.jobs.insert(Job {
+        serial,
+        workload: w as u16,
+        gpus: wl.gpus,
+        frames: draw.frames,
+        stateless: wl.kind == WorkloadKind::Web,
+        max_price: draw.max_price,
+        class_mask,
+        submitted: now,
+        remaining: draw.work_ms,
+        checkpoint_every: wl.checkpoint_every.unwrap_or(0),
+        state: JobState::Queued { since: now },
+        queued_ms: 0,
+        counted,
+        interrupted: false,
+        class: 0,
+        price_per_gpu_h: 0.0,
+        alloc: Vec::new(),
+        generation: 0,
+    })
+}
+
+/// Starts a run of queued job `slot` whose GPUs are already in `job.alloc`:
+/// on class `class` at `price` USD per GPU-hour, ending after its remaining
+/// work unless interrupted.
+pub fn begin_run(ctx: &mut Ctx, slot: u32, class: u16, price: f64) {
+    let now = ctx.sched.now();
+    let job = &mut ctx.jobs[slot];
+    let JobState::Queued { since } = job.state else {
+        unreachable!("only queued jobs start a run")
+    };
+    job.queued_ms += now - since;
+    job.state = JobState::Running { since: now };
+    job.class = class;
+    job.price_per_gpu_h = price;
+    for &(node, _) in &job.alloc {
+        ctx.world.nodes[node.ix()].running.push(slot);
+    }
+    ctx.sched.after(
+        job.remaining,
+        Event::JobEnd {
+            slot,
+            generation: job.generation,
+        },
+    );
+    let gpus = job.gpus as f64;
+    ctx.metrics.busy_add(now, gpus);
+}
+
+/// Ends the current run of `slot`: gives its GPUs back and records it, with
+/// `useful` ms per GPU kept as progress; the user paid `user_usd`, the
+/// providers got `provider_usd`.
+pub fn end_run(ctx: &mut Ctx, slot: u32, useful: SimTime, user_usd: f64, provider_usd: f64) {
+    let now = ctx.sched.now();
+    let job = &mut ctx.jobs[slot];
+    let JobState::Running { since } = job.state else {
+        unreachable!("only running jobs end a run")
+    };
+    for &(node, gpus) in &job.alloc {
+        ctx.world.release(node, gpus, slot);
+    }
+    job.alloc.clear();
+    ctx.metrics
+        .segment(since, now, job.gpus, useful, user_usd, provider_usd);
+    ctx.metrics.busy_add(now, -(job.gpus as f64));
+}
+
+/// How long the current run of `slot` has lasted.
+pub fn run_elapsed(ctx: &Ctx, slot: u32) -> SimTime {
+    match ctx.jobs[slot].state {
+        JobState::Running { since } => ctx.sched.now() - since,
+        JobState::Queued { .. } => 0,
+    }
+}
+
+/// Progress a run of `elapsed` ms keeps when interrupted: everything for a
+/// stateless service, up to the last checkpoint for a checkpointing job,
+/// nothing otherwise.
+pub fn kept_progress(job: &Job, elapsed: SimTime) -> SimTime {
+    let kept = if job.stateless {
+        elapsed
+    } else {
+        match job.checkpoint_every {
+            0 => 0,
+            c => elapsed / c * c,
+        }
+    };
+    kept.min(job.remaining)
+}
+
+/// After an interrupted run (already ended with [`end_run`]): the job keeps
+/// `kept` ms of progress and waits again from now; counts the interruption.
+pub fn requeue_interrupted(ctx: &mut Ctx, slot: u32, kept: SimTime) {
+    let now = ctx.sched.now();
+    let job = &mut ctx.jobs[slot];
+    job.remaining -= kept;
+    job.generation = job.generation.wrapping_add(1);
+    job.state = JobState::Queued { since: now };
+    // Interruptions count by when they happen (as the GPU-hours they are
+    // rated against do); interrupted jobs by when they arrived.
+    if now >= ctx.metrics.warmup() {
+        ctx.metrics.interruptions += 1;
+    }
+    if job.counted && !job.interrupted {
+        ctx.metrics.jobs_interrupted += 1;
+    }
+    job.interrupted = true;
+}
+
+/// Ends the last run of `slot` with all its work done and removes the job:
+/// the run is paid `user_usd` / `provider_usd`; a render job's frames are
+/// delivered, bad ones in the expected share of its GPUs on faulty nodes
+/// (these designs do not check frames).
+pub fn complete(ctx: &mut Ctx, slot: u32, user_usd: f64, provider_usd: f64) {
+    let elapsed = run_elapsed(ctx, slot);
+    let job = &ctx.jobs[slot];
+    if job.counted && job.frames > 0 {
+        let faulty: u32 = job
+            .alloc
+            .iter()
+            .filter(|(n, _)| ctx.world.nodes[n.ix()].faulty)
+            .map(|&(_, g)| g as u32)
+            .sum();
+        ctx.metrics.frames_delivered += job.frames as u64;
+        ctx.metrics.bad_frames +=
+            job.frames as f64 * faulty as f64 / job.gpus as f64 * ctx.sc.faults.frame_error_rate;
+    }
+    end_run(ctx, slot, elapsed, user_usd, provider_usd);
+    let job = &ctx.jobs[slot];
+    if job.counted {
+        ctx.metrics.jobs_completed += 1;
+        let q = job.queued_ms;
+        ctx.metrics.record_wait(q);
+    }
+    ctx.jobs.remove(slot);
+}
+
+/// At the horizon: runs in progress count as delivered and are paid what
+/// `pay(job, elapsed)` gives (user USD, provider USD); every counted job
+/// still in the system records its wait so far.
+pub fn finish_jobs(ctx: &mut Ctx, mut pay: impl FnMut(&Job, SimTime) -> (f64, f64)) {
+    let now = ctx.sched.now();
+    for slot in ctx.jobs.live_slots() {
+        let job = &ctx.jobs[slot];
+        match job.state {
+            JobState::Running { since } => {
+                let (counted, q) = (job.counted, job.queued_ms);
+                let (user, provider) = pay(job, now - since);
+                end_run(ctx, slot, now - since, user, provider);
+                if counted {
+                    ctx.metrics.record_wait(q);
+                }
+            }
+            JobState::Queued { since } => {
+                if job.counted {
+                    let q = job.queued_ms + (now - since);
+                    ctx.metrics.record_wait(q);
+                }
+            }
         }
     }
+}
+
+/// USD for `gpus` GPUs over `ms` at `price` per GPU-hour.
+#[inline]
+pub fn usd(gpus: u32, ms: SimTime, price: f64) -> f64 {
+    gpus as f64 * ms as f64 / crate::engine::MS_PER_HOUR as f64 * price
 }

@@ -94,6 +94,37 @@ pub struct Summary {
     pub lost_gpu_hours: f64,
     pub mean_queue_len: Option<f64>,
     pub user_usd: f64,
+    /// Jobs of a kind the design does not serve (e.g. training on Render).
+    pub jobs_not_served: u64,
+    /// Frames of completed render jobs, and how many of them were bad
+    /// (expected count where the design does not check frames).
+    pub frames_delivered: u64,
+    pub bad_frames_delivered: f64,
+    pub bad_frame_share: Option<f64>,
+    /// GPU-hours redone (lost progress, rejected frames) over GPU-hours run.
+    pub rework_share: Option<f64>,
+    /// Render: frames rejected by verification.
+    pub frames_rejected: Option<u64>,
+    /// Akash: bids per order, mean winning markup over cost, leases closed
+    /// by the network (provider down too long, escrow dry).
+    pub bids_per_order: Option<f64>,
+    pub mean_markup: Option<f64>,
+    pub lease_closures: Option<u64>,
+    /// io.net: jobs started ahead of an earlier waiting job, and the share of
+    /// online GPU-hours that met the continuous-uptime rule for rewards.
+    pub backfilled_jobs: Option<u64>,
+    pub reward_eligible_share: Option<f64>,
+}
+
+/// Columns only some designs fill; a design sets its own in `finish`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DesignColumns {
+    pub frames_rejected: Option<u64>,
+    pub bids_per_order: Option<f64>,
+    pub mean_markup: Option<f64>,
+    pub lease_closures: Option<u64>,
+    pub backfilled_jobs: Option<u64>,
+    pub reward_eligible_share: Option<f64>,
 }
 
 /// `Some(x)` when `x` is finite, else `None` (written as an empty CSV field).
@@ -110,6 +141,10 @@ pub struct Metrics {
     pub jobs_interrupted: u64,
     pub jobs_lost_to_cloud: u64,
     pub interruptions: u64,
+    pub jobs_not_served: u64,
+    pub frames_delivered: u64,
+    pub bad_frames: f64,
+    pub design: DesignColumns,
     /// Total queued time of each counted job, ms.
     waits_ms: Vec<SimTime>,
     pub busy: TimeAvg,
@@ -138,6 +173,10 @@ impl Metrics {
             jobs_interrupted: 0,
             jobs_lost_to_cloud: 0,
             interruptions: 0,
+            jobs_not_served: 0,
+            frames_delivered: 0,
+            bad_frames: 0.0,
+            design: DesignColumns::default(),
             waits_ms: Vec::new(),
             busy: TimeAvg::default(),
             up: TimeAvg::default(),
@@ -289,6 +328,18 @@ impl Metrics {
             lost_gpu_hours: self.lost_gpu_ms / MS_PER_HOUR as f64,
             mean_queue_len: finite(self.queue.area_until(horizon, w) / window_ms),
             user_usd: self.paid_usd,
+            jobs_not_served: self.jobs_not_served,
+            frames_delivered: self.frames_delivered,
+            bad_frames_delivered: self.bad_frames,
+            bad_frame_share: (self.frames_delivered > 0)
+                .then(|| self.bad_frames / self.frames_delivered as f64),
+            rework_share: finite(self.lost_gpu_ms / (self.lost_gpu_ms + self.useful_gpu_ms)),
+            frames_rejected: self.design.frames_rejected,
+            bids_per_order: self.design.bids_per_order,
+            mean_markup: self.design.mean_markup,
+            lease_closures: self.design.lease_closures,
+            backfilled_jobs: self.design.backfilled_jobs,
+            reward_eligible_share: self.design.reward_eligible_share,
         }
     }
 }

@@ -9,6 +9,9 @@ use rand_distr::{Distribution, Exp1};
 
 const MS_PER_DAY: f64 = 24.0 * MS_PER_HOUR as f64;
 
+/// The most frames one render job may have (a draw above it is capped).
+pub const MAX_FRAMES: u32 = 100_000;
+
 /// One job's attributes as drawn at arrival.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct JobDraw {
@@ -16,6 +19,9 @@ pub struct JobDraw {
     pub work_ms: SimTime,
     /// The most the user pays per GPU-hour, USD.
     pub max_price: f64,
+    /// Frames of a render job (its per-frame work is in
+    /// [`Demand::frame_work`]); 0 for other kinds.
+    pub frames: u32,
 }
 
 struct Stream {
@@ -25,11 +31,14 @@ struct Stream {
     times: Rng,
     durations: Rng,
     prices: Rng,
+    frames: Rng,
 }
 
 /// The arrival generators of all workloads of one run.
 pub struct Demand {
     streams: Vec<Stream>,
+    /// Work of each frame of the last render job drawn, ms on one GPU.
+    pub frame_work: Vec<SimTime>,
 }
 
 impl Demand {
@@ -46,8 +55,10 @@ impl Demand {
                     times: streams.stream(&format!("arrivals/{}", w.name)),
                     durations: streams.stream(&format!("durations/{}", w.name)),
                     prices: streams.stream(&format!("prices/{}", w.name)),
+                    frames: streams.stream(&format!("frames/{}", w.name)),
                 })
                 .collect(),
+            frame_work: Vec::new(),
         }
     }
 
@@ -75,12 +86,30 @@ impl Demand {
         ((t + 0.5) as SimTime).max(now + 1)
     }
 
-    /// The attributes of the next job of workload `w`.
+    /// The attributes of the next job of workload `w`. A render job's frames
+    /// each draw their work; `work_ms` is then the job's run time on its
+    /// gang, the total work spread evenly over its GPUs.
     pub fn draw_job(&mut self, w: usize, wl: &Workload) -> JobDraw {
         let s = &mut self.streams[w];
+        self.frame_work.clear();
+        let (work_ms, frames) = match &wl.frames {
+            None => (wl.duration.sample_ms(&mut s.durations, 1), 0),
+            Some(f) => {
+                // ≥ 0: adding ½ and truncating rounds; at least one frame.
+                let n = ((f.sample(&mut s.frames) + 0.5) as u32).clamp(1, MAX_FRAMES);
+                let mut total = 0;
+                for _ in 0..n {
+                    let x = wl.duration.sample_ms(&mut s.durations, 1);
+                    total += x;
+                    self.frame_work.push(x);
+                }
+                (total.div_ceil(wl.gpus as u64), n)
+            }
+        };
         JobDraw {
-            work_ms: wl.duration.sample_ms(&mut s.durations, 1),
+            work_ms,
             max_price: wl.max_price.sample(&mut s.prices),
+            frames,
         }
     }
 }
@@ -104,6 +133,7 @@ mod tests {
             class_mask: 1,
             max_price: Sampler::Fixed(1.0),
             checkpoint_every: None,
+            frames: None,
         }
     }
 

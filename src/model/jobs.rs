@@ -20,6 +20,12 @@ pub struct Job {
     pub serial: u64,
     pub workload: u16,
     pub gpus: u32,
+    /// Frames of a render job (0 for other kinds).
+    pub frames: u32,
+    /// Stateless (a web service): an interruption loses no progress.
+    pub stateless: bool,
+    /// The most the user pays per GPU-hour, USD.
+    pub max_price: f64,
     /// Classes the job accepts and can afford, as a bitmask.
     pub class_mask: u64,
     pub submitted: SimTime,
@@ -115,6 +121,9 @@ mod tests {
             serial,
             workload: 0,
             gpus: 1,
+            frames: 0,
+            stateless: false,
+            max_price: 1.0,
             class_mask: 1,
             submitted: 0,
             remaining: 10,

@@ -6,7 +6,7 @@ pub mod jobs;
 pub mod pool;
 pub mod sim;
 
-use crate::engine::{Rng, Scheduler, Streams};
+use crate::engine::{Rng, Scheduler, SimTime, Streams};
 use crate::scenario::{Churn, Scenario};
 use pool::FreePool;
 use rand::Rng as _;
@@ -36,6 +36,9 @@ pub enum Event {
     JobEnd { slot: u32, generation: u32 },
     /// Time to record a row of the time series.
     Sample,
+    /// A design's own timer; `tag` says which (each design defines its
+    /// tags), `a` and `b` are its payload (a slot, a node, a generation...).
+    Timer { tag: u8, a: u32, b: u32 },
 }
 
 /// A provider's machine: GPUs of one class.
@@ -44,6 +47,14 @@ pub struct Node {
     pub class: u16,
     pub gpus: u16,
     pub up: bool,
+    /// Faulty hardware: frames it renders are bad with the scenario's
+    /// `faults.frame_error_rate` (the same nodes in every design).
+    pub faulty: bool,
+    /// When it last went up or down.
+    pub since: SimTime,
+    /// Up/down transitions so far: timers set during one period carry it
+    /// and are ignored after the next transition.
+    pub epoch: u32,
     /// Slots of the jobs running on it.
     pub running: Vec<u32>,
 }
@@ -73,16 +84,23 @@ impl World {
             let mut k = 0u64;
             while left > 0 {
                 let g = left.min(sc.gpus_per_node);
+                // Keyed by (class, node within class): changing one class's
+                // fleet leaves every other node's outages as they were.
+                let id = ((c as u64) << 32) | k;
+                let faulty = sc.faults.share > 0.0 && {
+                    let mut r = streams.substream("faults", id);
+                    r.random::<f64>() < sc.faults.share
+                };
                 nodes.push(Node {
                     class: c as u16,
                     gpus: g as u16,
                     up: true,
+                    faulty,
+                    since: 0,
+                    epoch: 0,
                     running: Vec::with_capacity(g as usize),
                 });
                 if sc.churn.is_some() {
-                    // Keyed by (class, node within class): changing one class's
-                    // fleet leaves every other node's outages as they were.
-                    let id = ((c as u64) << 32) | k;
                     churn_rngs.push((
                         streams.substream("churn/up", id),
                         streams.substream("churn/down", id),
@@ -122,6 +140,7 @@ impl World {
             } else {
                 let n = &mut self.nodes[i];
                 n.up = false;
+                n.epoch += 1;
                 self.gpus_up -= n.gpus as u64;
                 self.pool.set(node, 0);
                 sched.at(churn.downtime.sample_ms(down_rng, 1), Event::NodeUp(node));
@@ -135,6 +154,8 @@ impl World {
         let n = &mut self.nodes[node.ix()];
         debug_assert!(n.up);
         n.up = false;
+        n.since = sched.now();
+        n.epoch += 1;
         self.gpus_up -= n.gpus as u64;
         self.pool.set(node, 0);
         if let Some(churn) = &self.churn {
@@ -150,6 +171,8 @@ impl World {
         let n = &mut self.nodes[node.ix()];
         debug_assert!(!n.up && n.running.is_empty());
         n.up = true;
+        n.since = sched.now();
+        n.epoch += 1;
         self.gpus_up += n.gpus as u64;
         self.pool.set(node, n.gpus);
         if let Some(churn) = &self.churn {

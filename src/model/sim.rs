@@ -36,6 +36,7 @@ impl Simulation<'_> {
                 jobs: &mut self.jobs,
                 metrics: &mut self.metrics,
                 sched,
+                frame_work: &self.demand.frame_work,
             },
             &mut self.market,
         )
@@ -67,6 +68,10 @@ impl Handler<Event> for Simulation<'_> {
                 self.metrics.up_add(now, g);
                 let (mut ctx, market) = self.ctx(sched);
                 market.node_up(&mut ctx, node);
+            }
+            Event::Timer { tag, a, b } => {
+                let (mut ctx, market) = self.ctx(sched);
+                market.timer(&mut ctx, tag, a, b);
             }
             Event::JobEnd { slot, generation } => {
                 if self.jobs[slot].generation == generation {
@@ -126,7 +131,7 @@ impl<'a> Run<'a> {
             demand,
             jobs: Jobs::default(),
             metrics,
-            market: Market::new(design, sc),
+            market: Market::new(design, sc, &streams),
         };
         Self {
             sim,
@@ -249,6 +254,8 @@ mod tests {
         checkpoint_every = "3h"
         [design.ionet]
         price_per_gpu_hour = { X = 2.0, Y = 0.5 }
+        reservation_fee = 0.0
+        payment_fee = 0.0
     "#;
 
     const SMALL: Event = Event::Arrival(0);

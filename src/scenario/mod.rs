@@ -3,6 +3,7 @@
 //! become indices, distributions become samplers; the model never sees bad
 //! input.
 
+mod designs;
 pub mod dist;
 pub mod duration;
 pub mod overrides;
@@ -10,11 +11,15 @@ pub mod spec;
 
 use crate::engine::SimTime;
 use crate::error::{Error, Problem, Result, closest};
+pub use designs::{
+    AkashParams, AkashPopulation, AkashPricing, HOURS_PER_MONTH, IonetParams, KindMask,
+    RenderParams, RenderTier, Reputation,
+};
 pub use dist::{DistSpec, Sampler};
 pub use duration::{Duration, format_duration, parse_duration};
 pub use overrides::{Override, apply_override, parse_override};
+pub use spec::{AkashStrategy, DesignKind, IonetPolicy, ScenarioFile, WorkloadKind};
 use spec::{ArrivalSpec, PriceSpec};
-pub use spec::{DesignKind, IonetPolicy, ScenarioFile, WorkloadKind};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -36,6 +41,18 @@ pub struct GpuClass {
     pub cloud_price_per_hour: f64,
     /// GPUs of this class at t = 0.
     pub initial_gpus: u32,
+    /// CPU threads and memory (GB) per unit.
+    pub cpu_threads: f64,
+    pub memory_gb: f64,
+}
+
+/// Faulty hardware shared by all designs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    /// Fraction of nodes that are faulty.
+    pub share: f64,
+    /// Probability that a frame rendered on a faulty node is bad.
+    pub frame_error_rate: f64,
 }
 
 /// Node churn: alternating up and down periods, in ms.
@@ -80,14 +97,8 @@ pub struct Workload {
     pub max_price: Sampler,
     /// Checkpoint interval, ms; `None`: progress is lost on interruption.
     pub checkpoint_every: Option<SimTime>,
-}
-
-/// io.net design parameters.
-#[derive(Debug, Clone)]
-pub struct IonetParams {
-    pub policy: IonetPolicy,
-    /// USD per GPU-hour by class index.
-    pub price_per_gpu_hour: Vec<f64>,
+    /// Frames per job (render jobs; `duration` is then the work per frame).
+    pub frames: Option<Sampler>,
 }
 
 /// A checked, resolved scenario.
@@ -106,7 +117,10 @@ pub struct Scenario {
     pub gpus_per_node: u32,
     pub churn: Option<Churn>,
     pub workloads: Vec<Workload>,
+    pub faults: Faults,
+    pub akash: Option<AkashParams>,
     pub ionet: Option<IonetParams>,
+    pub render: Option<RenderParams>,
     /// The file's content after overrides, as checked (for the manifest).
     pub spec: ScenarioFile,
 }
@@ -290,14 +304,6 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 format!("scenario.designs[{i}]"),
                 format!("{:?} is listed twice", d.name()),
             );
-        } else if !d.implemented() {
-            ck.fail(
-                format!("scenario.designs[{i}]"),
-                format!(
-                    "design {:?} is not implemented in this version of depinsim; use \"ionet\"",
-                    d.name()
-                ),
-            );
         }
     }
     let sample_every = spec.output.sample_every.0;
@@ -334,7 +340,9 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         } else if !names.insert(c.name.as_str()) {
             ck.fail(k("name"), format!("class {:?} is defined twice", c.name));
         }
-        ck.number(k("vram_gb"), c.vram_gb, false);
+        ck.number(k("vram_gb"), c.vram_gb, true);
+        ck.number(k("cpu_threads"), c.cpu_threads, true);
+        ck.number(k("memory_gb"), c.memory_gb, true);
         ck.number(k("cost_per_hour"), c.cost_per_hour, true);
         ck.number(k("cloud_price_per_hour"), c.cloud_price_per_hour, true);
     }
@@ -403,6 +411,13 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         None
     };
 
+    let faults = Faults {
+        share: spec.faults.share,
+        frame_error_rate: spec.faults.frame_error_rate,
+    };
+    ck.unit("faults.share", faults.share);
+    ck.unit("faults.frame_error_rate", faults.frame_error_rate);
+
     // Workloads.
     if spec.workload.is_empty() {
         ck.fail("workload", "at least one [[workload]] is needed");
@@ -461,6 +476,39 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 "must list at least one acceptable GPU class",
             );
         }
+        let vram = w.vram_gb.unwrap_or(0.0);
+        if w.vram_gb.is_some() {
+            ck.number(k("vram_gb"), vram, true);
+        }
+        let frames = match (&w.frames, w.kind) {
+            (Some(d), WorkloadKind::Render) => {
+                let s = ck.sampler(k("frames"), d);
+                if let Some(f) = &s
+                    && f.mean() < 1.0
+                {
+                    ck.fail(k("frames"), "mean must be at least 1 frame");
+                }
+                s
+            }
+            (None, WorkloadKind::Render) => {
+                ck.fail(
+                    k("frames"),
+                    "is required for kind = \"render\" (frames per job; duration is then the work per frame)",
+                );
+                None
+            }
+            (Some(_), kind) => {
+                ck.fail(
+                    k("frames"),
+                    format!(
+                        "only render jobs have frames (this workload's kind is {:?})",
+                        kind.name()
+                    ),
+                );
+                None
+            }
+            (None, _) => None,
+        };
         let mut mask = 0u64;
         let mut pool_max = 0u64;
         for (j, name) in w.gpu_class.iter().enumerate() {
@@ -468,6 +516,10 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
             if let Some(c) = ck.class_index(key.clone(), name, &spec.gpu_class) {
                 if c >= MAX_CLASSES {
                     // Already reported under gpu_class; a mask cannot hold it.
+                    continue;
+                }
+                if spec.gpu_class[c].vram_gb < vram {
+                    // Fails the VRAM check: not usable for this workload.
                     continue;
                 }
                 if mask & (1 << c) != 0 {
@@ -483,6 +535,12 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 mask |= 1 << c;
                 pool_max = pool_max.max(initial[c] as u64);
             }
+        }
+        if mask == 0 && !w.gpu_class.is_empty() && w.vram_gb.is_some() {
+            ck.fail(
+                k("vram_gb"),
+                format!("no listed class has {vram} GB of VRAM or more"),
+            );
         }
         if w.gpus > 0 && pool_max > 0 && w.gpus as u64 > pool_max {
             ck.fail(
@@ -521,49 +579,59 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 class_mask: mask,
                 max_price,
                 checkpoint_every: w.checkpoint_every.map(|d| d.0),
+                frames: frames.clone(),
             });
         }
     }
 
     // Designs.
-    let ionet = if sc.designs.contains(&DesignKind::Ionet) {
-        match &spec.design.ionet {
-            None => {
-                ck.fail(
-                    "design.ionet",
-                    "is required when \"ionet\" is in scenario.designs",
-                );
-                None
-            }
-            Some(io) => {
-                let mut prices = vec![f64::NAN; spec.gpu_class.len()];
-                for (name, &p) in &io.price_per_gpu_hour {
-                    let key = format!("design.ionet.price_per_gpu_hour.{name}");
-                    if let Some(c) = ck.class_index(key.clone(), name, &spec.gpu_class)
-                        && ck.number(key, p, true)
-                    {
-                        prices[c] = p;
-                    }
-                }
-                for (c, class) in spec.gpu_class.iter().enumerate() {
-                    if initial[c] > 0
-                        && prices[c].is_nan()
-                        && !io.price_per_gpu_hour.contains_key(&class.name)
-                    {
-                        ck.fail(
-                            format!("design.ionet.price_per_gpu_hour.{}", class.name),
-                            "is missing: every class with supply needs a price",
-                        );
-                    }
-                }
-                Some(IonetParams {
-                    policy: io.policy,
-                    price_per_gpu_hour: prices,
-                })
-            }
+    let required = |ck: &mut Checker, d: DesignKind| {
+        ck.fail(
+            format!("design.{}", d.name()),
+            format!("is required when {:?} is in scenario.designs", d.name()),
+        );
+    };
+    let has = |d: DesignKind| sc.designs.contains(&d);
+    let akash = match (&spec.design.akash, has(DesignKind::Akash)) {
+        (Some(ak), true) => Some(designs::akash(&mut ck, ak, &spec)),
+        (None, true) => {
+            required(&mut ck, DesignKind::Akash);
+            None
         }
-    } else {
-        None
+        _ => None,
+    };
+    let ionet = match (&spec.design.ionet, has(DesignKind::Ionet)) {
+        (Some(io), true) => Some(designs::ionet(&mut ck, io, &spec, &initial)),
+        (None, true) => {
+            required(&mut ck, DesignKind::Ionet);
+            None
+        }
+        _ => None,
+    };
+    let render = match (&spec.design.render, has(DesignKind::Render)) {
+        (Some(r), true) => {
+            let params = designs::render(&mut ck, r, &spec, &initial);
+            for (i, w) in workloads.iter().enumerate() {
+                let priced = (0..spec.gpu_class.len()).any(|c| {
+                    w.class_mask & (1 << c) != 0 && params.price_per_gpu_hour[c].is_finite()
+                });
+                if w.kind == WorkloadKind::Render && !priced {
+                    ck.fail(
+                        "design.render.price_per_gpu_hour",
+                        format!(
+                            "gives no price for any class of render workload {:?} (workload[{i}].gpu_class)",
+                            w.name
+                        ),
+                    );
+                }
+            }
+            Some(params)
+        }
+        (None, true) => {
+            required(&mut ck, DesignKind::Render);
+            None
+        }
+        _ => None,
     };
 
     if spec.token.enabled {
@@ -592,12 +660,17 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 cost_per_hour: c.cost_per_hour,
                 cloud_price_per_hour: c.cloud_price_per_hour,
                 initial_gpus: n,
+                cpu_threads: c.cpu_threads,
+                memory_gb: c.memory_gb,
             })
             .collect(),
         gpus_per_node,
         churn,
         workloads,
+        faults,
+        akash,
         ionet,
+        render,
         spec,
     };
     ck.finish(|| scenario(spec))

@@ -18,6 +18,8 @@ pub struct ScenarioFile {
     pub supply: SupplySpec,
     #[serde(default)]
     pub churn: ChurnSpec,
+    #[serde(default)]
+    pub faults: FaultSpec,
     pub workload: Vec<WorkloadSpec>,
     #[serde(default)]
     pub design: DesignSection,
@@ -68,11 +70,6 @@ impl DesignKind {
             DesignKind::Render => "render",
         }
     }
-
-    /// Whether this version of depinsim can simulate the design.
-    pub fn implemented(self) -> bool {
-        matches!(self, DesignKind::Ionet)
-    }
 }
 
 /// `[output]`: what the run records.
@@ -106,6 +103,14 @@ pub struct GpuClassSpec {
     pub cost_per_hour: f64,
     /// What a centralized cloud charges per GPU-hour, USD (the outside option).
     pub cloud_price_per_hour: f64,
+    /// CPU threads that come with one unit of this class (for web workloads
+    /// and Akash's per-resource bid script). A class with `vram_gb = 0` is
+    /// CPU-only capacity whose "GPUs" are units of threads and memory.
+    #[serde(default)]
+    pub cpu_threads: f64,
+    /// Memory per unit, GB.
+    #[serde(default)]
+    pub memory_gb: f64,
 }
 
 /// `[supply]`: the GPU fleet.
@@ -136,6 +141,19 @@ pub struct ChurnSpec {
     pub downtime: Option<DistSpec<Duration>>,
 }
 
+/// `[faults]`: faulty hardware, part of the shared world. A faulty node
+/// renders a bad frame with `frame_error_rate`; only Render verifies frames.
+#[derive(Deserialize, Serialize, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// Fraction of nodes that are faulty, in [0, 1].
+    #[serde(default)]
+    pub share: f64,
+    /// Probability that a frame rendered on a faulty node is bad, in [0, 1].
+    #[serde(default)]
+    pub frame_error_rate: f64,
+}
+
 /// What a workload is, which decides which designs can serve it.
 #[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -156,6 +174,11 @@ impl WorkloadKind {
             WorkloadKind::Web => "web",
         }
     }
+
+    /// Its bit in a set of kinds.
+    pub fn bit(self) -> u8 {
+        1 << self as u8
+    }
 }
 
 /// `[[workload]]`: one stream of jobs.
@@ -165,8 +188,15 @@ pub struct WorkloadSpec {
     pub name: String,
     pub kind: WorkloadKind,
     pub arrivals: ArrivalSpec,
-    /// Run time of a job on its GPUs, without interruptions.
+    /// Run time of a job on its GPUs, without interruptions. For `render`
+    /// jobs: the work of one frame on one GPU.
     pub duration: DistSpec<Duration>,
+    /// Frames per job (`render` jobs only, required there).
+    #[serde(default)]
+    pub frames: Option<DistSpec<f64>>,
+    /// VRAM a job needs, GB: listed classes with less are not used.
+    #[serde(default)]
+    pub vram_gb: Option<f64>,
     /// GPUs per job, all needed at once (a gang).
     #[serde(default = "default_gpus")]
     pub gpus: u32,
@@ -217,7 +247,11 @@ fn default_peak_hour() -> f64 {
 #[serde(deny_unknown_fields)]
 pub struct DesignSection {
     #[serde(default)]
+    pub akash: Option<AkashSpec>,
+    #[serde(default)]
     pub ionet: Option<IonetSpec>,
+    #[serde(default)]
+    pub render: Option<RenderSpec>,
 }
 
 /// `[design.ionet]`: the coordinated-cluster design.
@@ -228,6 +262,44 @@ pub struct IonetSpec {
     pub policy: IonetPolicy,
     /// USD per GPU-hour users pay, per class (every class in supply needs one).
     pub price_per_gpu_hour: BTreeMap<String, f64>,
+    /// Gang jobs only on one node (one provider's cluster).
+    #[serde(default)]
+    pub colocate: bool,
+    /// Each paid run is billed for at least this long.
+    #[serde(default = "default_min_billed")]
+    pub min_billed: Duration,
+    /// Reservation fee charged on each side, as a fraction of the payment.
+    #[serde(default = "default_reservation_fee")]
+    pub reservation_fee: f64,
+    /// Fee on USDC payments, taken from the provider's side.
+    #[serde(default = "default_payment_fee")]
+    pub payment_fee: f64,
+    /// Continuous uptime a node needs before its hours earn block rewards.
+    #[serde(default = "default_uptime_for_rewards")]
+    pub uptime_for_rewards: Duration,
+    /// Workload kinds io.net serves.
+    #[serde(default = "default_ionet_serves")]
+    pub serves: Vec<WorkloadKind>,
+}
+
+fn default_min_billed() -> Duration {
+    Duration(3_600_000)
+}
+fn default_reservation_fee() -> f64 {
+    0.0025
+}
+fn default_payment_fee() -> f64 {
+    0.02
+}
+fn default_uptime_for_rewards() -> Duration {
+    Duration(5 * 3_600_000)
+}
+fn default_ionet_serves() -> Vec<WorkloadKind> {
+    vec![
+        WorkloadKind::Training,
+        WorkloadKind::Inference,
+        WorkloadKind::Render,
+    ]
 }
 
 /// How the io.net coordinator orders its queue.
@@ -238,6 +310,199 @@ pub enum IonetPolicy {
     /// waiting job is waiting for.
     #[default]
     Fifo,
+    /// Any waiting job that fits starts, largest gang first (ties: oldest);
+    /// no reservations, so large gangs can starve.
+    BestFit,
+    /// EASY backfilling: the oldest waiting job holds a reservation; later
+    /// jobs start only where they do not delay it.
+    Backfill,
+}
+
+/// `[design.akash]`: the reverse-auction cloud market.
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct AkashSpec {
+    /// How long an order collects bids before the best one is taken.
+    #[serde(default = "default_bid_window")]
+    pub bid_window: Duration,
+    /// Most bids an order takes.
+    #[serde(default = "default_max_bids")]
+    pub max_bids: u32,
+    /// Share of lease payments that goes to the community pool.
+    #[serde(default = "default_take_rate")]
+    pub take_rate: f64,
+    /// A lease whose provider is down this long is closed.
+    #[serde(default = "default_health_window")]
+    pub health_window: Duration,
+    /// Time from a lease closing to the user's new order.
+    #[serde(default = "default_redeploy_delay")]
+    pub redeploy_delay: Duration,
+    /// Leases are paid per block of this length.
+    #[serde(default = "default_block_time")]
+    pub block_time: Duration,
+    /// Escrow a user funds, as a multiple of the job's expected cost at the
+    /// winning price; a lease that outlives it is closed.
+    #[serde(default = "default_escrow_cover")]
+    pub escrow_cover: f64,
+    /// Workload kinds Akash serves.
+    #[serde(default = "default_akash_serves")]
+    pub serves: Vec<WorkloadKind>,
+    /// Provider populations and their pricing strategies.
+    pub provider: Vec<AkashProviderSpec>,
+}
+
+fn default_bid_window() -> Duration {
+    Duration(60_000)
+}
+fn default_max_bids() -> u32 {
+    20
+}
+fn default_take_rate() -> f64 {
+    0.02
+}
+fn default_health_window() -> Duration {
+    Duration(8 * 60_000)
+}
+fn default_redeploy_delay() -> Duration {
+    Duration(5 * 60_000)
+}
+fn default_block_time() -> Duration {
+    Duration(6_117)
+}
+fn default_escrow_cover() -> f64 {
+    2.0
+}
+fn default_akash_serves() -> Vec<WorkloadKind> {
+    vec![
+        WorkloadKind::Render,
+        WorkloadKind::Training,
+        WorkloadKind::Inference,
+        WorkloadKind::Web,
+    ]
+}
+
+/// `[[design.akash.provider]]`: a share of the providers and how they price.
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct AkashProviderSpec {
+    /// Share of nodes in this population; shares must sum to 1.
+    pub share: f64,
+    pub strategy: AkashStrategy,
+    /// `cost_plus`: markup over cost per bid, price = cost · (1 + markup).
+    /// `adaptive`: the starting markup.
+    #[serde(default)]
+    pub markup: Option<DistSpec<f64>>,
+    /// `adaptive`: bounds of the markup.
+    #[serde(default)]
+    pub markup_min: Option<f64>,
+    #[serde(default)]
+    pub markup_max: Option<f64>,
+    /// `adaptive`: markup change after a win (up) and after a loss (down).
+    #[serde(default)]
+    pub step_up: Option<f64>,
+    #[serde(default)]
+    pub step_down: Option<f64>,
+    /// `script`: USD per GPU per month by class name (`default` for the rest).
+    #[serde(default)]
+    pub gpu_usd_per_month: Option<BTreeMap<String, f64>>,
+    /// `script`: USD per CPU thread per month.
+    #[serde(default)]
+    pub cpu_usd_per_thread_month: Option<f64>,
+    /// `script`: USD per GB of memory per month.
+    #[serde(default)]
+    pub memory_usd_per_gb_month: Option<f64>,
+}
+
+/// How an Akash provider population prices its bids.
+#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AkashStrategy {
+    CostPlus,
+    Adaptive,
+    Script,
+}
+
+/// `[design.render]`: verified rendering with Proof of Render.
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RenderSpec {
+    /// USD per GPU-hour of work at price factor 1, per class.
+    pub price_per_gpu_hour: BTreeMap<String, f64>,
+    /// Priority tiers; a job's tier is drawn by share.
+    pub tier: Vec<RenderTierSpec>,
+    /// Probability that verification catches a bad frame, in [0, 1].
+    #[serde(default = "default_detect")]
+    pub detect: f64,
+    #[serde(default)]
+    pub reputation: ReputationSpec,
+}
+
+fn default_detect() -> f64 {
+    0.9
+}
+
+/// `[[design.render.tier]]`.
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RenderTierSpec {
+    pub name: String,
+    /// Share of render jobs in this tier; shares must sum to 1.
+    pub share: f64,
+    /// Multiplies `price_per_gpu_hour`.
+    pub price_factor: f64,
+    /// Lower goes first.
+    #[serde(default)]
+    pub priority: u32,
+    /// Frames of this tier only go to nodes with at least this reputation.
+    #[serde(default)]
+    pub min_reputation: f64,
+}
+
+/// `[design.render.reputation]`: node scores in [0, 1].
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ReputationSpec {
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    #[serde(default = "default_rep_initial")]
+    pub initial: f64,
+    /// Subtracted on a rejected frame.
+    #[serde(default = "default_rep_penalty")]
+    pub reject_penalty: f64,
+    /// Added on an accepted frame.
+    #[serde(default = "default_rep_gain")]
+    pub accept_gain: f64,
+    /// A node below this is banned from the network.
+    #[serde(default = "default_rep_ban")]
+    pub ban_below: f64,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_rep_initial() -> f64 {
+    0.8
+}
+fn default_rep_penalty() -> f64 {
+    0.1
+}
+fn default_rep_gain() -> f64 {
+    0.005
+}
+fn default_rep_ban() -> f64 {
+    0.3
+}
+
+impl Default for ReputationSpec {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            initial: default_rep_initial(),
+            reject_penalty: default_rep_penalty(),
+            accept_gain: default_rep_gain(),
+            ban_below: default_rep_ban(),
+        }
+    }
 }
 
 /// `[token]`: token economies (a later version).
