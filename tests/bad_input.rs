@@ -150,11 +150,87 @@ fn misspelt_design_in_file() {
 }
 
 #[test]
-fn unimplemented_design_in_file() {
+fn design_without_its_table() {
     reject_edit(
         r#"designs = ["ionet"]"#,
         r#"designs = ["ionet", "akash"]"#,
-        &["scenario.designs[1]", "\"akash\"", "not implemented"],
+        &[
+            "design.akash",
+            "is required",
+            "\"akash\" is in scenario.designs",
+        ],
+    );
+}
+
+#[test]
+fn unknown_ionet_policy_suggests_one() {
+    reject_edit(
+        r#"[design.ionet]"#,
+        "[design.ionet]\npolicy = \"backfil\"",
+        &["design.ionet.policy", "unknown variant", "backfill"],
+    );
+}
+
+#[test]
+fn negative_ionet_fee() {
+    reject_edit(
+        r#"[design.ionet]"#,
+        "[design.ionet]\nreservation_fee = -0.01",
+        &["design.ionet.reservation_fee", "[0, 1]", "-0.01"],
+    );
+}
+
+#[test]
+fn ionet_fees_that_leave_providers_nothing() {
+    reject_edit(
+        r#"[design.ionet]"#,
+        "[design.ionet]\nreservation_fee = 0.5\npayment_fee = 0.5",
+        &["design.ionet.payment_fee", "must be < 1"],
+    );
+}
+
+#[test]
+fn negative_min_billed() {
+    reject_edit(
+        r#"[design.ionet]"#,
+        "[design.ionet]\nmin_billed = \"-1h\"",
+        &["design.ionet.min_billed", "negative"],
+    );
+}
+
+#[test]
+fn fault_share_outside_unit_interval() {
+    reject_edit(
+        r#"[design.ionet]"#,
+        "[faults]\nshare = 1.5\n\n[design.ionet]",
+        &["faults.share", "[0, 1]", "1.5"],
+    );
+}
+
+#[test]
+fn frames_on_a_training_workload() {
+    reject_edit(
+        r#"name = "train""#,
+        "name = \"train\"\nframes = { dist = \"fixed\", value = 10.0 }",
+        &["workload[0].frames", "only render jobs have frames"],
+    );
+}
+
+#[test]
+fn render_workload_without_frames() {
+    reject_edit(
+        "name = \"train\"\nkind = \"training\"",
+        "name = \"train\"\nkind = \"render\"",
+        &["workload[0].frames", "is required for kind = \"render\""],
+    );
+}
+
+#[test]
+fn vram_requirement_no_class_meets() {
+    reject_edit(
+        r#"name = "train""#,
+        "name = \"train\"\nvram_gb = 200",
+        &["workload[0].vram_gb", "no listed class has 200 GB"],
     );
 }
 
@@ -752,14 +828,14 @@ fn misspelt_design_option() {
 }
 
 #[test]
-fn unimplemented_design_option() {
+fn design_option_without_its_table() {
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
     reject_run(
         &sb,
         &file,
-        &["--design", "ionet", "--design", "akash"],
-        &["scenario.designs[1]", "\"akash\"", "not implemented"],
+        &["--design", "ionet", "--design", "render"],
+        &["design.render", "is required"],
     );
 }
 

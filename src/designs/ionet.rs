@@ -57,6 +57,10 @@ pub struct Ionet {
     scratch: Vec<u32>,
     next_serial: u64,
     backfilled: u64,
+    /// Backfill: the serial of the job holding the reservation and the
+    /// start it was first promised; heads that started later than promised.
+    promise: Option<(u64, SimTime)>,
+    late_heads: u64,
     /// GPU-ms online after warmup, and of those, GPU-ms on nodes up longer
     /// than `uptime_for_rewards`.
     online_gpu_ms: f64,
@@ -104,6 +108,8 @@ impl Ionet {
             scratch: Vec::new(),
             next_serial: 0,
             backfilled: 0,
+            promise: None,
+            late_heads: 0,
             online_gpu_ms: 0.0,
             eligible_gpu_ms: 0.0,
         }
@@ -112,6 +118,19 @@ impl Ionet {
     /// Jobs waiting.
     pub fn queue_len(&self) -> usize {
         self.queued
+    }
+
+    /// Backfill: jobs that held the reservation and started later than it
+    /// first promised. Without churn (known run times, no failures) EASY
+    /// backfilling keeps this at 0; node failures can legitimately break
+    /// promises.
+    pub fn late_heads(&self) -> u64 {
+        self.late_heads
+    }
+
+    /// Jobs started by backfilling ahead of the reserved job.
+    pub fn backfilled(&self) -> u64 {
+        self.backfilled
     }
 
     /// Puts `slot` in its lane, in arrival order.
@@ -257,6 +276,9 @@ impl Ionet {
         let Some(mut res) = self.reserve(ctx, head) else {
             return;
         };
+        if self.promise.is_none_or(|(s, _)| s != head_serial) {
+            self.promise = Some((head_serial, res.shadow));
+        }
         let now = ctx.sched.now();
         let mut full = vec![false; self.lanes.len()];
         loop {
@@ -430,7 +452,13 @@ impl Ionet {
             {
                 continue;
             }
-            let remaining = job.remaining;
+            let (remaining, serial) = (job.remaining, job.serial);
+            if let Some((s, promised)) = self.promise
+                && s == serial
+            {
+                self.late_heads += u64::from(now > promised);
+                self.promise = None;
+            }
             begin_run(ctx, slot, c, self.p.price_per_gpu_hour[c as usize]);
             if !self.ends.is_empty() {
                 self.ends[c as usize].insert((now + remaining, slot));
@@ -505,11 +533,11 @@ impl Ionet {
         let n = &ctx.world.nodes[node.ix()];
         let (now, w) = (ctx.sched.now(), ctx.metrics.warmup());
         let g = n.gpus as f64;
-        let from = n.since.max(w);
+        let from = n.up_since.max(w);
         if now > from {
             self.online_gpu_ms += g * (now - from) as f64;
         }
-        let eligible_from = (n.since + self.p.uptime_for_rewards).max(w);
+        let eligible_from = (n.up_since + self.p.uptime_for_rewards).max(w);
         if now > eligible_from {
             self.eligible_gpu_ms += g * (now - eligible_from) as f64;
         }

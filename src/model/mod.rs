@@ -52,6 +52,8 @@ pub struct Node {
     pub faulty: bool,
     /// When it last went up or down.
     pub since: SimTime,
+    /// When its current (or, while down, its last) up period began.
+    pub up_since: SimTime,
     /// Up/down transitions so far: timers set during one period carry it
     /// and are ignored after the next transition.
     pub epoch: u32,
@@ -97,6 +99,7 @@ impl World {
                     up: true,
                     faulty,
                     since: 0,
+                    up_since: 0,
                     epoch: 0,
                     running: Vec::with_capacity(g as usize),
                 });
@@ -172,6 +175,7 @@ impl World {
         debug_assert!(!n.up && n.running.is_empty());
         n.up = true;
         n.since = sched.now();
+        n.up_since = n.since;
         n.epoch += 1;
         self.gpus_up += n.gpus as u64;
         self.pool.set(node, n.gpus);

@@ -169,6 +169,16 @@ impl<'a> Run<'a> {
         self.sim.market.queue_len()
     }
 
+    /// The design under simulation (tests inspect its state).
+    pub fn market(&self) -> &Market {
+        &self.sim.market
+    }
+
+    /// The current time.
+    pub fn now(&self) -> SimTime {
+        self.sched.now()
+    }
+
     /// Jobs in the system (waiting or running).
     pub fn live_jobs(&self) -> usize {
         self.sim.jobs.live()
