@@ -114,6 +114,9 @@ max_price_per_gpu_hour = 100.0
 
 [design.ionet]
 price_per_gpu_hour = { A100 = 1.89 }
+min_billed = "1ms"
+reservation_fee = 0.0
+payment_fee = 0.0
 "#;
 
 #[test]
@@ -165,6 +168,31 @@ fn check_mmc(c: u32, lambda: f64, mean_h: f64, gpus_per_node: u32) {
             "usd_per_gpu_hour {usd} != price 1.89"
         );
     }
+}
+
+#[test]
+fn minimum_billing_and_fees_match_their_expectation() {
+    // Each run is billed max(S, m) GPU-hours and the user pays the
+    // reservation fee on top: per useful GPU-hour, price · (1 + fee) ·
+    // E[max(S, m)] / E[S]. For S ~ exp(mean 1 h) and m = 1 h,
+    // E[max(S, m)] = m + E[(S − m)⁺] = 1 + e^(−1) hours.
+    let sc = scenario_with(
+        MMC,
+        &[
+            "scenario.horizon=100d",
+            "scenario.replications=8",
+            "design.ionet.min_billed=\"1h\"",
+            "design.ionet.reservation_fee=0.0025",
+        ],
+    );
+    let rs = run(&sc);
+    let exact = 1.89 * 1.0025 * (1.0 + (-1.0f64).exp());
+    assert_covers(
+        "usd per useful GPU-hour, 1 h minimum, 0.25% fee",
+        &metric(&rs, |r| r.summary.usd_per_gpu_hour),
+        exact,
+        0.01,
+    );
 }
 
 #[test]
