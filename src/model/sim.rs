@@ -169,6 +169,11 @@ impl<'a> Run<'a> {
         self.sim.market.queue_len()
     }
 
+    /// The shared world: nodes, their state and free GPUs.
+    pub fn world(&self) -> &World {
+        &self.sim.world
+    }
+
     /// The design under simulation (tests inspect its state).
     pub fn market(&self) -> &Market {
         &self.sim.market

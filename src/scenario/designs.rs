@@ -101,6 +101,31 @@ pub struct RenderParams {
 }
 
 impl Checker<'_> {
+    /// Every workload a design serves needs a priced class among its own.
+    pub(super) fn priced_for_served(
+        &mut self,
+        design: &str,
+        prices: &[f64],
+        serves: KindMask,
+        workloads: &[super::Workload],
+    ) {
+        for (i, w) in workloads.iter().enumerate() {
+            let priced =
+                (0..prices.len()).any(|c| w.class_mask & (1 << c) != 0 && prices[c].is_finite());
+            if w.kind.bit() & serves != 0 && !priced {
+                self.fail(
+                    format!("design.{design}.price_per_gpu_hour"),
+                    format!(
+                        "gives no price for any class of workload {:?} (workload[{i}].gpu_class), \
+                         a {} workload this design serves",
+                        w.name,
+                        w.kind.name()
+                    ),
+                );
+            }
+        }
+    }
+
     /// Checks that `v` is in [0, 1].
     pub(super) fn unit(&mut self, key: impl Into<String>, v: f64) -> bool {
         let ok = (0.0..=1.0).contains(&v);
@@ -110,15 +135,13 @@ impl Checker<'_> {
         ok
     }
 
-    /// Per-class prices from a `{ CLASS = price }` table: every class with
-    /// supply needs one when `all` is set.
+    /// Per-class prices from a `{ CLASS = price }` table (NaN: the class is
+    /// not offered).
     fn class_prices(
         &mut self,
         key: &str,
         table: &std::collections::BTreeMap<String, f64>,
         spec: &ScenarioFile,
-        initial: &[u32],
-        all: bool,
     ) -> Vec<f64> {
         let mut prices = vec![f64::NAN; spec.gpu_class.len()];
         for (name, &p) in table {
@@ -127,16 +150,6 @@ impl Checker<'_> {
                 && self.number(k, p, true)
             {
                 prices[c] = p;
-            }
-        }
-        if all {
-            for (c, class) in spec.gpu_class.iter().enumerate() {
-                if initial[c] > 0 && !table.contains_key(&class.name) {
-                    self.fail(
-                        format!("{key}.{}", class.name),
-                        "is missing: every class with supply needs a price",
-                    );
-                }
             }
         }
         prices
@@ -151,18 +164,11 @@ impl Checker<'_> {
 }
 
 /// Resolves `[design.ionet]`.
-pub(super) fn ionet(
-    ck: &mut Checker,
-    io: &IonetSpec,
-    spec: &ScenarioFile,
-    initial: &[u32],
-) -> IonetParams {
+pub(super) fn ionet(ck: &mut Checker, io: &IonetSpec, spec: &ScenarioFile) -> IonetParams {
     let price_per_gpu_hour = ck.class_prices(
         "design.ionet.price_per_gpu_hour",
         &io.price_per_gpu_hour,
         spec,
-        initial,
-        true,
     );
     ck.unit("design.ionet.reservation_fee", io.reservation_fee);
     ck.unit("design.ionet.payment_fee", io.payment_fee);
@@ -382,18 +388,11 @@ fn script_rates(
 }
 
 /// Resolves `[design.render]`.
-pub(super) fn render(
-    ck: &mut Checker,
-    r: &RenderSpec,
-    spec: &ScenarioFile,
-    initial: &[u32],
-) -> RenderParams {
+pub(super) fn render(ck: &mut Checker, r: &RenderSpec, spec: &ScenarioFile) -> RenderParams {
     let price_per_gpu_hour = ck.class_prices(
         "design.render.price_per_gpu_hour",
         &r.price_per_gpu_hour,
         spec,
-        initial,
-        false,
     );
     ck.unit("design.render.detect", r.detect);
     if r.tier.is_empty() {

@@ -601,7 +601,16 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         _ => None,
     };
     let ionet = match (&spec.design.ionet, has(DesignKind::Ionet)) {
-        (Some(io), true) => Some(designs::ionet(&mut ck, io, &spec, &initial)),
+        (Some(io), true) => {
+            let params = designs::ionet(&mut ck, io, &spec);
+            ck.priced_for_served(
+                "ionet",
+                &params.price_per_gpu_hour,
+                params.serves,
+                &workloads,
+            );
+            Some(params)
+        }
         (None, true) => {
             required(&mut ck, DesignKind::Ionet);
             None
@@ -610,21 +619,9 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
     };
     let render = match (&spec.design.render, has(DesignKind::Render)) {
         (Some(r), true) => {
-            let params = designs::render(&mut ck, r, &spec, &initial);
-            for (i, w) in workloads.iter().enumerate() {
-                let priced = (0..spec.gpu_class.len()).any(|c| {
-                    w.class_mask & (1 << c) != 0 && params.price_per_gpu_hour[c].is_finite()
-                });
-                if w.kind == WorkloadKind::Render && !priced {
-                    ck.fail(
-                        "design.render.price_per_gpu_hour",
-                        format!(
-                            "gives no price for any class of render workload {:?} (workload[{i}].gpu_class)",
-                            w.name
-                        ),
-                    );
-                }
-            }
+            let params = designs::render(&mut ck, r, &spec);
+            let serves = WorkloadKind::Render.bit();
+            ck.priced_for_served("render", &params.price_per_gpu_hour, serves, &workloads);
             Some(params)
         }
         (None, true) => {
