@@ -18,6 +18,8 @@ pub enum Command {
     Run(RunArgs),
     /// Check scenario files without running them.
     Validate(ValidateArgs),
+    /// Print the per-design comparison of a results directory (Markdown).
+    Table(TableArgs),
 }
 
 /// `depinsim run`.
@@ -55,4 +57,18 @@ pub struct ValidateArgs {
     /// Overrides to apply before checking, as for `run`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+}
+
+/// `depinsim table`.
+#[derive(Args, Debug)]
+pub struct TableArgs {
+    /// A results directory with an aggregate.csv.
+    pub dir: PathBuf,
+    /// Sweep point to show.
+    #[arg(long, default_value_t = 0)]
+    pub point: u64,
+    /// Metric to show (repeatable) [default: cost, waits, stability, rework,
+    /// quality, lost demand, utilization].
+    #[arg(long = "metric", value_name = "METRIC")]
+    pub metrics: Vec<String>,
 }

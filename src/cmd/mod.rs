@@ -1,6 +1,7 @@
 //! One module per subcommand; each has a `run` returning `Result`.
 
 pub mod run;
+pub mod table;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -12,6 +13,7 @@ pub fn dispatch(cli: Cli, argv: &[String]) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args, argv),
         Command::Validate(args) => validate::run(args),
+        Command::Table(args) => table::run(args),
     }
 }
 
