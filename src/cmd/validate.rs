@@ -14,9 +14,14 @@ pub fn run(args: ValidateArgs) -> Result<()> {
         let checked = parse_sets(&file, &args.set).and_then(|sets| scenario::load(path, &sets));
         match checked {
             Ok(sc) => println!(
-                "{file}: ok ({} designs, {} workloads, {} GPUs, horizon {})",
-                sc.designs.len(),
+                "{file}: ok (designs {}; {} workload{}; {} units of capacity; horizon {})",
+                sc.designs
+                    .iter()
+                    .map(|d| d.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 sc.workloads.len(),
+                if sc.workloads.len() == 1 { "" } else { "s" },
                 sc.total_gpus(),
                 scenario::format_duration(sc.horizon)
             ),
