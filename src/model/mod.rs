@@ -198,3 +198,18 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Event;
+
+    #[test]
+    fn events_stay_small() {
+        // The queue stores events beside their keys: keep them at 12 bytes.
+        assert!(
+            std::mem::size_of::<Event>() <= 12,
+            "{}",
+            std::mem::size_of::<Event>()
+        );
+    }
+}
