@@ -7,7 +7,7 @@ use depinsim::runner::{plan_runs, run_one};
 use depinsim::scenario::{self, parse_override};
 use sha2::{Digest, Sha256};
 
-const EXPECTED: &str = "7cd5e45d22bd05758ff8019479ca5e948d20248c8066049ff46fdd8105e41814";
+const EXPECTED: &str = "c754514c8317b321134818af0ddb66dc280c41db7cd1dfe9d925389aa9d6cc03";
 
 #[test]
 fn baseline_three_days_fingerprint() {
