@@ -824,3 +824,393 @@ impl Render {
         self.nodes.get(node.ix()).is_some_and(|n| n.banned)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::designs::Market;
+    use crate::engine::MS_PER_HOUR;
+    use crate::model::World;
+    use crate::model::sim::Run;
+    use crate::scenario::{DesignKind, from_str, parse_override};
+
+    const H: SimTime = MS_PER_HOUR;
+
+    /// Class X: three nodes of one GPU (nodes 0–2); class Y: one node of one
+    /// GPU (node 3). Render prices X $2, Y $0.50 per GPU-hour; one tier.
+    /// Workloads have fixed frames and (practically) no random arrivals:
+    /// tests inject them.
+    const WORLD: &str = r#"
+        [scenario]
+        name = "render-mechanics"
+        horizon = "40h"
+        warmup = "0h"
+        designs = ["render"]
+        [[gpu_class]]
+        name = "X"
+        vram_gb = 80
+        cost_per_hour = 0.5
+        cloud_price_per_hour = 3.0
+        [[gpu_class]]
+        name = "Y"
+        vram_gb = 24
+        cost_per_hour = 0.1
+        cloud_price_per_hour = 1.0
+        [supply]
+        initial = { X = 3, Y = 1 }
+        gpus_per_node = 1
+        [faults]
+        share = 0.0
+        frame_error_rate = 0.0
+        [[workload]]
+        name = "one"
+        kind = "render"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        frames = { dist = "fixed", value = 1 }
+        duration = { dist = "fixed", value = "1h" }
+        gpu_class = ["X", "Y"]
+        max_price_per_gpu_hour = 10.0
+        [[workload]]
+        name = "three"
+        kind = "render"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        frames = { dist = "fixed", value = 3 }
+        duration = { dist = "fixed", value = "2h" }
+        gpu_class = ["X", "Y"]
+        max_price_per_gpu_hour = 10.0
+        [[workload]]
+        name = "big"
+        kind = "render"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        frames = { dist = "fixed", value = 4 }
+        duration = { dist = "fixed", value = "1h" }
+        vram_gb = 48
+        gpu_class = ["X", "Y"]
+        max_price_per_gpu_hour = 10.0
+        [[workload]]
+        name = "long"
+        kind = "render"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        frames = { dist = "fixed", value = 1 }
+        duration = { dist = "fixed", value = "2h" }
+        gpu_class = ["X"]
+        max_price_per_gpu_hour = 10.0
+        [[workload]]
+        name = "train"
+        kind = "training"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        duration = { dist = "fixed", value = "1h" }
+        gpu_class = ["X"]
+        max_price_per_gpu_hour = 10.0
+        [[workload]]
+        name = "stingy"
+        kind = "render"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        frames = { dist = "fixed", value = 1 }
+        duration = { dist = "fixed", value = "1h" }
+        gpu_class = ["X", "Y"]
+        max_price_per_gpu_hour = 0.4
+        [design.render]
+        price_per_gpu_hour = { X = 2.0, Y = 0.5 }
+        detect = 1.0
+        [[design.render.tier]]
+        name = "only"
+        share = 1.0
+        price_factor = 1.0
+        [design.render.reputation]
+        enabled = false
+    "#;
+
+    const ONE: Event = Event::Arrival(0);
+    const THREE: Event = Event::Arrival(1);
+    const BIG: Event = Event::Arrival(2);
+    const LONG: Event = Event::Arrival(3);
+    const TRAIN: Event = Event::Arrival(4);
+    const STINGY: Event = Event::Arrival(5);
+
+    fn scenario(text: &str, sets: &[&str]) -> Scenario {
+        let sets: Vec<_> = sets.iter().map(|s| parse_override(s).unwrap()).collect();
+        from_str(text, "render-mechanics.toml", &sets).unwrap()
+    }
+
+    fn render<'a>(run: &'a Run) -> &'a Render {
+        match run.market() {
+            Market::Render(r) => r,
+            _ => panic!("the run simulates render"),
+        }
+    }
+
+    /// (node, job serial, frame) of every frame rendering now.
+    fn running(run: &Run) -> Vec<(u32, u64, u32)> {
+        render(run)
+            .running()
+            .into_iter()
+            .map(|(n, s, f, _)| (n.0, s, f))
+            .collect()
+    }
+
+    /// A seed whose faults make node 0 faulty and node 1 healthy.
+    fn seed_with_faulty_node0(sc: &Scenario) -> u64 {
+        (1..1000)
+            .find(|&s| {
+                let w = World::new(sc, &Streams::new(s));
+                w.nodes[0].faulty && !w.nodes[1].faulty
+            })
+            .expect("with share 0.5 some seed below 1000 has this pattern")
+    }
+
+    #[test]
+    fn longest_waiting_frame_goes_to_the_longest_idle_gpu() {
+        let sc = scenario(WORLD, &[]);
+        let mut run = Run::new(&sc, DesignKind::Render, 1);
+        run.inject(0, ONE); // job 0: all idle since 0, lowest index → node 0
+        run.advance(0);
+        assert_eq!(running(&run), [(0, 0, 0)]);
+        // At 1.5 h node 0 has been idle since 1 h, nodes 1–3 since 0: the
+        // three frames of job 1 take nodes 1, 2, 3 (Y too), job 2 node 0.
+        run.inject(H + H / 2, THREE);
+        run.inject(H + H / 2, ONE);
+        run.advance(H + H / 2);
+        assert_eq!(running(&run), [(0, 2, 0), (1, 1, 0), (2, 1, 1), (3, 1, 2)]);
+        // Everything is busy: job 3 (3 frames) then job 4 wait.
+        run.inject(2 * H, THREE);
+        run.inject(2 * H + H / 10, ONE);
+        run.advance(2 * H + H / 5);
+        assert_eq!(run.queue_len(), 2);
+        // Node 0 frees at 2.5 h: the oldest waiting frame is job 3's first.
+        run.advance(2 * H + H / 2);
+        assert_eq!(running(&run), [(0, 3, 0), (1, 1, 0), (2, 1, 1), (3, 1, 2)]);
+        assert_eq!(run.queue_len(), 2, "jobs 3 and 4 still have frames waiting");
+        // Job 1 ends at 3.5 h on nodes 1, 2, 3 in that order: job 3's frames
+        // 1 and 2 first, then job 4.
+        run.advance(3 * H + H / 2);
+        assert_eq!(running(&run), [(0, 3, 0), (1, 3, 1), (2, 3, 2), (3, 4, 0)]);
+        assert_eq!(run.queue_len(), 0);
+        // Job 3 completes with its last frames at 5.5 h, not before.
+        run.advance(5 * H + H / 2 - 1);
+        assert_eq!(run.live_jobs(), 1);
+        run.advance(5 * H + H / 2);
+        assert_eq!(run.live_jobs(), 0);
+        let s = run.finish().summary;
+        assert_eq!(s.jobs_completed, 5);
+        assert_eq!(s.frames_delivered, 1 + 3 + 1 + 3 + 1);
+        // Waits until the first frame starts: job 3 0.5 h, job 4 1.4 h.
+        assert!((s.mean_wait_h.unwrap() - (0.5 + 1.4) / 5.0).abs() < 1e-12);
+        // Paid: job 0 1 h on X; job 1 2 h on X twice and on Y; job 2 1 h on
+        // X; job 3 three 2 h frames on X; job 4 1 h on Y.
+        let usd = 2.0 + (4.0 + 4.0 + 1.0) + 2.0 + 12.0 + 0.5;
+        assert!((s.user_usd - usd).abs() < 1e-9, "{}", s.user_usd);
+        assert_eq!(s.gpu_hours_delivered, 1.0 + 6.0 + 1.0 + 6.0 + 1.0);
+        assert_eq!(s.rework_share, Some(0.0));
+    }
+
+    #[test]
+    fn vram_check_keeps_big_frames_off_small_gpus() {
+        let sc = scenario(WORLD, &[]);
+        let mut run = Run::new(&sc, DesignKind::Render, 1);
+        run.inject(0, BIG); // 48 GB: X only, although Y is listed
+        run.advance(0);
+        assert_eq!(running(&run), [(0, 0, 0), (1, 0, 1), (2, 0, 2)]);
+        assert_eq!(run.queue_len(), 1, "frame 3 waits while Y is idle");
+        // Y is not blocked by the waiting big frame.
+        run.inject(H / 2, ONE);
+        run.advance(H / 2);
+        assert_eq!(running(&run).last(), Some(&(3, 1, 0)));
+        // At 1 h node 0 frees first: frame 3 goes there; the job ends at 2 h.
+        run.advance(H);
+        assert_eq!(running(&run), [(0, 0, 3), (3, 1, 0)]);
+        run.advance(2 * H);
+        assert_eq!(run.live_jobs(), 0);
+        let s = run.finish().summary;
+        assert_eq!(s.jobs_completed, 2);
+        assert!((s.user_usd - (4.0 * 2.0 + 0.5)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn urgent_tier_goes_first_and_pays_its_factor() {
+        // One GPU; two tiers drawn half and half.
+        let text = WORLD
+            .replace("initial = { X = 3, Y = 1 }", "initial = { X = 1, Y = 1 }")
+            .replace(
+                "name = \"only\"\n        share = 1.0\n        price_factor = 1.0",
+                "name = \"urgent\"\n        share = 0.5\n        price_factor = 2.0\n        priority = 0\n        \
+                 [[design.render.tier]]\n        name = \"cheap\"\n        share = 0.5\n        price_factor = 1.0\n        priority = 1",
+            );
+        let sc = scenario(&text, &[]);
+        let mut run = Run::new(&sc, DesignKind::Render, 5);
+        // "long" is X only: one GPU, frames of 2 h.
+        for k in 0..12 {
+            run.inject(k, LONG);
+        }
+        let mut order = Vec::new(); // (tier, serial) in the order they ran
+        for k in 0..12 {
+            run.advance(2 * k * H + H);
+            let r = render(&run).running();
+            assert_eq!(r.len(), 1);
+            order.push((r[0].3, r[0].1));
+        }
+        assert_eq!(order[0].1, 0, "the first job starts at once");
+        let rest = &order[1..];
+        assert!(
+            rest.windows(2).all(|w| w[0] < w[1]),
+            "urgent (tier 0) before cheap, then arrival order: {order:?}"
+        );
+        let urgent = order.iter().filter(|o| o.0 == 0).count();
+        assert!(
+            rest.iter().zip(rest.iter().skip(1)).any(|(a, b)| a.1 > b.1),
+            "the seed must produce a reordering for this test to mean something: {order:?}"
+        );
+        let s = run.finish().summary;
+        let usd = urgent as f64 * 2.0 * 2.0 * 2.0 + (12 - urgent) as f64 * 2.0 * 2.0;
+        assert!((s.user_usd - usd).abs() < 1e-9, "{} vs {usd}", s.user_usd);
+    }
+
+    #[test]
+    fn rejected_frame_is_unpaid_and_rendered_elsewhere() {
+        // Node 0 is faulty, node 1 healthy; every bad frame is caught.
+        let sets = [
+            "faults.share=0.5",
+            "faults.frame_error_rate=1.0",
+            "supply.initial.X=2",
+        ];
+        let sc = scenario(WORLD, &sets);
+        let mut run = Run::new(&sc, DesignKind::Render, seed_with_faulty_node0(&sc));
+        run.inject(0, ONE); // job 0 → node 0 (faulty), rejected at 1 h
+        run.inject(0, LONG); // job 1 → node 1 until 2 h
+        run.advance(H);
+        // Nodes: 0 and 1 of X, 2 of Y. The retry avoids node 0 (idle since
+        // 1 h) and takes Y (idle since 0).
+        assert_eq!(running(&run), [(1, 1, 0), (2, 0, 0)]);
+        let s = run.finish().summary;
+        assert_eq!(s.frames_rejected, Some(1));
+        assert_eq!(s.jobs_completed, 2);
+        // Paid: job 1 2 h on X, job 0's accepted copy 1 h on Y; the rejected
+        // hour on node 0 is rework.
+        assert!((s.user_usd - (4.0 + 0.5)).abs() < 1e-9);
+        assert_eq!(s.lost_gpu_hours, 1.0);
+        assert_eq!(s.gpu_hours_delivered, 3.0);
+        assert_eq!(s.rework_share, Some(0.25));
+        assert_eq!(s.bad_frames_delivered, 0.0);
+    }
+
+    #[test]
+    fn rejected_frame_waits_for_another_node_without_blocking_others() {
+        let sets = [
+            "faults.share=0.5",
+            "faults.frame_error_rate=1.0",
+            "supply.initial.X=2",
+        ];
+        let sc = scenario(WORLD, &sets);
+        let mut run = Run::new(&sc, DesignKind::Render, seed_with_faulty_node0(&sc));
+        // "long" is X only: nodes 0 (faulty) and 1.
+        run.inject(0, LONG); // job 0 → node 0, rejected at 2 h
+        run.inject(H, LONG); // job 1 → node 1 until 3 h
+        run.advance(2 * H + H / 2);
+        assert_eq!(running(&run), [(1, 1, 0)], "node 0 idle, job 0 waits");
+        assert_eq!(run.queue_len(), 1);
+        run.inject(2 * H + H / 2, LONG); // job 2 may use node 0: it does
+        run.advance(2 * H + H / 2);
+        assert_eq!(running(&run), [(0, 2, 0), (1, 1, 0)]);
+        run.advance(3 * H); // node 1 frees: job 0's frame goes there
+        assert_eq!(running(&run), [(0, 2, 0), (1, 0, 0)]);
+        let s = run.finish().summary;
+        // Job 2 rejected at 4.5 h, re-rendered on node 1 from 5 h to 7 h.
+        assert_eq!(s.frames_rejected, Some(2));
+        assert_eq!(s.jobs_completed, 3);
+        assert!((s.user_usd - 3.0 * 4.0).abs() < 1e-9);
+        assert_eq!(s.lost_gpu_hours, 4.0);
+    }
+
+    #[test]
+    fn banned_node_gets_no_more_frames() {
+        let sets = [
+            "faults.share=0.5",
+            "faults.frame_error_rate=1.0",
+            "supply.initial.X=2",
+            "design.render.reputation.enabled=true",
+            "design.render.reputation.initial=0.5",
+            "design.render.reputation.reject_penalty=0.3",
+            "design.render.reputation.accept_gain=0.1",
+            "design.render.reputation.ban_below=0.3",
+        ];
+        let sc = scenario(WORLD, &sets);
+        let mut run = Run::new(&sc, DesignKind::Render, seed_with_faulty_node0(&sc));
+        run.inject(0, LONG); // node 0: rejected at 2 h → 0.2 < 0.3: banned
+        run.inject(0, LONG); // node 1: accepted at 2 h → 0.6
+        run.advance(2 * H);
+        assert!(render(&run).is_banned(NodeId(0)));
+        assert!((render(&run).reputation_of(NodeId(0)).unwrap() - 0.2).abs() < 1e-12);
+        assert!((render(&run).reputation_of(NodeId(1)).unwrap() - 0.6).abs() < 1e-12);
+        assert_eq!(running(&run), [(1, 0, 0)], "the retry goes to node 1");
+        // Node 0 stays banned across an outage.
+        run.inject(3 * H, Event::NodeDown(NodeId(0)));
+        run.inject(3 * H + H / 2, Event::NodeUp(NodeId(0)));
+        run.inject(3 * H + H / 2, THREE); // X or Y: node 1 busy, Y (node 2) takes one
+        run.advance(3 * H + 3 * H / 4);
+        assert_eq!(running(&run), [(1, 0, 0), (2, 2, 0)]);
+        assert_eq!(run.queue_len(), 1, "two frames wait; banned node 0 idles");
+        run.advance(4 * H); // node 1 frees: frame 1 there, frame 2 still waits
+        assert_eq!(running(&run), [(1, 2, 1), (2, 2, 0)]);
+        assert_eq!(run.queue_len(), 1);
+        run.advance(7 * H + H / 2 - 1); // frame 2 runs on Y from 5.5 h
+        assert_eq!(running(&run), [(2, 2, 2)]);
+        let s = run.finish().summary;
+        assert_eq!(s.frames_rejected, Some(1));
+        assert_eq!(s.jobs_completed, 3);
+    }
+
+    #[test]
+    fn node_failure_requeues_its_frames_unpaid() {
+        let sc = scenario(WORLD, &[]);
+        let mut run = Run::new(&sc, DesignKind::Render, 1);
+        run.inject(0, LONG); // node 0, 2 h
+        run.inject(H + H / 2, Event::NodeDown(NodeId(0)));
+        run.advance(H + H / 2);
+        // Re-queued and restarted at once on the longest-idle X GPU.
+        assert_eq!(running(&run), [(1, 0, 0)]);
+        run.inject(2 * H, Event::NodeUp(NodeId(0)));
+        let s = run.finish().summary;
+        assert_eq!(s.interruptions, 1);
+        assert_eq!(s.jobs_interrupted, 1);
+        assert_eq!(s.jobs_completed, 1);
+        assert_eq!(s.lost_gpu_hours, 1.5);
+        assert_eq!(s.gpu_hours_delivered, 2.0);
+        assert!((s.user_usd - 4.0).abs() < 1e-9, "the cut 1.5 h is unpaid");
+        assert_eq!(s.mean_wait_h, Some(0.0), "the wait ends at the first start");
+    }
+
+    #[test]
+    fn other_kinds_are_not_served_and_priced_out_jobs_go_to_the_cloud() {
+        let sc = scenario(WORLD, &[]);
+        let mut run = Run::new(&sc, DesignKind::Render, 1);
+        run.inject(0, TRAIN);
+        run.inject(0, STINGY); // 0.4 < Y's 0.5 and X's 2.0
+        run.inject(0, ONE);
+        let s = run.finish().summary;
+        assert_eq!(s.jobs_submitted, 3);
+        assert_eq!(s.jobs_not_served, 1);
+        assert_eq!(s.jobs_lost_to_cloud, 1);
+        assert_eq!(s.jobs_completed, 1);
+        // A cheaper Y brings the stingy job in.
+        let sc = scenario(WORLD, &["design.render.price_per_gpu_hour.Y=0.3"]);
+        let mut run = Run::new(&sc, DesignKind::Render, 1);
+        run.inject(0, STINGY);
+        let s = run.finish().summary;
+        assert_eq!((s.jobs_lost_to_cloud, s.jobs_completed), (0, 1));
+        assert!((s.user_usd - 0.3).abs() < 1e-12, "rendered on Y");
+    }
+
+    #[test]
+    fn horizon_pays_frames_in_progress_and_records_waits() {
+        let sc = scenario(WORLD, &[]);
+        let mut run = Run::new(&sc, DesignKind::Render, 1);
+        run.inject(39 * H + H / 2, BIG); // 3 frames start, 1 waits
+        run.inject(39 * H + 6 * H / 10, BIG); // waits 0.4 h until the horizon
+        let s = run.finish().summary;
+        assert_eq!(s.jobs_completed, 0);
+        assert_eq!(s.frames_delivered, 0);
+        assert_eq!(s.gpu_hours_delivered, 1.5);
+        assert!((s.user_usd - 3.0).abs() < 1e-9);
+        assert!((s.mean_wait_h.unwrap() - 0.2).abs() < 1e-12);
+    }
+}
