@@ -301,11 +301,12 @@ impl Render {
         }
     }
 
-    /// Takes GPU `g` out of its idle FIFO (its entry goes stale).
+    /// Takes GPU `g` out of its idle FIFO if it is filed (its entry goes
+    /// stale); a busy GPU keeps its stamp, so its frame's timer stays valid.
     fn unfile(&mut self, g: u32) {
         let gpu = &mut self.gpus[g as usize];
-        gpu.stamp = gpu.stamp.wrapping_add(1);
         if gpu.filed != NONE {
+            gpu.stamp = gpu.stamp.wrapping_add(1);
             self.idle_n[gpu.filed as usize] -= 1;
             self.idle_total -= 1;
             gpu.filed = NONE;
@@ -724,6 +725,8 @@ impl Render {
             if gpu.slot == NONE {
                 continue;
             }
+            // Its frame's timer goes stale.
+            gpu.stamp = gpu.stamp.wrapping_add(1);
             let (slot, frame, start) = (gpu.slot, gpu.frame, gpu.since);
             gpu.slot = NONE;
             ctx.metrics.busy_add(now, -1.0);
@@ -1157,6 +1160,35 @@ mod tests {
         let s = run.finish().summary;
         assert_eq!(s.frames_rejected, Some(1));
         assert_eq!(s.jobs_completed, 3);
+    }
+
+    #[test]
+    fn frames_already_running_on_a_node_finish_after_its_ban() {
+        // Nodes of 2 GPUs: node 0 (GPUs 0, 1, faulty), node 1 (GPUs 2, 3),
+        // node 2 (Y, one GPU).
+        let sets = [
+            "faults.share=0.5",
+            "faults.frame_error_rate=1.0",
+            "supply.initial.X=4",
+            "supply.gpus_per_node=2",
+            "design.render.reputation.enabled=true",
+            "design.render.reputation.initial=0.5",
+            "design.render.reputation.reject_penalty=0.3",
+            "design.render.reputation.ban_below=0.3",
+        ];
+        let sc = scenario(WORLD, &sets);
+        let mut run = Run::new(&sc, DesignKind::Render, seed_with_faulty_node0(&sc));
+        run.inject(0, ONE); // GPU 0 (node 0): rejected at 1 h, node 0 banned
+        run.inject(0, LONG); // GPU 1 (node 0): still rendering until 2 h
+        run.advance(H);
+        assert!(render(&run).is_banned(NodeId(0)));
+        assert_eq!(running(&run), [(0, 1, 0), (1, 0, 0)]);
+        run.advance(2 * H); // the banned node's last frame is verified: rejected
+        assert_eq!(running(&run), [(1, 1, 0)], "re-rendered on node 1");
+        let s = run.finish().summary;
+        assert_eq!(s.frames_rejected, Some(2));
+        assert_eq!(s.jobs_completed, 2);
+        assert_eq!(s.lost_gpu_hours, 3.0);
     }
 
     #[test]
