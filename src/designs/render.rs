@@ -150,7 +150,7 @@ pub struct Render {
     /// Valid entries per FIFO, and in all FIFOs.
     idle_n: Vec<u32>,
     idle_total: u32,
-    /// Nodes up and not banned, per class.
+    /// Nodes up and not banned, by `class * bands + band`.
     live_nodes: Vec<u32>,
     lanes: Vec<Lane>,
     jobs: Vec<RJob>,
@@ -215,7 +215,7 @@ impl Render {
             fifos: vec![VecDeque::new(); classes * bands],
             idle_n: vec![0; classes * bands],
             idle_total: 0,
-            live_nodes: vec![0; classes],
+            live_nodes: vec![0; classes * bands],
             lanes: Vec::new(),
             jobs: Vec::new(),
             waiting_jobs: 0,
@@ -257,8 +257,8 @@ impl Render {
         }
         for i in 0..self.nodes.len() {
             if self.nodes[i].up {
-                self.live_nodes[self.nodes[i].class as usize] += 1;
                 let n = &self.nodes[i];
+                self.live_nodes[n.class as usize * self.bands + n.band as usize] += 1;
                 for g in n.first_gpu..n.first_gpu + n.gpus {
                     self.file(g, 0);
                 }
@@ -368,15 +368,21 @@ impl Render {
         best.map(|(.., f, pos)| (f, pos))
     }
 
-    /// Whether a node other than `avoid` is up and not banned in a class of
-    /// `mask`: only then does a re-queued frame wait for another node.
-    fn others_live(&self, mask: u64, avoid: u32) -> bool {
-        let mut live: u32 = (0..self.classes)
-            .filter(|&c| mask & (1 << c) != 0)
-            .map(|c| self.live_nodes[c])
-            .sum();
+    /// Whether a node other than `avoid` is up, not banned and eligible
+    /// (class in `mask`, band ≥ `need`): only then does a re-queued frame
+    /// wait for another node.
+    fn others_live(&self, mask: u64, need: u8, avoid: u32) -> bool {
+        let mut live = 0;
+        let mut m = mask;
+        while m != 0 {
+            let c = m.trailing_zeros() as usize;
+            m &= m - 1;
+            live += self.live_nodes[c * self.bands + need as usize..(c + 1) * self.bands]
+                .iter()
+                .sum::<u32>();
+        }
         let n = &self.nodes[avoid as usize];
-        if n.up && !n.banned && mask & (1 << n.class) != 0 {
+        if n.up && !n.banned && mask & (1 << n.class) != 0 && n.band >= need {
             live -= 1;
         }
         live > 0
@@ -430,7 +436,7 @@ impl Render {
                     if best.is_some_and(|(b, ..)| (prio, s, f) >= b) {
                         break;
                     }
-                    let avoid = if r.avoid != NONE && self.others_live(mask, r.avoid) {
+                    let avoid = if r.avoid != NONE && self.others_live(mask, need, r.avoid) {
                         r.avoid
                     } else {
                         NONE
@@ -678,7 +684,7 @@ impl Render {
         if n.rep < r.ban_below {
             n.banned = true;
             if n.up {
-                self.live_nodes[n.class as usize] -= 1;
+                self.live_nodes[n.class as usize * self.bands + n.band as usize] -= 1;
             }
             for g in first..first + count {
                 self.unfile(g);
@@ -690,6 +696,10 @@ impl Render {
         let n = &mut self.nodes[node as usize];
         if band == n.band {
             return;
+        }
+        if n.up {
+            self.live_nodes[class * self.bands + n.band as usize] -= 1;
+            self.live_nodes[class * self.bands + band as usize] += 1;
         }
         n.band = band;
         let f = class * self.bands + band as usize;
@@ -728,7 +738,7 @@ impl Render {
         }
         n.up = false;
         if !n.banned {
-            self.live_nodes[n.class as usize] -= 1;
+            self.live_nodes[n.class as usize * self.bands + n.band as usize] -= 1;
         }
         let (first, count) = (n.first_gpu, n.gpus);
         for g in first..first + count {
@@ -770,7 +780,7 @@ impl Render {
         if n.banned {
             return;
         }
-        self.live_nodes[n.class as usize] += 1;
+        self.live_nodes[n.class as usize * self.bands + n.band as usize] += 1;
         let (first, count) = (n.first_gpu, n.gpus);
         for g in first..first + count {
             self.file(g, now);
@@ -831,10 +841,10 @@ impl Render {
         }
         assert_eq!(valid, self.idle_n, "idle counts");
         assert_eq!(self.idle_total, valid.iter().sum::<u32>());
-        let mut live = vec![0u32; self.classes];
+        let mut live = vec![0u32; self.live_nodes.len()];
         for n in &self.nodes {
             if n.up && !n.banned {
-                live[n.class as usize] += 1;
+                live[n.class as usize * self.bands + n.band as usize] += 1;
             }
             for g in &self.gpus[n.first_gpu as usize..(n.first_gpu + n.gpus) as usize] {
                 let idle = g.slot == NONE;
@@ -1190,6 +1200,38 @@ mod tests {
         assert_eq!(s.jobs_completed, 3);
         assert!((s.user_usd - 3.0 * 4.0).abs() < 1e-9);
         assert_eq!(s.lost_gpu_hours, 4.0);
+    }
+
+    #[test]
+    fn rejected_frame_returns_to_its_node_when_no_other_is_up() {
+        // "long" is X only, and X has one node (node 0), faulty: each copy
+        // is rejected; with no other X node the frame goes back to it until
+        // its reputation (0.5 − 0.125 per rejection) falls below 0.3.
+        let sets = [
+            "faults.share=0.5",
+            "faults.frame_error_rate=1.0",
+            "supply.initial.X=1",
+            "design.render.reputation.enabled=true",
+            "design.render.reputation.initial=0.5",
+            "design.render.reputation.reject_penalty=0.125",
+            "design.render.reputation.ban_below=0.3",
+        ];
+        let sc = scenario(WORLD, &sets);
+        let seed = (1..1000)
+            .find(|&s| World::new(&sc, &Streams::new(s)).nodes[0].faulty)
+            .expect("with share 0.5 some seed below 1000 makes node 0 faulty");
+        let mut run = Run::new(&sc, DesignKind::Render, seed);
+        run.inject(0, LONG);
+        run.advance(3 * H);
+        assert_eq!(running(&run), [(0, 0, 0)], "second copy on node 0");
+        run.advance(4 * H);
+        assert!(render(&run).is_banned(NodeId(0)));
+        assert_eq!(run.queue_len(), 1, "no X node left: the frame waits");
+        let s = run.finish().summary;
+        assert_eq!(s.frames_rejected, Some(2));
+        assert_eq!(s.lost_gpu_hours, 4.0);
+        assert_eq!(s.jobs_completed, 0);
+        assert_eq!(s.mean_wait_h, Some(0.0), "its first frame started at once");
     }
 
     #[test]
