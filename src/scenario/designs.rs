@@ -408,6 +408,8 @@ pub(super) fn render(ck: &mut Checker, r: &RenderSpec, spec: &ScenarioFile) -> R
         let tk = |f: &str| format!("design.render.tier[{i}].{f}");
         if t.name.trim().is_empty() {
             ck.fail(tk("name"), "must not be empty");
+        } else if r.tier[..i].iter().any(|u| u.name == t.name) {
+            ck.fail(tk("name"), format!("tier {:?} is defined twice", t.name));
         }
         ck.unit(tk("share"), t.share);
         ck.number(tk("price_factor"), t.price_factor, false);
@@ -432,6 +434,17 @@ pub(super) fn render(ck: &mut Checker, r: &RenderSpec, spec: &ScenarioFile) -> R
             format!(
                 "must be >= ban_below ({} < {}): every node would start banned",
                 rep.initial, rep.ban_below
+            ),
+        );
+    }
+    // Reputation only grows with accepted frames: if no tier takes nodes at
+    // their initial score, no frame could ever be dispatched.
+    if rep.enabled && !r.tier.is_empty() && r.tier.iter().all(|t| t.min_reputation > rep.initial) {
+        ck.fail(
+            "design.render.tier",
+            format!(
+                "every tier's min_reputation is above reputation.initial ({}): no node could ever render a frame",
+                rep.initial
             ),
         );
     }

@@ -487,6 +487,17 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                     && f.mean() < 1.0
                 {
                     ck.fail(k("frames"), "mean must be at least 1 frame");
+                } else if let Some(f) = &s
+                    && f.mean() > crate::model::demand::MAX_FRAMES as f64
+                {
+                    ck.fail(
+                        k("frames"),
+                        format!(
+                            "mean must be at most {} frames per job, got {}",
+                            crate::model::demand::MAX_FRAMES,
+                            f.mean()
+                        ),
+                    );
                 }
                 s
             }
