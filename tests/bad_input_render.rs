@@ -194,7 +194,7 @@ fn no_price_for_any_class_of_a_render_workload() {
         "price_per_gpu_hour = { }",
         &[
             "design.render.price_per_gpu_hour",
-            "gives no price for any class of render workload \"frames\"",
+            "gives no price for any class of workload \"frames\"",
         ],
     );
 }

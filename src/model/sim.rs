@@ -189,11 +189,6 @@ impl<'a> Run<'a> {
         self.sim.jobs.live()
     }
 
-    /// The market under simulation, to inspect a design's state.
-    pub fn market(&self) -> &Market {
-        &self.sim.market
-    }
-
     /// GPUs busy now.
     pub fn gpus_busy(&self) -> f64 {
         self.sim.metrics.busy.value()
