@@ -657,3 +657,385 @@ impl Akash {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{MS_PER_HOUR, SimTime};
+    use crate::metrics::Summary;
+    use crate::model::sim::Run;
+    use crate::model::{Event, NodeId};
+    use crate::scenario::{DesignKind, Scenario, from_str};
+
+    const H: SimTime = MS_PER_HOUR;
+    const M: SimTime = 60_000;
+    /// Akash's block time (REFERENCE.md), in ms.
+    const BT: SimTime = 6_117;
+
+    /// One node per class: X (node 0, cost $1/h), A100 (node 1, cost $2/h),
+    /// W (node 2: CPU-only units of 4 threads and 16 GB). Arrivals are
+    /// practically off: tests inject jobs.
+    const WORLD: &str = r#"
+        [scenario]
+        name = "akash-mechanics"
+        horizon = "40h"
+        designs = ["akash"]
+        [[gpu_class]]
+        name = "X"
+        vram_gb = 80
+        cost_per_hour = 1.0
+        cloud_price_per_hour = 3.0
+        [[gpu_class]]
+        name = "A100"
+        vram_gb = 80
+        cost_per_hour = 2.0
+        cloud_price_per_hour = 3.0
+        [[gpu_class]]
+        name = "W"
+        vram_gb = 0
+        cost_per_hour = 0.02
+        cloud_price_per_hour = 0.1
+        cpu_threads = 4
+        memory_gb = 16
+        [supply]
+        initial = { X = 4, A100 = 4, W = 4 }
+        gpus_per_node = 4
+        [[workload]]
+        name = "train"
+        kind = "training"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        duration = { dist = "fixed", value = "10h" }
+        gpus = 2
+        gpu_class = ["X"]
+        max_price_per_gpu_hour = 10.0
+        [[workload]]
+        name = "ckpt"
+        kind = "training"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        duration = { dist = "fixed", value = "10h" }
+        gpus = 1
+        gpu_class = ["X", "A100"]
+        max_price_per_gpu_hour = 10.0
+        checkpoint_every = "3h"
+        [[workload]]
+        name = "web"
+        kind = "web"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        duration = { dist = "fixed", value = "10h" }
+        gpus = 1
+        gpu_class = ["W"]
+        max_price_per_gpu_hour = 10.0
+        [[workload]]
+        name = "pricey"
+        kind = "inference"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        duration = { dist = "fixed", value = "1h" }
+        gpus = 1
+        gpu_class = ["X"]
+        max_price_per_gpu_hour = 1.2
+        [[workload]]
+        name = "quick"
+        kind = "inference"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        duration = { dist = "fixed", value = "10m" }
+        gpus = 1
+        gpu_class = ["X", "A100"]
+        max_price_per_gpu_hour = 10.0
+        [[workload]]
+        name = "hog"
+        kind = "training"
+        arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+        duration = { dist = "fixed", value = "10h" }
+        gpus = 4
+        gpu_class = ["X"]
+        max_price_per_gpu_hour = 10.0
+        [design.akash]
+        bid_window = "1m"
+        block_time = "6117ms"
+        take_rate = 0.02
+        health_window = "8m"
+        redeploy_delay = "5m"
+        escrow_cover = 2.0
+        [[design.akash.provider]]
+        share = 1.0
+        strategy = "cost_plus"
+        markup = { dist = "fixed", value = 0.5 }
+    "#;
+
+    const TRAIN: Event = Event::Arrival(0);
+    const CKPT: Event = Event::Arrival(1);
+    const WEB: Event = Event::Arrival(2);
+    const PRICEY: Event = Event::Arrival(3);
+    const QUICK: Event = Event::Arrival(4);
+    const HOG: Event = Event::Arrival(5);
+    const X_NODE: NodeId = NodeId(0);
+    const W_NODE: NodeId = NodeId(2);
+
+    const COST_PLUS: &str = r#"strategy = "cost_plus"
+        markup = { dist = "fixed", value = 0.5 }"#;
+
+    fn scenario(sets: &[&str]) -> Scenario {
+        let ov: Vec<_> = sets
+            .iter()
+            .map(|s| crate::scenario::parse_override(s).unwrap())
+            .collect();
+        from_str(WORLD, "akash.toml", &ov).unwrap()
+    }
+
+    fn with_pricing(pricing: &str) -> Scenario {
+        let text = WORLD.replace(COST_PLUS, pricing);
+        assert_ne!(text, WORLD, "the provider block to replace was not found");
+        from_str(&text, "akash.toml", &[]).unwrap()
+    }
+
+    /// Blocks between times `a` and `b` (block heights ⌊t / block_time⌋).
+    fn blocks(a: SimTime, b: SimTime) -> f64 {
+        (b / BT - a / BT) as f64
+    }
+
+    /// USD a gang of `gpus` pays per block at `price` per GPU-hour.
+    fn per_block(price: f64, gpus: f64) -> f64 {
+        price * gpus * BT as f64 / H as f64
+    }
+
+    /// Providers' USD, from the margin: margin · fleet GPU-h + fleet cost
+    /// (12 GPUs for 40 h; costs 4·1 + 4·2 + 4·0.02 per hour).
+    fn provider_usd(s: &Summary) -> f64 {
+        s.provider_margin.unwrap() * 480.0 + (4.0 + 8.0 + 0.08) * 40.0
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn lease_pays_whole_blocks_less_the_take_rate() {
+        let sc = scenario(&[]);
+        let mut run = Run::new(&sc, DesignKind::Akash, 1);
+        run.inject(0, TRAIN); // order at 0, lease 1m..10h1m on X at 1.5/h
+        run.advance(M - 1);
+        assert_eq!(run.queue_len(), 1, "still in its bid window");
+        assert_eq!(run.gpus_busy(), 0.0, "reserved GPUs are not busy");
+        assert_eq!(run.class_free(0), 2, "but reserved");
+        run.advance(M);
+        assert_eq!(run.gpus_busy(), 2.0);
+        let s = run.finish().summary;
+        // h(10h1m) − h(1m) = ⌊36,060,000 / 6117⌋ − ⌊60,000 / 6117⌋ = 5895 − 9.
+        assert_eq!(blocks(M, 10 * H + M), 5886.0);
+        let user = 5886.0 * per_block(1.5, 2.0);
+        assert!(close(s.user_usd, user), "{} vs {user}", s.user_usd);
+        assert!(close(provider_usd(&s), 0.98 * user));
+        assert_eq!(s.gpu_hours_delivered, 20.0);
+        assert_eq!(s.mean_wait_h, Some(1.0 / 60.0), "the bid window is waited");
+        assert_eq!(s.bids_per_order, Some(1.0));
+        assert!(close(s.mean_markup.unwrap(), 0.5));
+        assert_eq!(s.lease_closures, Some(0));
+    }
+
+    #[test]
+    fn provider_down_past_the_health_window_closes_the_lease_and_the_user_redeploys() {
+        let sc = scenario(&[]);
+        let mut run = Run::new(&sc, DesignKind::Akash, 1);
+        // Bids: X at 1.5, A100 at 3.0: X wins; lease from 1m.
+        run.inject(0, CKPT);
+        // At 7h1m it has run 7 h: keeps 6 h (checkpoints every 3 h), loses 1 h.
+        run.inject(7 * H + M, Event::NodeDown(X_NODE));
+        run.inject(20 * H, Event::NodeUp(X_NODE));
+        run.advance(7 * H + 9 * M - 1);
+        assert_eq!(run.queue_len(), 1);
+        // Closed at 7h9m; new order at 7h14m: only A100 bids (3.0); lease
+        // from 7h15m runs the 4 h left, to 11h15m.
+        run.advance(7 * H + 15 * M);
+        assert_eq!(run.class_free(1), 3);
+        assert_eq!(run.gpus_busy(), 1.0);
+        let s = run.finish().summary;
+        let first = blocks(M, 7 * H + 9 * M) * per_block(1.5, 1.0);
+        let second = blocks(7 * H + 15 * M, 11 * H + 15 * M) * per_block(3.0, 1.0);
+        assert!(
+            close(s.user_usd, first + second),
+            "{} vs {}: the 8 minutes down are paid",
+            s.user_usd,
+            first + second
+        );
+        assert!(close(provider_usd(&s), 0.98 * (first + second)));
+        assert_eq!(s.lease_closures, Some(1));
+        assert_eq!(s.interruptions, 1);
+        assert_eq!(s.jobs_interrupted, 1);
+        assert_eq!(s.jobs_completed, 1);
+        assert_eq!(s.gpu_hours_delivered, 10.0);
+        assert_eq!(s.lost_gpu_hours, 1.0);
+        // Waited: the first bid window, then 7h1m → 7h15m.
+        assert_eq!(s.mean_wait_h, Some(0.25));
+        assert!(close(s.mean_markup.unwrap(), 0.5));
+        assert_eq!(s.bids_per_order, Some(1.5), "2 bids, then 1 (X is down)");
+    }
+
+    #[test]
+    fn provider_back_within_the_health_window_keeps_the_lease() {
+        let sc = scenario(&[]);
+        let mut run = Run::new(&sc, DesignKind::Akash, 1);
+        run.inject(0, CKPT);
+        run.inject(7 * H + M, Event::NodeDown(X_NODE));
+        // Back after 4 minutes: restarts from its 6 h checkpoint, 4 h left.
+        run.inject(7 * H + 5 * M, Event::NodeUp(X_NODE));
+        run.advance(11 * H + 5 * M - 1);
+        assert_eq!(run.live_jobs(), 1);
+        run.advance(11 * H + 5 * M);
+        assert_eq!(run.live_jobs(), 0);
+        let s = run.finish().summary;
+        let user = blocks(M, 11 * H + 5 * M) * per_block(1.5, 1.0);
+        assert!(close(s.user_usd, user), "{} vs {user}", s.user_usd);
+        assert_eq!(s.lease_closures, Some(0));
+        assert_eq!(s.interruptions, 1);
+        assert_eq!(s.lost_gpu_hours, 1.0);
+        assert_eq!(s.gpu_hours_delivered, 10.0);
+        assert_eq!(s.bids_per_order, Some(2.0));
+        assert!(close(s.usd_per_gpu_hour.unwrap(), user / 10.0));
+    }
+
+    #[test]
+    fn a_web_service_loses_only_the_outage() {
+        let sc = scenario(&[]);
+        let mut run = Run::new(&sc, DesignKind::Akash, 1);
+        run.inject(0, WEB); // W unit at 0.02 · 1.5 = 0.03/h, from 1m
+        run.inject(5 * H + M, Event::NodeDown(W_NODE));
+        run.inject(5 * H + 3 * M, Event::NodeUp(W_NODE));
+        // Served 5 h, down 2 min, serves the other 5 h: ends 10h3m.
+        run.advance(10 * H + 3 * M - 1);
+        assert_eq!(run.live_jobs(), 1);
+        run.advance(10 * H + 3 * M);
+        assert_eq!(run.live_jobs(), 0);
+        let s = run.finish().summary;
+        assert_eq!(s.interruptions, 1);
+        assert_eq!(s.lost_gpu_hours, 0.0);
+        assert_eq!(s.gpu_hours_delivered, 10.0);
+        let user = blocks(M, 10 * H + 3 * M) * per_block(0.03, 1.0);
+        assert!(close(s.user_usd, user), "{} vs {user}", s.user_usd);
+    }
+
+    #[test]
+    fn an_escrow_that_runs_dry_closes_the_lease() {
+        let sc = scenario(&["design.akash.escrow_cover=1"]);
+        let mut run = Run::new(&sc, DesignKind::Akash, 1);
+        // Lease from 1m (height 9); escrow ⌈10 h / 6117 ms⌉ = 5886 blocks:
+        // it cannot pay block 9 + 5886 + 1, at 5896 · 6117 ms.
+        run.inject(0, TRAIN);
+        // A 5-minute outage restarts the job from scratch (no checkpoints):
+        // it would end at 12h5m, after the escrow runs dry.
+        run.inject(2 * H, Event::NodeDown(X_NODE));
+        run.inject(2 * H + 5 * M, Event::NodeUp(X_NODE));
+        let dry = 5896 * BT;
+        let reorder = dry + 5 * M;
+        let start2 = reorder + M;
+        let end2 = start2 + 10 * H;
+        run.advance(end2 - 1);
+        assert_eq!(run.live_jobs(), 1);
+        run.advance(end2);
+        assert_eq!(run.live_jobs(), 0);
+        let s = run.finish().summary;
+        assert_eq!(s.lease_closures, Some(1));
+        assert_eq!(s.interruptions, 2, "the outage, then the closure");
+        let user = (5886.0 + blocks(start2, end2)) * per_block(1.5, 2.0);
+        assert!(close(s.user_usd, user), "{} vs {user}", s.user_usd);
+        let lost_h = 2.0 * ((2 * H - M) + (dry - (2 * H + 5 * M))) as f64 / H as f64;
+        assert!(close(s.lost_gpu_hours, lost_h));
+        assert_eq!(s.gpu_hours_delivered, 20.0);
+    }
+
+    #[test]
+    fn a_best_bid_above_the_users_maximum_sends_the_job_to_the_cloud() {
+        let sc = scenario(&[]);
+        let mut run = Run::new(&sc, DesignKind::Akash, 1);
+        run.inject(0, PRICEY); // X bids 1.5 > 1.2
+        run.inject(0, QUICK); // X 1.5 and A100 3.0; takes X
+        let s = run.finish().summary;
+        assert_eq!(s.jobs_submitted, 2);
+        assert_eq!(s.jobs_lost_to_cloud, 1);
+        assert_eq!(s.jobs_completed, 1);
+        assert_eq!(s.bids_per_order, Some(1.5));
+        let user = blocks(M, M + 10 * M) * per_block(1.5, 1.0);
+        assert!(close(s.user_usd, user));
+    }
+
+    #[test]
+    fn adaptive_markups_rise_after_wins_and_fall_after_losses_within_bounds() {
+        let sc = with_pricing(
+            r#"strategy = "adaptive"
+            markup = { dist = "fixed", value = 0.3 }
+            markup_min = 0.1
+            markup_max = 0.5
+            step_up = 0.1
+            step_down = 0.05"#,
+        );
+        let mut run = Run::new(&sc, DesignKind::Akash, 1);
+        // Five orders with both X (cost 1) and A100 (cost 2) idle: X wins
+        // at markups 0.3, 0.4, 0.5, 0.5 (max), 0.5; A100 falls 0.3 → 0.25,
+        // 0.2, 0.15, 0.1, 0.1 (min).
+        for i in 0..5 {
+            run.inject(i * H, QUICK);
+        }
+        // X is taken whole (X's markup stays at its max), so A100 wins the
+        // next two at 0.1 and 0.2.
+        run.inject(5 * H, HOG);
+        run.inject(6 * H, QUICK);
+        run.inject(7 * H, QUICK);
+        let s = run.finish().summary;
+        assert_eq!(s.jobs_completed, 8);
+        let want = (0.3 + 0.4 + 0.5 + 0.5 + 0.5 + 0.5 + 0.1 + 0.2) / 8.0;
+        let got = s.mean_markup.unwrap();
+        assert!((got - want).abs() < 1e-12, "mean markup {got}, want {want}");
+    }
+
+    #[test]
+    fn script_prices_follow_the_default_bid_script() {
+        let sc = with_pricing(r#"strategy = "script""#);
+        let mut run = Run::new(&sc, DesignKind::Akash, 1);
+        // HOG takes X whole (GPU $100/month); CKPT then gets only the A100
+        // bid ($120/month); WEB a W unit: 4 threads · $1.60 + 16 GB · $0.80.
+        run.inject(0, HOG);
+        run.inject(0, CKPT);
+        run.inject(0, WEB);
+        let s = run.finish().summary;
+        let month_h = 730.5;
+        let usd_per_hour = 4.0 * 100.0 / month_h + 120.0 / month_h + 19.2 / month_h;
+        let user = blocks(M, 10 * H + M) * usd_per_hour * BT as f64 / H as f64;
+        assert!(close(s.user_usd, user), "{} vs {user}", s.user_usd);
+        // Markups over cost: X 100/730.5/1 − 1, A100 120/730.5/2 − 1, W 19.2/730.5/0.02 − 1.
+        let want = ((100.0 / month_h - 1.0)
+            + (120.0 / month_h / 2.0 - 1.0)
+            + (19.2 / month_h / 0.02 - 1.0))
+            / 3.0;
+        assert!(close(s.mean_markup.unwrap(), want));
+    }
+
+    #[test]
+    fn an_order_without_candidates_waits_and_gets_the_next_free_provider() {
+        let sc = scenario(&[]);
+        let mut run = Run::new(&sc, DesignKind::Akash, 1);
+        run.inject(0, HOG); // X whole until 10h1m
+        run.inject(H, TRAIN); // X only: no bid; waits
+        run.advance(2 * H);
+        assert_eq!(run.queue_len(), 1);
+        // At 10h1m the hog ends; TRAIN orders then and starts at 10h2m.
+        run.advance(10 * H + 2 * M);
+        assert_eq!(run.gpus_busy(), 2.0);
+        let s = run.finish().summary;
+        assert_eq!(s.jobs_completed, 2);
+        let wait_h = (1.0 / 60.0 + (9.0 + 2.0 / 60.0)) / 2.0;
+        assert!(close(s.mean_wait_h.unwrap(), wait_h));
+    }
+
+    #[test]
+    fn a_winner_that_fails_before_the_lease_starts_is_replaced() {
+        let sc = scenario(&[]);
+        let mut run = Run::new(&sc, DesignKind::Akash, 1);
+        run.inject(0, CKPT); // X wins
+        run.inject(30_000, Event::NodeDown(X_NODE)); // within the bid window
+        run.advance(30_000);
+        assert_eq!(run.class_free(1), 3, "re-ordered at once: A100 reserved");
+        let s = run.finish().summary;
+        // Lease on A100 at 3.0 from 1m30s for 10 h.
+        let user = blocks(90_000, 90_000 + 10 * H) * per_block(3.0, 1.0);
+        assert!(close(s.user_usd, user), "{} vs {user}", s.user_usd);
+        assert_eq!(s.interruptions, 0, "no workload ran");
+    }
+}
