@@ -71,7 +71,9 @@ fn winning_markup_is_the_minimum_order_statistic() {
         let sd = (b - a) * (k / ((k + 1.0).powi(2) * (k + 2.0))).sqrt();
         let se = sd / (orders as f64).sqrt();
         let got = s.mean_markup.unwrap();
-        eprintln!("N = {n}, max_bids = {cap}: mean winning markup {got:.5}, expected {want:.5}, se {se:.5}");
+        eprintln!(
+            "N = {n}, max_bids = {cap}: mean winning markup {got:.5}, expected {want:.5}, se {se:.5}"
+        );
         // 4 standard errors: a false alarm has probability ~6e-5 per case.
         assert!(
             (got - want).abs() < 4.0 * se,

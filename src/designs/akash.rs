@@ -156,9 +156,9 @@ impl Akash {
                 }
                 population.push(pick as u16);
                 markup.push(match &p.populations[pick].pricing {
-                    AkashPricing::Adaptive { start, min, max, .. } => {
-                        start.sample(&mut rng).clamp(*min, *max)
-                    }
+                    AkashPricing::Adaptive {
+                        start, min, max, ..
+                    } => start.sample(&mut rng).clamp(*min, *max),
                     _ => 0.0,
                 });
             }
@@ -284,9 +284,7 @@ impl Akash {
         let class = ctx.world.nodes[node.ix()].class as usize;
         let cost = ctx.sc.classes[class].cost_per_hour;
         match &self.p.populations[self.population[node.ix()] as usize].pricing {
-            AkashPricing::CostPlus { markup } => {
-                cost * (1.0 + markup.sample(&mut self.markup_rng))
-            }
+            AkashPricing::CostPlus { markup } => cost * (1.0 + markup.sample(&mut self.markup_rng)),
             AkashPricing::Adaptive { .. } => cost * (1.0 + self.markup[node.ix()]),
             AkashPricing::Script { usd_per_hour } => usd_per_hour[class],
         }
