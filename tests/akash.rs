@@ -192,3 +192,104 @@ strategy = "script"
     }
     assert_eq!(n, 2);
 }
+
+/// Heavy churn with short outages (some shorter, some longer than the
+/// health window) and tight escrow: every path of a lease is taken many
+/// times (with the test profile's debug assertions on GPU bookkeeping).
+fn churn_world(churn: bool) -> String {
+    format!(
+        r#"
+[scenario]
+name = "akash-churn"
+horizon = "72h"
+warmup = "2h"
+designs = ["akash"]
+[[gpu_class]]
+name = "X"
+vram_gb = 80
+cost_per_hour = 1.0
+cloud_price_per_hour = 5.0
+[supply]
+initial = {{ X = 96 }}
+gpus_per_node = 4
+[churn]
+enabled = {churn}
+uptime = {{ dist = "exp", mean = "6h" }}
+downtime = {{ dist = "exp", mean = "10m" }}
+[[workload]]
+name = "small"
+kind = "inference"
+arrivals = {{ process = "poisson", rate_per_hour = 30.0 }}
+duration = {{ dist = "exp", mean = "1h" }}
+gpus = 1
+gpu_class = ["X"]
+max_price_per_gpu_hour = 100.0
+[[workload]]
+name = "gang"
+kind = "training"
+arrivals = {{ process = "poisson", rate_per_hour = 6.0 }}
+duration = {{ dist = "exp", mean = "3h" }}
+gpus = 4
+gpu_class = ["X"]
+max_price_per_gpu_hour = 100.0
+checkpoint_every = "20m"
+[[workload]]
+name = "site"
+kind = "web"
+arrivals = {{ process = "poisson", rate_per_hour = 2.0 }}
+duration = {{ dist = "exp", mean = "8h" }}
+gpus = 2
+gpu_class = ["X"]
+max_price_per_gpu_hour = 100.0
+[design.akash]
+escrow_cover = 1.0
+[[design.akash.provider]]
+share = 1.0
+strategy = "cost_plus"
+markup = {{ dist = "uniform", low = 0.2, high = 0.4 }}
+"#
+    )
+}
+
+#[test]
+fn heavy_churn_keeps_the_books() {
+    let run = |churn: bool| {
+        let sc = from_str(&churn_world(churn), "churn.toml", &[]).unwrap();
+        Run::new(&sc, DesignKind::Akash, 5).finish().summary
+    };
+    let (s, calm) = (run(true), run(false));
+    // Providers: margin · fleet GPU-h + fleet cost (96 GPUs at $1/h, 70 h).
+    let fleet_h = 96.0 * 70.0;
+    let provider = s.provider_margin.unwrap() * fleet_h + fleet_h;
+    assert!(
+        (provider - 0.98 * s.user_usd).abs() < 1e-6 * s.user_usd,
+        "providers got {provider}, 98% of users' {}",
+        s.user_usd
+    );
+    assert!(s.jobs_completed + s.jobs_lost_to_cloud <= s.jobs_submitted);
+    assert_eq!(s.jobs_lost_to_cloud, 0, "every bid is below the maximum");
+    let closures = s.lease_closures.unwrap();
+    assert!(closures > 0 && s.interruptions > 0);
+    assert!(
+        s.lost_gpu_hours > 0.0 && calm.lost_gpu_hours == 0.0,
+        "only churn loses progress"
+    );
+    // Users pay at least the cheapest bid per useful hour (less at most one
+    // block per lease, for block rounding) and more with outages to pay.
+    let usd = s.usd_per_gpu_hour.unwrap();
+    let calm_usd = calm.usd_per_gpu_hour.unwrap();
+    assert!(calm_usd > 1.2 * 0.999 && calm_usd < 1.4, "calm: {calm_usd}");
+    assert!(
+        usd > calm_usd,
+        "paying for outages and lost progress raises the price per useful GPU-hour: {usd} vs {calm_usd}"
+    );
+    assert_eq!(
+        calm.lease_closures,
+        Some(0),
+        "escrow_cover = 1 suffices without outages"
+    );
+    eprintln!(
+        "churn: {} closures, {} interruptions, ${usd:.4}/GPU-h vs ${calm_usd:.4} calm",
+        closures, s.interruptions
+    );
+}
