@@ -257,9 +257,17 @@ impl Akash {
         self.bidders.clear();
         let m = self.p.max_bids as usize;
         if n <= m {
-            for i in 0..n {
-                self.bidders.push(Self::candidate(ctx, mask, gpus, i));
+            let pool = &ctx.world.pool;
+            let mut cm = mask & pool.free_mask();
+            while cm != 0 {
+                let c = cm.trailing_zeros() as usize;
+                cm &= cm - 1;
+                for k in gpus..=pool.max_per_node() as u32 {
+                    self.bidders
+                        .extend_from_slice(pool.nodes_with_free(c, k as u16));
+                }
             }
+            debug_assert_eq!(self.bidders.len(), n);
             for i in (1..n).rev() {
                 let j = self.bid_rng.random_range(0..=i);
                 self.bidders.swap(i, j);

@@ -182,6 +182,18 @@ mod tests {
     }
 
     #[test]
+    fn nodes_are_listed_by_free_count() {
+        let mut p = pool();
+        assert_eq!(p.max_per_node(), 8);
+        assert_eq!(p.nodes_with_free(0, 8), &[NodeId(0)]);
+        assert_eq!(p.nodes_with_free(0, 3), &[NodeId(1)]);
+        assert_eq!(p.nodes_with_free(1, 8), &[NodeId(3)]);
+        p.set(NodeId(2), 3);
+        assert_eq!(p.nodes_with_free(0, 5), &[] as &[NodeId]);
+        assert_eq!(p.nodes_with_free(0, 3), &[NodeId(1), NodeId(2)]);
+    }
+
+    #[test]
     fn colocate_refuses_to_spread() {
         let mut p = pool();
         let mut out = vec![];
