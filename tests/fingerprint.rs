@@ -7,7 +7,7 @@ use depinsim::runner::{plan_runs, run_one};
 use depinsim::scenario::{self, parse_override};
 use sha2::{Digest, Sha256};
 
-const EXPECTED: &str = "c754514c8317b321134818af0ddb66dc280c41db7cd1dfe9d925389aa9d6cc03";
+const EXPECTED: &str = "79f25e1ac9bb5e925413df880f9c66bdec4fb628b608238ad34355ca2941ec01";
 
 #[test]
 fn baseline_three_days_fingerprint() {

@@ -53,6 +53,20 @@ impl FreePool {
         self.free_mask
     }
 
+    /// Nodes of class `c` with exactly `k` free GPUs (1 ≤ k ≤ the most per
+    /// node), in the pool's internal order: deterministic, not meaningful.
+    /// O(1).
+    #[inline]
+    pub fn nodes_with_free(&self, c: usize, k: u16) -> &[NodeId] {
+        &self.buckets[c][k as usize]
+    }
+
+    /// The most GPUs a node may have free. O(1).
+    #[inline]
+    pub fn max_per_node(&self) -> u16 {
+        (self.buckets[0].len() - 1) as u16
+    }
+
     /// Sets the free GPUs of `node` to `k`. O(1).
     pub fn set(&mut self, node: NodeId, k: u16) {
         let n = node.ix();
@@ -165,6 +179,18 @@ mod tests {
         out.clear();
         assert!(!p.take(0, 1, false, &mut out));
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn nodes_are_listed_by_free_count() {
+        let mut p = pool();
+        assert_eq!(p.max_per_node(), 8);
+        assert_eq!(p.nodes_with_free(0, 8), &[NodeId(0)]);
+        assert_eq!(p.nodes_with_free(0, 3), &[NodeId(1)]);
+        assert_eq!(p.nodes_with_free(1, 8), &[NodeId(3)]);
+        p.set(NodeId(2), 3);
+        assert_eq!(p.nodes_with_free(0, 5), &[] as &[NodeId]);
+        assert_eq!(p.nodes_with_free(0, 3), &[NodeId(1), NodeId(2)]);
     }
 
     #[test]

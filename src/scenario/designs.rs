@@ -217,6 +217,24 @@ pub(super) fn akash(ck: &mut Checker, ak: &AkashSpec, spec: &ScenarioFile) -> Ak
             ),
         );
     }
+    if ak.serves.is_empty() {
+        ck.fail(k("serves"), "must list at least one workload kind");
+    }
+    // A lease is on one provider: a gang must fit on one node.
+    let serves = kind_mask(&ak.serves);
+    for (i, w) in spec.workload.iter().enumerate() {
+        if serves & w.kind.bit() != 0 && w.gpus > spec.supply.gpus_per_node {
+            ck.fail(
+                format!("workload[{i}].gpus"),
+                format!(
+                    "a gang of {} GPUs cannot run on Akash, where a lease is on one provider's node of at most supply.gpus_per_node = {} GPUs (drop {:?} from design.akash.serves or use smaller gangs)",
+                    w.gpus,
+                    spec.supply.gpus_per_node,
+                    w.kind.name()
+                ),
+            );
+        }
+    }
     if ak.provider.is_empty() {
         ck.fail(
             k("provider"),
@@ -328,7 +346,7 @@ pub(super) fn akash(ck: &mut Checker, ak: &AkashSpec, spec: &ScenarioFile) -> Ak
         redeploy_delay: ak.redeploy_delay.0,
         block_time: ak.block_time.0,
         escrow_cover: ak.escrow_cover,
-        serves: kind_mask(&ak.serves),
+        serves,
         populations,
     }
 }
