@@ -227,12 +227,18 @@ pub fn first_difference(old: &Value, new: &Value, path: &str) -> Option<String> 
 /// What differs between the sweeps recorded as `old` and `new`, in words.
 pub fn describe_difference(old: &SweepRecord, new: &SweepRecord) -> Option<String> {
     if old.shard.n != new.shard.n {
-        return Some(format!(
-            "it is split into {} shards, not {}",
-            old.shard.n, new.shard.n
-        ));
+        return Some(match (old.shard.n, new.shard.n) {
+            (1, n) => format!("it is the whole sweep, not one of {n} shards"),
+            (n, 1) => format!("it is split into {n} shards, not the whole sweep"),
+            (a, b) => format!("it is split into {a} shards, not {b}"),
+        });
     }
-    let diff = first_difference(&old.identity, &new.identity, "")?;
+    // Name the most telling difference first: a different run count
+    // follows from a different scenario or grid.
+    let diff = ["depinsim_version", "scenario", "mode", "params"]
+        .iter()
+        .find_map(|k| first_difference(&old.identity[k], &new.identity[k], k))
+        .or_else(|| first_difference(&old.identity, &new.identity, ""))?;
     Some(if let Some(rest) = diff.strip_prefix("scenario.") {
         format!("the scenario differs at {rest}")
     } else if diff.starts_with("params") {
