@@ -106,6 +106,10 @@ pub struct SweepArgs {
     /// (starts it if there is none).
     #[arg(long)]
     pub resume: bool,
+    /// Check everything (scenario, every point, --out) and print the size of
+    /// the sweep, but run and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `depinsim merge`.

@@ -61,12 +61,17 @@ pub fn run(args: SweepArgs, argv: &[String]) -> Result<()> {
     };
     let runs = shard.runs_of(plan.total_runs());
     let what = if shard == Shard::ALL {
-        format!("{} points ({} runs)", plan.points(), plan.total_runs())
+        format!(
+            "{} ({})",
+            count(plan.points(), "point"),
+            count(plan.total_runs(), "run")
+        )
     } else {
         format!(
-            "{} points ({} runs), shard {shard} ({runs} runs)",
-            plan.points(),
-            plan.total_runs()
+            "{} ({}), shard {shard} ({})",
+            count(plan.points(), "point"),
+            count(plan.total_runs(), "run"),
+            count(runs, "run")
         )
     };
     let session = Session {
@@ -75,7 +80,21 @@ pub fn run(args: SweepArgs, argv: &[String]) -> Result<()> {
         runs: 0,
         wall_seconds: 0.0,
     };
-    let progress = match check_start(&out, &record, runs, args.resume)? {
+    let start = check_start(&out, &record, runs, args.resume)?;
+    if args.dry_run {
+        let state = match &start {
+            Start::Fresh => "would start".to_string(),
+            Start::Resume(p) => format!("would resume after {} of {runs} runs", p.runs_done),
+            Start::Complete(_) => "is complete".to_string(),
+        };
+        println!(
+            "{}: ok: sweep of {what}; {state} in {}",
+            record.scenario_file,
+            out.display()
+        );
+        return Ok(());
+    }
+    let progress = match start {
         Start::Complete(p) => {
             eprintln!(
                 "depinsim: sweep of {what} in {} is already complete; nothing to do",
@@ -134,4 +153,13 @@ pub fn run(args: SweepArgs, argv: &[String]) -> Result<()> {
         out.display()
     );
     Ok(())
+}
+
+/// `n` and `word`, plural unless n = 1.
+fn count(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
