@@ -55,10 +55,23 @@ impl AtomicFile {
     }
 
     /// Flushes to disk and renames the file into place.
-    pub fn commit(mut self) -> Result<()> {
+    pub fn commit(self) -> Result<()> {
+        self.finish(true)
+    }
+
+    /// Renames the file into place without waiting for the disk: the file
+    /// survives the process being killed at any point, not a crash of the
+    /// machine.
+    pub fn commit_unsynced(self) -> Result<()> {
+        self.finish(false)
+    }
+
+    fn finish(mut self, sync: bool) -> Result<()> {
         let w = self.file.take().expect("an AtomicFile is committed once");
         let f = w.into_inner().map_err(|e| self.error(e.into_error()))?;
-        f.sync_all().map_err(|e| self.error(e))?;
+        if sync {
+            f.sync_all().map_err(|e| self.error(e))?;
+        }
         drop(f);
         std::fs::rename(&self.tmp, &self.path).map_err(|e| self.error(e))?;
         self.committed = true;
