@@ -6,47 +6,15 @@
 
 mod common;
 
-use common::{MINIMAL, Outcome, Sandbox, edit};
+use common::{AGGREGATE_COLUMNS, MINIMAL, SWEEP_GRID as GRID, Sandbox, edit, read_csv};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// 3 arrival rates × 2 fleet sizes = 6 points, 3 replicates: 18 runs.
-const GRID: [&str; 6] = [
-    "--param",
-    "workload.train.arrivals.rate_per_hour=2:6:2",
-    "--param",
-    "supply.initial.A100=8,16",
-    "--replications",
-    "3",
-];
-
 const FILES: [&str; 3] = ["summary.csv", "aggregate.csv", "timeseries.csv"];
-
-/// `depinsim sweep SCENARIO --out <sandbox>/OUT EXTRA...`.
-fn sweep(sb: &Sandbox, scenario: &Path, out: &str, extra: &[&str]) -> Outcome {
-    let mut args: Vec<std::ffi::OsString> = vec![
-        "sweep".into(),
-        scenario.into(),
-        "--out".into(),
-        sb.path(out).into(),
-    ];
-    args.extend(extra.iter().map(Into::into));
-    sb.depinsim(&args)
-}
 
 fn read(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
-}
-
-fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let headers = r.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
-        .collect();
-    (headers, rows)
 }
 
 fn col(headers: &[String], name: &str) -> usize {
@@ -72,9 +40,10 @@ fn assert_same_files(a: &Path, b: &Path, what: &str) {
 fn threads_1_and_2_write_identical_files() {
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
-    let one = sweep(&sb, &file, "t1", &[&GRID[..], &["--threads", "1"]].concat());
+    let one = sb.sweep(&file, "t1", &[&GRID[..], &["--threads", "1"]].concat());
     one.assert_no_panic().assert_code(0);
-    sweep(&sb, &file, "t2", &[&GRID[..], &["--threads", "2"]].concat()).assert_code(0);
+    sb.sweep(&file, "t2", &[&GRID[..], &["--threads", "2"]].concat())
+        .assert_code(0);
     assert_same_files(&sb.path("t1"), &sb.path("t2"), "--threads 1 vs 2");
 
     // Not a terminal: no progress bar, one closing line.
@@ -88,7 +57,7 @@ fn threads_1_and_2_write_identical_files() {
 
     // Rows in run order, swept values as the last columns, grid order with
     // the first parameter slowest.
-    let (h, rows) = csv_rows(&sb.path("t1/summary.csv"));
+    let (h, rows) = read_csv(&sb.path("t1/summary.csv"));
     assert_eq!(rows.len(), 18);
     assert_eq!(
         &h[h.len() - 2..],
@@ -110,20 +79,8 @@ fn threads_1_and_2_write_identical_files() {
         assert_eq!(row[rate], ["2", "4", "6"][point / 2]);
         assert_eq!(row[a100], ["8", "16"][point % 2]);
     }
-    let (ah, arows) = csv_rows(&sb.path("t1/aggregate.csv"));
-    assert_eq!(
-        &ah[..8],
-        [
-            "point",
-            "design",
-            "metric",
-            "mean",
-            "sd",
-            "n",
-            "ci95_low",
-            "ci95_high"
-        ]
-    );
+    let (ah, arows) = read_csv(&sb.path("t1/aggregate.csv"));
+    assert_eq!(&ah[..8], AGGREGATE_COLUMNS);
     assert_eq!(&ah[8..], &h[h.len() - 2..]);
     let jobs: Vec<&Vec<String>> = arows.iter().filter(|a| a[2] == "jobs_submitted").collect();
     assert_eq!(jobs.len(), 6);
@@ -149,23 +106,17 @@ fn threads_1_and_2_write_identical_files() {
 fn three_shards_merged_equal_the_unsharded_sweep() {
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
-    sweep(
-        &sb,
-        &file,
-        "whole",
-        &[&GRID[..], &["--threads", "2"]].concat(),
-    )
-    .assert_code(0);
+    sb.sweep(&file, "whole", &[&GRID[..], &["--threads", "2"]].concat())
+        .assert_code(0);
     for k in 1..=3 {
         let shard = format!("{k}/3");
-        let o = sweep(
-            &sb,
+        let o = sb.sweep(
             &file,
             &format!("shard{k}"),
             &[&GRID[..], &["--shard", &shard, "--threads", "1"]].concat(),
         );
         o.assert_no_panic().assert_code(0);
-        let (_, rows) = csv_rows(&sb.path(&format!("shard{k}/summary.csv")));
+        let (_, rows) = read_csv(&sb.path(&format!("shard{k}/summary.csv")));
         assert_eq!(rows.len(), 6, "shard {shard} holds a third of the 18 runs");
         assert!(
             !sb.path(&format!("shard{k}/aggregate.csv")).exists(),
@@ -185,7 +136,7 @@ fn three_shards_merged_equal_the_unsharded_sweep() {
     assert_eq!(m["sweep"]["shard"], "1/1");
 
     // The merged directory is a complete sweep like any other.
-    let again = sweep(&sb, &file, "merged", &[&GRID[..], &["--resume"]].concat());
+    let again = sb.sweep(&file, "merged", &[&GRID[..], &["--resume"]].concat());
     again
         .assert_code(0)
         .assert_stderr_has(&["already complete"]);
@@ -197,8 +148,7 @@ fn common_random_numbers_hold_across_points() {
     // must see the same jobs, and so report the same seed and arrivals.
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
-    sweep(
-        &sb,
+    sb.sweep(
         &file,
         "out",
         &[
@@ -209,7 +159,7 @@ fn common_random_numbers_hold_across_points() {
         ],
     )
     .assert_code(0);
-    let (h, rows) = csv_rows(&sb.path("out/summary.csv"));
+    let (h, rows) = read_csv(&sb.path("out/summary.csv"));
     let (seed, jobs, rep) = (
         col(&h, "seed"),
         col(&h, "jobs_submitted"),
@@ -241,8 +191,7 @@ fn common_random_numbers_hold_across_points() {
 fn a_sweep_point_equals_a_run_with_its_values() {
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
-    sweep(
-        &sb,
+    sb.sweep(
         &file,
         "sw",
         &["--param", "supply.initial.A100=8,16", "--replications", "2"],
@@ -253,8 +202,8 @@ fn a_sweep_point_equals_a_run_with_its_values() {
         &["--set", "supply.initial.A100=16", "--replications", "2"],
     )
     .assert_code(0);
-    let (h, sweep_rows) = csv_rows(&sb.path("sw/summary.csv"));
-    let (rh, run_rows) = csv_rows(&sb.out().join("summary.csv"));
+    let (h, sweep_rows) = read_csv(&sb.path("sw/summary.csv"));
+    let (rh, run_rows) = read_csv(&sb.out().join("summary.csv"));
     assert_eq!(
         &h[..h.len() - 1],
         &rh[..],
@@ -280,8 +229,8 @@ fn the_sweep_table_equals_the_command_line() {
          [[sweep.param]]\nkey = \"supply.initial.A100\"\nvalues = [8, 16]\n"
     );
     let with_table = sb.write("table.toml", &table);
-    sweep(&sb, &file, "cli", &GRID).assert_code(0);
-    sweep(&sb, &with_table, "file", &[]).assert_code(0);
+    sb.sweep(&file, "cli", &GRID).assert_code(0);
+    sb.sweep(&with_table, "file", &[]).assert_code(0);
     for name in FILES {
         assert!(
             read(&sb.path("cli"), name) == read(&sb.path("file"), name),
@@ -292,9 +241,8 @@ fn the_sweep_table_equals_the_command_line() {
     let zipped = edit(&table, "[sweep]\n", "[sweep]\nmode = \"zip\"\n");
     let zipped = edit(&zipped, "values = [8, 16]", "values = [8, 16, 24]");
     let zipped = sb.write("zip.toml", &zipped);
-    sweep(&sb, &zipped, "zfile", &[]).assert_code(0);
-    sweep(
-        &sb,
+    sb.sweep(&zipped, "zfile", &[]).assert_code(0);
+    sb.sweep(
         &file,
         "zcli",
         &[
@@ -308,7 +256,7 @@ fn the_sweep_table_equals_the_command_line() {
         ],
     )
     .assert_code(0);
-    let (_, rows) = csv_rows(&sb.path("zfile/summary.csv"));
+    let (_, rows) = read_csv(&sb.path("zfile/summary.csv"));
     assert_eq!(rows.len(), 9, "zip: 3 points × 3 replicates");
     assert!(read(&sb.path("zfile"), "summary.csv") == read(&sb.path("zcli"), "summary.csv"));
 }
@@ -334,10 +282,10 @@ fn the_bundled_sweep_examples_run_as_they_are() {
             "{} has a [sweep] table",
             f.display()
         );
-        let o = sweep(&sb, &f, "ex", &[]);
+        let o = sb.sweep(&f, "ex", &[]);
         o.assert_no_panic().assert_code(0);
         let m = json(&sb.path("ex/manifest.json"));
-        let (_, rows) = csv_rows(&sb.path("ex/summary.csv"));
+        let (_, rows) = read_csv(&sb.path("ex/summary.csv"));
         assert_eq!(rows.len() as u64, m["sweep"]["runs"].as_u64().unwrap());
         assert!(m["sweep"]["points"].as_u64().unwrap() >= 2);
         std::fs::remove_dir_all(sb.path("ex")).unwrap();

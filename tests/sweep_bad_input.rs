@@ -11,18 +11,7 @@ use std::path::Path;
 
 /// `depinsim sweep FILE --out <sandbox>/out EXTRA...`.
 fn sweep(sb: &Sandbox, file: &Path, extra: &[&str]) -> Outcome {
-    sweep_to(sb, file, "out", extra)
-}
-
-fn sweep_to(sb: &Sandbox, file: &Path, out: &str, extra: &[&str]) -> Outcome {
-    let mut args: Vec<std::ffi::OsString> = vec![
-        "sweep".into(),
-        file.into(),
-        "--out".into(),
-        sb.path(out).into(),
-    ];
-    args.extend(extra.iter().map(Into::into));
-    sb.depinsim(&args)
+    sb.sweep(file, "out", extra)
 }
 
 /// Checks `o` is a rejection naming every one of `needles`, with nothing on
@@ -366,8 +355,7 @@ fn shards() -> (Sandbox, std::path::PathBuf) {
     let file = sb.write("tiny.toml", MINIMAL);
     for k in 1..=3 {
         let shard = format!("{k}/3");
-        sweep_to(
-            &sb,
+        sb.sweep(
             &file,
             &format!("s{k}"),
             &[
@@ -399,8 +387,7 @@ fn reject_merge(sb: &Sandbox, dirs: &[&str], needles: &[&str]) {
 #[test]
 fn merge_refuses_shards_of_different_sweeps() {
     let (sb, file) = shards();
-    sweep_to(
-        &sb,
+    sb.sweep(
         &file,
         "other2",
         &[
@@ -423,8 +410,7 @@ fn merge_refuses_shards_of_different_sweeps() {
             "the scenario differs at scenario.seed: was 1, now 5",
         ],
     );
-    sweep_to(
-        &sb,
+    sb.sweep(
         &file,
         "half",
         &[

@@ -25,25 +25,9 @@
 
 mod common;
 
-use common::Sandbox;
+use common::{Sandbox, mmc_wait_h};
 use statrs::distribution::{Binomial, DiscreteCDF};
 use std::path::Path;
-
-/// Erlang C: probability that an arrival waits in M/M/c with offered load
-/// `a` = λ/μ, via the Erlang B recursion B(k) = a·B(k−1) / (k + a·B(k−1)).
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let mut b = 1.0;
-    for k in 1..=c {
-        b = a * b / (k as f64 + a * b);
-    }
-    let c = c as f64;
-    c * b / (c - a * (1.0 - b))
-}
-
-/// Mean wait in queue (hours) of M/M/c with 1-hour mean service.
-fn mmc_wait_h(c: u32, lambda_per_h: f64) -> f64 {
-    erlang_c(c, lambda_per_h) / (c as f64 - lambda_per_h)
-}
 
 const POINTS: usize = 300;
 /// Offered loads of 10 and 12 GPUs on c = 16: ρ = 0.625 and 0.75.
@@ -99,7 +83,7 @@ fn confidence_intervals_cover_erlang_c_at_95_percent_of_points() {
         }
         points += 1;
         assert_eq!(rec[n].parse::<usize>().unwrap(), REPLICATIONS);
-        let exact = mmc_wait_h(16, rec[rate].parse().unwrap());
+        let exact = mmc_wait_h(16, rec[rate].parse().unwrap(), 1.0);
         let (l, u): (f64, f64) = (rec[lo].parse().unwrap(), rec[hi].parse().unwrap());
         assert!(l < u, "a proper interval");
         covered += u64::from(l <= exact && exact <= u);

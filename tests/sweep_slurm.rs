@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{MINIMAL, Sandbox};
+use common::{MINIMAL, SWEEP_GRID as GRID, Sandbox};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -36,15 +36,6 @@ else
 fi
 echo "$id;testcluster"
 "#;
-
-const GRID: [&str; 6] = [
-    "--param",
-    "workload.train.arrivals.rate_per_hour=2:6:2",
-    "--param",
-    "supply.initial.A100=8,16",
-    "--replications",
-    "3",
-];
 
 fn slurm_sweep(sb: &Sandbox, extra: &[&str]) -> Output {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/slurm-sweep.sh");
