@@ -259,6 +259,13 @@ fn the_sweep_table_equals_the_command_line() {
     let (_, rows) = read_csv(&sb.path("zfile/summary.csv"));
     assert_eq!(rows.len(), 9, "zip: 3 points × 3 replicates");
     assert!(read(&sb.path("zfile"), "summary.csv") == read(&sb.path("zcli"), "summary.csv"));
+    // --zip turns a file's grid into a zip.
+    let grid3 = sb.write(
+        "grid3.toml",
+        &edit(&table, "values = [8, 16]", "values = [8, 16, 24]"),
+    );
+    sb.sweep(&grid3, "zflag", &["--zip"]).assert_code(0);
+    assert!(read(&sb.path("zflag"), "summary.csv") == read(&sb.path("zcli"), "summary.csv"));
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::engine::SimTime;
 use crate::error::{Error, Problem, Result, closest};
 pub use dist::{DistSpec, Sampler};
 pub use duration::{Duration, format_duration, parse_duration};
-pub use overrides::{Override, apply_override, parse_override};
+pub use overrides::{Override, apply_override, parse_key, parse_override, parse_value};
 use spec::{ArrivalSpec, PriceSpec};
 pub use spec::{DesignKind, IonetPolicy, ScenarioFile, WorkloadKind};
 use std::collections::BTreeSet;

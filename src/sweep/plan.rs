@@ -8,7 +8,7 @@ use super::spec::{SweepMode, SweepSpec};
 use super::values::parse_list;
 use crate::error::{Error, Problem, Result};
 use crate::runner::{RunSpec, run_seed};
-use crate::scenario::{self, Override, Scenario, apply_override, parse_override};
+use crate::scenario::{self, Override, Scenario, apply_override, parse_key, parse_override};
 use rayon::prelude::*;
 use serde_json::json;
 use toml::Value;
@@ -77,13 +77,9 @@ impl SweepPlan {
         let (mode, params) = if req.params.is_empty() {
             (table.mode, params_from_table(&file, &table)?)
         } else {
-            let mode = if req.zip {
-                SweepMode::Zip
-            } else {
-                SweepMode::Grid
-            };
-            (mode, params_from_cli(&file, &req.params)?)
+            (SweepMode::Grid, params_from_cli(&file, &req.params)?)
         };
+        let mode = if req.zip { SweepMode::Zip } else { mode };
         for p in params.iter().filter(|p| !p.values.is_empty()) {
             check_key(&file, &req.text, &base_sets, &base, p)?;
         }
@@ -246,22 +242,26 @@ fn check_key(
     if p.path.first().is_some_and(|s| s == "sweep") {
         return fail("the [sweep] table itself cannot be swept".into());
     }
-    // The base scenario with every default filled in (but no [sweep]).
-    let mut spec = base.spec.clone();
-    spec.sweep = None;
-    let spec = Value::try_from(&spec)
-        .map_err(|e| Error::Other(format!("cannot represent the scenario as TOML: {e}")))?;
-    if lookup(&spec, &p.path) {
-        return Ok(());
-    }
-    // Not in the resolved scenario: an optional key left out (fine), a path
-    // through a non-table or a missing array entry (apply_override explains
-    // it), or no key at all (suggest close ones).
+    // The file as written (after the base overrides), and the scenario with
+    // every default filled in, which knows more keys.
     let mut table: toml::Table =
         toml::from_str(text).map_err(|e| Error::Other(format!("{file}: cannot re-read: {e}")))?;
     for ov in base_sets {
         apply_override(&mut table, ov).map_err(|e| Error::input(file, &ov.text, e))?;
     }
+    let mut spec = base.spec.clone();
+    spec.sweep = None;
+    let known = Value::try_from(&spec).unwrap_or_else(|_| {
+        let mut t = table.clone();
+        t.remove("sweep");
+        Value::Table(t)
+    });
+    if lookup(&known, &p.path) {
+        return Ok(());
+    }
+    // Not in the resolved scenario: an optional key left out (fine), a path
+    // through a non-table or a missing array entry (apply_override explains
+    // it), or no key at all (suggest close ones).
     let ov = Override {
         path: p.path.clone(),
         value: p.values[0].clone(),
@@ -276,9 +276,9 @@ fn check_key(
         Err(Error::Input { problems, .. })
             if problems.iter().any(|q| q.msg.starts_with("unknown field")) =>
         {
-            let mut known = Vec::new();
-            key_paths(&spec, "", &mut known);
-            let mut ranked: Vec<(f64, &String)> = known
+            let mut paths = Vec::new();
+            key_paths(&known, "", &mut paths);
+            let mut ranked: Vec<(f64, &String)> = paths
                 .iter()
                 .map(|k| (strsim::normalized_levenshtein(&p.key, k), k))
                 .collect();
@@ -305,9 +305,9 @@ fn params_from_cli(file: &str, args: &[String]) -> Result<Vec<Param>> {
                 ));
             };
             let key = key.trim();
-            let path = key_path(key)
+            let path = parse_key(key)
                 .map_err(|e| Error::input(file, key, format!("--param {arg:?}: {e}")))?;
-            let values = parse_list(key, list)
+            let values = parse_list(list)
                 .map_err(|e| Error::input(file, key, format!("--param {arg:?}: {e}")))?;
             Ok(Param {
                 key: key.to_string(),
@@ -326,7 +326,7 @@ fn params_from_table(file: &str, table: &SweepSpec) -> Result<Vec<Param>> {
         .enumerate()
         .map(|(i, p)| {
             let at = |f: &str| format!("sweep.param[{i}].{f}");
-            let path = key_path(&p.key).map_err(|e| Error::input(file, at("key"), e))?;
+            let path = parse_key(&p.key).map_err(|e| Error::input(file, at("key"), e))?;
             let values = match (&p.values, &p.range) {
                 (Some(v), None) => v.clone(),
                 (None, Some(r)) => match super::values::parse_range(r) {
@@ -365,11 +365,6 @@ fn params_from_table(file: &str, table: &SweepSpec) -> Result<Vec<Param>> {
             })
         })
         .collect()
-}
-
-/// The segments of a dotted key, as `--set` reads them.
-fn key_path(key: &str) -> std::result::Result<Vec<String>, String> {
-    parse_override(&format!("{key}=0")).map(|o| o.path)
 }
 
 /// Whether `path` names a key of `root`, arrays of tables being indexed by

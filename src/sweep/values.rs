@@ -7,7 +7,7 @@
 //! `{ dist = "exp", mean = "1h" }` all work; commas inside brackets, braces
 //! and quotes do not split items.
 
-use crate::scenario::{format_duration, parse_duration, parse_override};
+use crate::scenario::{format_duration, parse_duration, parse_value};
 use toml::Value;
 
 /// The most values one range may produce (a typo like `0:1e9:1` should be an
@@ -16,7 +16,7 @@ pub const MAX_RANGE_VALUES: u64 = 100_000;
 
 /// Parses the value list of `--param KEY=LIST`. Errors say what is wrong with
 /// which item.
-pub fn parse_list(key: &str, list: &str) -> Result<Vec<Value>, String> {
+pub fn parse_list(list: &str) -> Result<Vec<Value>, String> {
     if list.trim().is_empty() {
         return Err("the list of values is empty; give V1,V2,... or a range LO:HI:STEP".into());
     }
@@ -31,7 +31,7 @@ pub fn parse_list(key: &str, list: &str) -> Result<Vec<Value>, String> {
         }
         match parse_range(item)? {
             Some(range) => values.extend(range),
-            None => values.push(parse_override(&format!("{key}={item}"))?.value),
+            None => values.push(parse_value(item)),
         }
     }
     Ok(values)
@@ -255,7 +255,7 @@ mod tests {
     use super::*;
 
     fn list(s: &str) -> Vec<String> {
-        parse_list("k", s).unwrap().iter().map(cell).collect()
+        parse_list(s).unwrap().iter().map(cell).collect()
     }
 
     #[test]
@@ -266,7 +266,7 @@ mod tests {
             ["[\"A100\", \"H100\"]", "{ dist = \"exp\", mean = \"1h\" }"]
         );
         assert_eq!(list("\"a,b\",c"), ["a,b", "c"]);
-        assert_eq!(parse_list("k", "3").unwrap(), [Value::Integer(3)]);
+        assert_eq!(parse_list("3").unwrap(), [Value::Integer(3)]);
     }
 
     #[test]
@@ -297,7 +297,7 @@ mod tests {
 
     #[test]
     fn bad_lists_and_ranges_are_explained() {
-        let err = |s: &str| parse_list("k", s).unwrap_err();
+        let err = |s: &str| parse_list(s).unwrap_err();
         assert!(err("").contains("empty"));
         assert!(err("1,,2").contains("value 2"));
         assert!(err("1,2,").contains("value 3"));
