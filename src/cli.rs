@@ -1,5 +1,6 @@
 //! Command-line definitions (clap).
 
+use crate::sweep::Shard;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -20,6 +21,11 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the per-design comparison of a results directory (Markdown).
     Table(TableArgs),
+    /// Run a scenario at many parameter points, in parallel, with
+    /// replications; resumable, and shardable across machines.
+    Sweep(SweepArgs),
+    /// Combine the shard directories of one sweep into one directory.
+    Merge(MergeArgs),
 }
 
 /// `depinsim run`.
@@ -71,4 +77,64 @@ pub struct TableArgs {
     /// quality, lost demand, utilization].
     #[arg(long = "metric", value_name = "METRIC")]
     pub metrics: Vec<String>,
+}
+
+/// `depinsim sweep`.
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// The scenario file (TOML); its `[sweep]` table is used when no
+    /// `--param` is given.
+    pub scenario: PathBuf,
+    /// A parameter to vary, by dotted path as for `--set`:
+    /// `KEY=V1,V2,...`, `KEY=LO:HI:STEP` or `KEY=LO:HI:xFACTOR`, or a mix
+    /// (repeatable; replaces the file's `[sweep]` parameters).
+    #[arg(long = "param", value_name = "KEY=VALUES")]
+    pub params: Vec<String>,
+    /// Pair the parameters' values position by position instead of taking
+    /// every combination.
+    #[arg(long)]
+    pub zip: bool,
+    /// Replications of every point (overrides `[sweep].replications` and
+    /// `scenario.replications`).
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Master seed (overrides scenario.seed); 0 to 2^63 - 1, as in TOML.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub seed: Option<u64>,
+    /// Run only this design (repeatable; overrides scenario.designs).
+    #[arg(long = "design", value_name = "DESIGN")]
+    pub designs: Vec<String>,
+    /// Override a base scenario key before sweeping (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output directory [default: results/<scenario name>/, or
+    /// results/<scenario name>-shard-K-of-N/ for a shard].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Run only shard K of N: the runs i with i mod N = K - 1. Combine the N
+    /// shard directories with `depinsim merge`.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+    /// Continue the interrupted sweep in --out without redoing finished runs
+    /// (starts it if there is none).
+    #[arg(long)]
+    pub resume: bool,
+    /// Check everything (scenario, every point, --out) and print the size of
+    /// the sweep, but run and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `depinsim merge`.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The shard directories, one per shard, in any order.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the merged sweep (must not exist, or be empty).
+    #[arg(long)]
+    pub out: PathBuf,
 }

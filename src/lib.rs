@@ -4,7 +4,8 @@
 //! The crate is layered: [`engine`] is a generic DES kernel; [`scenario`]
 //! parses and checks scenario files; [`model`] is the shared world (GPUs,
 //! churn, demand, jobs); [`designs`] are the markets; [`metrics`] measures;
-//! [`runner`] runs replicates in parallel; [`output`] writes the files.
+//! [`runner`] runs replicates in parallel; [`sweep`] runs grids of scenario
+//! variants, resumable and shardable; [`output`] writes the files.
 
 pub mod cli;
 pub mod cmd;
@@ -16,5 +17,6 @@ pub mod model;
 pub mod output;
 pub mod runner;
 pub mod scenario;
+pub mod sweep;
 
 pub use error::{Error, Result};

@@ -17,8 +17,7 @@ pub struct RunSpec {
     pub point: u64,
     pub replicate: u32,
     pub design: DesignKind,
-    /// Derived from the master seed, the point and the replicate (not the
-    /// design: every design of a replicate sees the same demand and churn).
+    /// Derived from the master seed and the replicate: see [`run_seed`].
     pub seed: u64,
 }
 
@@ -33,11 +32,23 @@ pub struct RunResult {
     pub wall_seconds: f64,
 }
 
+/// The seed of replicate `replicate` under the master seed `master_seed`.
+///
+/// It depends on neither the design nor the sweep point: replicate r of every
+/// design and of every point of a sweep sees the same demand, churn and
+/// market shocks (common random numbers), so differences between designs or
+/// points come from the designs and the parameters, not from luck. The point
+/// slot of [`derive_run_seed`] is therefore always 0, which is also what a
+/// plain `run` (point 0) always used.
+pub fn run_seed(master_seed: u64, replicate: u32) -> u64 {
+    derive_run_seed(master_seed, 0, replicate as u64)
+}
+
 /// The runs of point `point` of `sc`, replicate-major, designs in scenario order.
 pub fn plan_runs(sc: &Scenario, point: u64) -> Vec<RunSpec> {
     let mut runs = Vec::new();
     for replicate in 0..sc.replications {
-        let seed = derive_run_seed(sc.seed, point, replicate as u64);
+        let seed = run_seed(sc.seed, replicate);
         for &design in &sc.designs {
             runs.push(RunSpec {
                 point,

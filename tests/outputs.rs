@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{MINIMAL, Sandbox};
+use common::{AGGREGATE_COLUMNS, MINIMAL, Sandbox, read_csv};
 
 /// DESIGN.md's summary columns, in order; later columns may follow.
 const SUMMARY: [&str; 22] = [
@@ -45,16 +45,6 @@ const TIMESERIES: [&str; 10] = [
     "tokens_minted_cum",
     "tokens_burned_cum",
 ];
-
-fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let headers = r.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
-        .collect();
-    (headers, rows)
-}
 
 /// Asserts `expected` appear in `headers` in the same relative order.
 fn assert_in_order(headers: &[String], expected: &[&str]) {
@@ -134,19 +124,7 @@ fn run_writes_the_contracted_files() {
     }
 
     let (h, rows) = read_csv(&out.join("aggregate.csv"));
-    assert_eq!(
-        h,
-        [
-            "point",
-            "design",
-            "metric",
-            "mean",
-            "sd",
-            "n",
-            "ci95_low",
-            "ci95_high"
-        ]
-    );
+    assert_eq!(h, AGGREGATE_COLUMNS);
     let jobs = rows
         .iter()
         .find(|r| r[2] == "jobs_submitted")

@@ -5,6 +5,9 @@
 //! replicates, and that interval must itself be narrow, so a biased model
 //! fails. See docs/validation.md for the numbers.
 
+mod common;
+
+use common::{erlang_c, mmc_wait_h};
 use depinsim::runner::{RunResult, plan_runs, run_one};
 use depinsim::scenario::{self, Scenario, parse_override};
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -19,23 +22,6 @@ fn run(sc: &Scenario) -> Vec<RunResult> {
         .into_iter()
         .map(|s| run_one(sc, s))
         .collect()
-}
-
-/// Erlang C: probability that an arrival waits in M/M/c with offered load
-/// `a` = λ/μ, via the Erlang B recursion B(k) = a·B(k−1) / (k + a·B(k−1)).
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let mut b = 1.0;
-    for k in 1..=c {
-        b = a * b / (k as f64 + a * b);
-    }
-    let c = c as f64;
-    c * b / (c - a * (1.0 - b))
-}
-
-/// Mean wait in queue (hours) of M/M/c: W_q = C(c, a) / (cμ − λ).
-fn mmc_wait_h(c: u32, lambda_per_h: f64, mean_service_h: f64) -> f64 {
-    let mu = 1.0 / mean_service_h;
-    erlang_c(c, lambda_per_h / mu) / (c as f64 * mu - lambda_per_h)
 }
 
 /// 95th percentile of the M/M/c wait (hours): P(W > t) = C·e^(−(cμ−λ)t),

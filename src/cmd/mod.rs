@@ -1,7 +1,9 @@
 //! One module per subcommand; each has a `run` returning `Result`.
 
+pub mod merge;
 pub mod run;
 pub mod table;
+pub mod sweep;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
@@ -14,7 +16,31 @@ pub fn dispatch(cli: Cli, argv: &[String]) -> Result<()> {
         Command::Run(args) => run::run(args, argv),
         Command::Validate(args) => validate::run(args),
         Command::Table(args) => table::run(args),
+        Command::Sweep(args) => sweep::run(args, argv),
+        Command::Merge(args) => merge::run(args, argv),
     }
+}
+
+/// Command-line options that are scenario keys (`--seed`, `--replications`,
+/// `--design`) as `--set` texts, so they are checked (and recorded in the
+/// manifest) exactly like the file.
+pub fn option_overrides(
+    seed: Option<u64>,
+    replications: Option<u32>,
+    designs: &[String],
+) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(s) = seed {
+        v.push(format!("scenario.seed={s}"));
+    }
+    if let Some(r) = replications {
+        v.push(format!("scenario.replications={r}"));
+    }
+    if !designs.is_empty() {
+        let quoted: Vec<String> = designs.iter().map(|d| format!("{d:?}")).collect();
+        v.push(format!("scenario.designs=[{}]", quoted.join(", ")));
+    }
+    v
 }
 
 /// Parses `--set` arguments.

@@ -1,6 +1,6 @@
 //! `depinsim run`: every replicate × design of one scenario, in parallel.
 
-use super::parse_sets;
+use super::{option_overrides, parse_sets};
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::output::aggregate::aggregate_csv;
@@ -11,30 +11,16 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Command-line options that are scenario keys become overrides, so they are
-/// checked (and recorded in the manifest) exactly like the file.
-fn option_overrides(args: &RunArgs) -> Vec<String> {
-    let mut v = Vec::new();
-    if let Some(s) = args.seed {
-        v.push(format!("scenario.seed={s}"));
-    }
-    if let Some(r) = args.replications {
-        v.push(format!("scenario.replications={r}"));
-    }
-    if !args.designs.is_empty() {
-        let quoted: Vec<String> = args.designs.iter().map(|d| format!("{d:?}")).collect();
-        v.push(format!("scenario.designs=[{}]", quoted.join(", ")));
-    }
-    v
-}
-
 /// Runs the scenario and writes its output directory.
 pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
     let file = args.scenario.display().to_string();
     if args.threads == Some(0) {
         return Err(Error::Usage("--threads must be at least 1".into()));
     }
-    let mut sets: Vec<Override> = parse_sets(&file, &option_overrides(&args))?;
+    let mut sets: Vec<Override> = parse_sets(
+        &file,
+        &option_overrides(args.seed, args.replications, &args.designs),
+    )?;
     sets.extend(parse_sets(&file, &args.set)?);
     let sc = scenario::load(&args.scenario, &sets)?;
     let out = args

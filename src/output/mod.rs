@@ -7,29 +7,101 @@ pub mod aggregate;
 use crate::error::{Error, Result};
 use crate::runner::RunResult;
 use serde::Serialize;
-use std::io::Write;
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let err = |e: std::io::Error| Error::Other(format!("cannot write {}: {e}", path.display()));
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Other(format!("{} is not a file path", path.display())))?;
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let mut f = std::fs::File::create(&tmp).map_err(err)?;
-    f.write_all(bytes).map_err(err)?;
-    f.sync_all().map_err(err)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        err(e)
-    })
+    let mut f = AtomicFile::create(path)?;
+    f.write_all(bytes).map_err(|e| f.error(e))?;
+    f.commit()
+}
+
+/// A file written under a temporary name in its final directory and renamed
+/// into place by [`AtomicFile::commit`]; dropped uncommitted, it is removed.
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<BufWriter<File>>,
+    committed: bool,
+}
+
+impl AtomicFile {
+    /// Starts writing `path` (nothing is visible under that name until commit).
+    pub fn create(path: &Path) -> Result<AtomicFile> {
+        let name = path
+            .file_name()
+            .ok_or_else(|| Error::Other(format!("{} is not a file path", path.display())))?;
+        let tmp = path.with_file_name(format!(
+            ".{}.tmp{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let file = File::create(&tmp)
+            .map_err(|e| Error::Other(format!("cannot write {}: {e}", path.display())))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            tmp,
+            file: Some(BufWriter::new(file)),
+            committed: false,
+        })
+    }
+
+    /// An I/O error while writing this file, as a user-facing error.
+    pub fn error(&self, e: std::io::Error) -> Error {
+        Error::Other(format!("cannot write {}: {e}", self.path.display()))
+    }
+
+    /// Flushes to disk and renames the file into place.
+    pub fn commit(self) -> Result<()> {
+        self.finish(true)
+    }
+
+    /// Renames the file into place without waiting for the disk: the file
+    /// survives the process being killed at any point, not a crash of the
+    /// machine.
+    pub fn commit_unsynced(self) -> Result<()> {
+        self.finish(false)
+    }
+
+    fn finish(mut self, sync: bool) -> Result<()> {
+        let w = self.file.take().expect("an AtomicFile is committed once");
+        let f = w.into_inner().map_err(|e| self.error(e.into_error()))?;
+        if sync {
+            f.sync_all().map_err(|e| self.error(e))?;
+        }
+        drop(f);
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| self.error(e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file
+            .as_mut()
+            .expect("an AtomicFile is not written after commit")
+            .write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file
+            .as_mut()
+            .expect("an AtomicFile is not written after commit")
+            .flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.file = None;
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// Serializes rows to CSV bytes with a header.
@@ -41,6 +113,15 @@ pub fn csv_bytes<T: Serialize>(rows: impl IntoIterator<Item = T>) -> Result<Vec<
     }
     w.into_inner()
         .map_err(|e| Error::Other(format!("cannot finish CSV: {e}")))
+}
+
+/// The CSV header `row` serializes to: its field names, in order.
+pub fn header_of<T: Serialize>(row: &T) -> Result<csv::StringRecord> {
+    let bytes = csv_bytes([row])?;
+    let mut r = csv::Reader::from_reader(&bytes[..]);
+    r.headers()
+        .cloned()
+        .map_err(|e| Error::Other(format!("cannot read back a CSV header: {e}")))
 }
 
 /// One row of `timeseries.csv`.
@@ -68,21 +149,24 @@ pub fn summary_csv(results: &[RunResult]) -> Result<Vec<u8>> {
 
 /// The rows of `timeseries.csv`, in run order then time.
 pub fn timeseries_csv(results: &[RunResult]) -> Result<Vec<u8>> {
-    csv_bytes(results.iter().flat_map(|r| {
-        r.samples.iter().map(move |s| TimeseriesRow {
-            point: r.spec.point,
-            replicate: r.spec.replicate,
-            t_h: s.t_h,
-            design: r.spec.design.name(),
-            gpus_online: s.gpus_online,
-            gpus_busy: s.gpus_busy,
-            queue_len: s.queue_len,
-            usd_per_gpu_hour: s.usd_per_gpu_hour,
-            token_price_usd: None,
-            token_supply: None,
-            tokens_minted_cum: None,
-            tokens_burned_cum: None,
-            jobs_running: s.jobs_running,
-        })
-    }))
+    csv_bytes(results.iter().flat_map(timeseries_rows))
+}
+
+/// The `timeseries.csv` rows of one run, in time order.
+pub fn timeseries_rows(r: &RunResult) -> impl Iterator<Item = TimeseriesRow> + '_ {
+    r.samples.iter().map(move |s| TimeseriesRow {
+        point: r.spec.point,
+        replicate: r.spec.replicate,
+        t_h: s.t_h,
+        design: r.spec.design.name(),
+        gpus_online: s.gpus_online,
+        gpus_busy: s.gpus_busy,
+        queue_len: s.queue_len,
+        usd_per_gpu_hour: s.usd_per_gpu_hour,
+        token_price_usd: None,
+        token_supply: None,
+        tokens_minted_cum: None,
+        tokens_burned_cum: None,
+        jobs_running: s.jobs_running,
+    })
 }

@@ -17,7 +17,7 @@ pub use designs::{
 };
 pub use dist::{DistSpec, Sampler};
 pub use duration::{Duration, format_duration, parse_duration};
-pub use overrides::{Override, apply_override, parse_override};
+pub use overrides::{Override, apply_override, parse_key, parse_override, parse_value};
 pub use spec::{AkashStrategy, DesignKind, IonetPolicy, ScenarioFile, WorkloadKind};
 use spec::{ArrivalSpec, PriceSpec};
 use std::collections::BTreeSet;

@@ -22,27 +22,37 @@ pub fn parse_override(text: &str) -> Result<Override, String> {
     let (key, raw) = text
         .split_once('=')
         .ok_or_else(|| format!("--set {text:?}: expected KEY=VALUE"))?;
-    let key = key.trim();
-    if key.is_empty() {
-        return Err(format!("--set {text:?}: the key is empty"));
-    }
-    let path: Vec<String> = key.split('.').map(|s| s.trim().to_string()).collect();
-    if path.iter().any(|s| s.is_empty()) {
-        return Err(format!("--set {text:?}: empty segment in key {key:?}"));
-    }
+    let path = parse_key(key).map_err(|e| format!("--set {text:?}: {e}"))?;
     let raw = raw.trim();
     if raw.is_empty() {
         return Err(format!("--set {text:?}: the value is empty"));
     }
-    let value = toml::from_str::<Table>(&format!("v = {raw}"))
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| Value::String(raw.to_string()));
     Ok(Override {
         path,
-        value,
+        value: parse_value(raw),
         text: text.to_string(),
     })
+}
+
+/// Splits a dotted key into its segments; none may be empty.
+pub fn parse_key(key: &str) -> Result<Vec<String>, String> {
+    let key = key.trim();
+    if key.is_empty() {
+        return Err("the key is empty".into());
+    }
+    let path: Vec<String> = key.split('.').map(|s| s.trim().to_string()).collect();
+    if path.iter().any(|s| s.is_empty()) {
+        return Err(format!("empty segment in key {key:?}"));
+    }
+    Ok(path)
+}
+
+/// Reads a value as TOML, or as a bare string when it is not valid TOML.
+pub fn parse_value(raw: &str) -> Value {
+    toml::from_str::<Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| Value::String(raw.to_string()))
 }
 
 /// Applies `ov` to `root`. Tables along the path are created when missing

@@ -25,6 +25,9 @@ pub struct ScenarioFile {
     pub design: DesignSection,
     #[serde(default)]
     pub token: TokenSpec,
+    /// `[sweep]`: the parameters `depinsim sweep` varies (ignored by `run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<crate::sweep::SweepSpec>,
 }
 
 /// `[scenario]`: what is simulated, for how long, how often.

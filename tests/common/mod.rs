@@ -172,6 +172,57 @@ impl Outcome {
     }
 }
 
+/// The header and rows of a CSV file.
+pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (headers, rows)
+}
+
+/// Erlang C: probability that an arrival waits in M/M/c with offered load
+/// `a` = λ/μ, via the Erlang B recursion B(k) = a·B(k−1) / (k + a·B(k−1)).
+pub fn erlang_c(c: u32, a: f64) -> f64 {
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (k as f64 + a * b);
+    }
+    let c = c as f64;
+    c * b / (c - a * (1.0 - b))
+}
+
+/// Mean wait in queue (hours) of M/M/c: W_q = C(c, a) / (cμ − λ).
+pub fn mmc_wait_h(c: u32, lambda_per_h: f64, mean_service_h: f64) -> f64 {
+    let mu = 1.0 / mean_service_h;
+    erlang_c(c, lambda_per_h / mu) / (c as f64 * mu - lambda_per_h)
+}
+
+/// DESIGN.md's `aggregate.csv` columns, in order (swept parameters follow).
+pub const AGGREGATE_COLUMNS: [&str; 8] = [
+    "point",
+    "design",
+    "metric",
+    "mean",
+    "sd",
+    "n",
+    "ci95_low",
+    "ci95_high",
+];
+
+/// A sweep of [`MINIMAL`]: 3 arrival rates × 2 fleet sizes = 6 points, 3
+/// replicates each, 18 runs.
+pub const SWEEP_GRID: [&str; 6] = [
+    "--param",
+    "workload.train.arrivals.rate_per_hour=2:6:2",
+    "--param",
+    "supply.initial.A100=8,16",
+    "--replications",
+    "3",
+];
+
 /// A scratch directory that is also the binary's working directory.
 pub struct Sandbox {
     dir: tempfile::TempDir,
@@ -281,6 +332,18 @@ impl Sandbox {
             scenario.into(),
             "--out".into(),
             self.out().into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        self.depinsim(&args)
+    }
+
+    /// `depinsim sweep SCENARIO --out <sandbox>/OUT EXTRA...`.
+    pub fn sweep(&self, scenario: &Path, out: &str, extra: &[&str]) -> Outcome {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "sweep".into(),
+            scenario.into(),
+            "--out".into(),
+            self.path(out).into(),
         ];
         args.extend(extra.iter().map(Into::into));
         self.depinsim(&args)
