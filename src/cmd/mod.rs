@@ -2,8 +2,8 @@
 
 pub mod merge;
 pub mod run;
-pub mod table;
 pub mod sweep;
+pub mod table;
 pub mod validate;
 
 use crate::cli::{Cli, Command};
