@@ -20,6 +20,10 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the per-design comparison of a results directory (Markdown).
     Table(TableArgs),
+    /// Draw the SVG charts of a results directory into DIR/plots/.
+    Plot(PlotArgs),
+    /// Write a self-contained HTML report of one or more results directories.
+    Report(ReportArgs),
 }
 
 /// `depinsim run`.
@@ -46,6 +50,9 @@ pub struct RunArgs {
     /// `--set workload.training.arrivals.rate_per_hour=4` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Do not draw DIR/plots/ nor write DIR/report.html after the run.
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 /// `depinsim validate`.
@@ -71,4 +78,22 @@ pub struct TableArgs {
     /// quality, lost demand, utilization].
     #[arg(long = "metric", value_name = "METRIC")]
     pub metrics: Vec<String>,
+}
+
+/// `depinsim plot`.
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// A results directory (of `run` or `sweep`).
+    pub dir: PathBuf,
+}
+
+/// `depinsim report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Results directories; several are compared side by side.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Output file [default: report.html in the first directory].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }

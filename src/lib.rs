@@ -4,7 +4,8 @@
 //! The crate is layered: [`engine`] is a generic DES kernel; [`scenario`]
 //! parses and checks scenario files; [`model`] is the shared world (GPUs,
 //! churn, demand, jobs); [`designs`] are the markets; [`metrics`] measures;
-//! [`runner`] runs replicates in parallel; [`output`] writes the files.
+//! [`runner`] runs replicates in parallel; [`output`] writes the files and
+//! the HTML report; [`plot`] draws the SVG charts.
 
 pub mod cli;
 pub mod cmd;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod plot;
 pub mod runner;
 pub mod scenario;
 

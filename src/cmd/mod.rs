@@ -1,5 +1,7 @@
 //! One module per subcommand; each has a `run` returning `Result`.
 
+pub mod plot;
+pub mod report;
 pub mod run;
 pub mod table;
 pub mod validate;
@@ -14,6 +16,8 @@ pub fn dispatch(cli: Cli, argv: &[String]) -> Result<()> {
         Command::Run(args) => run::run(args, argv),
         Command::Validate(args) => validate::run(args),
         Command::Table(args) => table::run(args),
+        Command::Plot(args) => plot::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
 

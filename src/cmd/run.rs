@@ -4,7 +4,8 @@ use super::parse_sets;
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::output::aggregate::aggregate_csv;
-use crate::output::{summary_csv, timeseries_csv, write_atomic};
+use crate::output::report::write_report;
+use crate::output::{summary_csv, timeseries_csv, waits_csv, write_atomic};
 use crate::runner::{plan_runs, run_all};
 use crate::scenario::{self, Override};
 use serde_json::json;
@@ -56,6 +57,7 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
 
     let summary = summary_csv(&results)?;
     let timeseries = timeseries_csv(&results)?;
+    let waits = waits_csv(&results)?;
     let aggregate = if sc.replications > 1 {
         Some(aggregate_csv(&summary)?)
     } else {
@@ -87,6 +89,7 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
         .map_err(|e| Error::Other(format!("cannot create {}: {e}", out.display())))?;
     write_atomic(&out.join("summary.csv"), &summary)?;
     write_atomic(&out.join("timeseries.csv"), &timeseries)?;
+    write_atomic(&out.join("waits.csv"), &waits)?;
     if let Some(a) = aggregate {
         write_atomic(&out.join("aggregate.csv"), &a)?;
     }
@@ -100,5 +103,14 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
         events as f64 / wall.max(1e-9) / 1e6,
         out.display()
     );
+    if !args.no_plots {
+        // The report draws the charts into plots/ first.
+        let report = write_report(std::slice::from_ref(&out), None)?;
+        eprintln!(
+            "depinsim: charts in {}, report in {}",
+            out.join("plots").display(),
+            report.display()
+        );
+    }
     Ok(())
 }
