@@ -118,6 +118,8 @@ pub struct XyChart {
     pub y_range: Option<(f64, f64)>,
     /// Fixed x range.
     pub x_range: Option<(f64, f64)>,
+    /// A line under the title (e.g. the values held fixed).
+    pub subtitle: Option<String>,
 }
 
 impl XyChart {
@@ -136,6 +138,7 @@ impl XyChart {
             y_from_zero: true,
             y_range: None,
             x_range: None,
+            subtitle: None,
         }
     }
 
@@ -304,6 +307,21 @@ pub fn draw_xy(c: &XyChart) -> Result<String> {
         let rows = legend_layout(&items, SIZE.0)
             .last()
             .map_or(0, |p| (p.1 - 6) / 22 + 1);
+        let body = match &c.subtitle {
+            Some(sub) => {
+                let (top, rest) = body.split_vertically(24);
+                let style = TextStyle::from((FONT, 15).into_font())
+                    .color(&RGBColor(0x44, 0x44, 0x44))
+                    .pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Top,
+                    ));
+                top.draw_text(sub, &style, (SIZE.0 as i32 / 2, 2))
+                    .map_err(draw_err)?;
+                rest
+            }
+            None => body,
+        };
         let (legend, plot) = body.split_vertically(8 + 22 * rows.max(1));
         draw_legend(&legend, &items)?;
 

@@ -107,7 +107,7 @@ impl Aggregate {
         let path = dir.join("summary.csv");
         let summary = std::fs::read(&path).map_err(|e| {
             Error::input(
-                &dir.display().to_string(),
+                dir.display().to_string(),
                 "",
                 format!("not a results directory: cannot read summary.csv ({e})"),
             )

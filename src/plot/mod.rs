@@ -54,6 +54,17 @@ pub fn metric_label(metric: &str) -> String {
     }
 }
 
+/// A metric's name for titles: its label without the unit, capitalised.
+pub fn short_name(metric: &str) -> String {
+    let label = metric_label(metric);
+    let base = label.split(" (").next().unwrap_or(&label);
+    let mut cs = base.chars();
+    match cs.next() {
+        Some(f) => f.to_uppercase().chain(cs).collect(),
+        None => String::new(),
+    }
+}
+
 /// The metrics plotted against swept parameters (those with values).
 pub const SWEEP_METRICS: [&str; 14] = [
     "usd_per_gpu_hour",
@@ -169,7 +180,22 @@ fn point_label(agg: &Aggregate, point: u64) -> String {
     format!(" (point {point}: {})", kv.join(", "))
 }
 
+/// A chart's file name, title, caption and SVG text.
 type Svg = (String, String, String, String);
+
+/// A time-series chart: (column, label suffix, dashed) per line, then file
+/// name, title, y label and caption.
+type TsSpec = (
+    &'static [(&'static str, &'static str, bool)],
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// Designs whose series are identical: their names, the first one's
+/// index, and the shared (t_h, value) pairs.
+type SeriesGroup<'a> = (Vec<&'a str>, usize, Vec<(f64, f64)>);
 
 /// Values of `col` over time for one design at `point`: (t_h, value) of
 /// every replicate.
@@ -214,8 +240,7 @@ fn timeseries_charts(
     let band_note =
         "Lines are means across replicates, shaded bands 95% confidence intervals (Student t).";
     let mut out = Vec::new();
-    // (columns with dash flags, file, title, y label, caption)
-    let specs: [(&[(&str, &str, bool)], &str, &str, &str, &str); 5] = [
+    let specs: [TsSpec; 5] = [
         (
             &[("usd_per_gpu_hour", "", false)],
             "ts_usd_per_gpu_hour.svg",
@@ -266,7 +291,7 @@ fn timeseries_charts(
             // Designs share outages (common random numbers), so some
             // columns are identical across designs: draw those once, in
             // grey, instead of one line hiding the others.
-            let mut groups: Vec<(Vec<&str>, usize, Vec<(f64, f64)>)> = Vec::new();
+            let mut groups: Vec<SeriesGroup> = Vec::new();
             for (k, d) in designs.iter().enumerate() {
                 let pairs = series_of(ts, d, point, ci);
                 if pairs.is_empty() {
@@ -385,13 +410,7 @@ fn stat_point(agg: &Aggregate, point: u64, design: &str, mx: &str, my: &str) -> 
 
 fn cost_vs(agg: &Aggregate, stability: &str) -> XyChart {
     let mut c = XyChart::new(
-        format!(
-            "Cost vs {}",
-            metric_label(stability)
-                .split(" (")
-                .next()
-                .unwrap_or(stability)
-        ),
+        format!("Cost vs {}", short_name(stability).to_lowercase()),
         metric_label("usd_per_gpu_hour"),
         metric_label(stability),
     );
@@ -497,28 +516,42 @@ fn sweep_charts(agg: &Aggregate, notes: &mut Vec<String>) -> Result<Vec<Svg>> {
             .map(|pt| agg.param_values[pt][p].clone())
             .collect();
         let (xs, cats) = x_axis(&values);
-        let held = if sliced {
+        let held_kv = if sliced {
             let first = &agg.param_values[&agg.points[0]];
             let kv: Vec<String> = varied
                 .iter()
                 .filter(|&&q| q != p)
                 .map(|&q| format!("{} = {}", agg.params[q], first[q]))
                 .collect();
-            format!(" Other swept parameters held at {}.", kv.join(", "))
+            Some(kv.join(", "))
         } else {
-            String::new()
+            None
         };
+        let held = held_kv.as_ref().map_or(String::new(), |kv| {
+            format!(" Other swept parameters held at {kv}.")
+        });
         for &m in &metrics {
             let mut c = XyChart::new(
-                format!(
-                    "{} vs {pname}",
-                    metric_label(m).split(" (").next().unwrap_or(m)
-                ),
+                format!("{} vs {pname}", short_name(m)),
                 pname.clone(),
                 metric_label(m),
             );
             c.x_categories = cats.clone();
+            c.subtitle = held_kv.as_ref().map(|kv| format!("with {kv}"));
+            // Designs are dodged sideways a little so equal values and
+            // their error bars stay visible.
+            let span = match &cats {
+                Some(cs) => cs.len() as f64,
+                None => {
+                    let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |a, &x| {
+                        (a.0.min(x), a.1.max(x))
+                    });
+                    if hi > lo { hi - lo } else { 1.0 }
+                }
+            };
+            let nd = agg.designs.len() as f64;
             for (k, d) in agg.designs.iter().enumerate() {
+                let dodge = (k as f64 - (nd - 1.0) / 2.0) * 0.012 * span;
                 let mut s = Series::new(d.clone(), design_color(d, k));
                 let mut pts: Vec<Point> = points
                     .iter()
@@ -526,7 +559,7 @@ fn sweep_charts(agg: &Aggregate, notes: &mut Vec<String>) -> Result<Vec<Svg>> {
                     .filter_map(|(&pt, &x)| {
                         let st = agg.get(pt, d, m)?;
                         Some(Point {
-                            x,
+                            x: x + dodge,
                             y: st.mean?,
                             x_ci: None,
                             y_ci: st.lo.zip(st.hi),
@@ -545,7 +578,7 @@ fn sweep_charts(agg: &Aggregate, notes: &mut Vec<String>) -> Result<Vec<Svg>> {
             }
             let file = format!("sweep_{}_vs_{}.svg", m, safe_name(pname));
             let caption = format!(
-                "Mean {} across replicates at each value of {pname}, one line per design; error bars are 95% confidence intervals.{held}",
+                "Mean {} across replicates at each value of {pname}, one line per design (nudged sideways so equal values stay visible); error bars are 95% confidence intervals.{held}",
                 metric_label(m)
             );
             out.push((file, c.title.clone(), caption, draw_xy(&c)?));
@@ -615,7 +648,7 @@ fn heatmaps(
         let h = Heatmap {
             title: format!(
                 "{} over {} × {}",
-                metric_label(m),
+                short_name(m),
                 agg.params[px],
                 agg.params[py]
             ),
