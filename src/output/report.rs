@@ -237,7 +237,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .inconclusive { background: #eeeeee; color: #444; border: 1px solid #999; }
 table.claims td:first-child { width: 42%; } table.claims td:nth-child(2) { width: 18%; }
 table.params td { font-size: 0.92em; }
-figure { margin: 1.2em 0; }
+.figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 0 1.5em; }
+figure { margin: 1.2em 0; min-width: 0; }
 figure svg { max-width: 100%; height: auto; border: 1px solid #e5e5e5; }
 figcaption { color: #444; font-size: 0.9em; max-width: 60em; }
 pre { background: #f6f6f6; padding: 0.7em; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
@@ -491,7 +492,7 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
         o.push_str("</tbody></table>");
     }
 
-    o.push_str("<h3>Charts</h3>");
+    o.push_str("<h3>Charts</h3><div class=\"figs\">");
     for p in &d.plots.plots {
         let path = d.dir.join("plots").join(&p.file);
         let svg = std::fs::read_to_string(&path)
@@ -510,6 +511,7 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
             esc(&p.file)
         );
     }
+    o.push_str("</div>");
     if !d.plots.notes.is_empty() {
         o.push_str("<p class=\"note\">Not drawn:</p><ul class=\"note\">");
         for n in &d.plots.notes {

@@ -84,7 +84,7 @@ pub fn claims() -> [Claim; 4] {
             design: "akash",
             metric: "interruptions_per_1k_gpu_h",
             direction: Direction::Highest,
-            definition: "Least stable = highest interruptions_per_1k_gpu_h: jobs interrupted (lease \
+            definition: "Least stable = highest interruptions_per_1k_gpu_h: interrupted runs (lease \
                          closed, worker lost, frames lost) per 1,000 useful GPU-hours — what a user feels \
                          of the fleet's churn.",
             ai_only: false,

@@ -410,7 +410,13 @@ fn stat_point(agg: &Aggregate, point: u64, design: &str, mx: &str, my: &str) -> 
 
 fn cost_vs(agg: &Aggregate, stability: &str) -> XyChart {
     let mut c = XyChart::new(
-        format!("Cost vs {}", short_name(stability).to_lowercase()),
+        format!(
+            "Cost vs {}",
+            metric_label(stability)
+                .split(" (")
+                .next()
+                .unwrap_or(stability)
+        ),
         metric_label("usd_per_gpu_hour"),
         metric_label(stability),
     );
