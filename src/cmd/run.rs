@@ -97,20 +97,19 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
         .map_err(|e| Error::Other(format!("cannot format the manifest: {e}")))?;
     write_atomic(&out.join("manifest.json"), &manifest)?;
 
+    // The report draws the charts into plots/ first.
+    let report = if args.no_plots {
+        String::new()
+    } else {
+        let path = write_report(std::slice::from_ref(&out), None)?;
+        format!("; charts in plots/, report in {}", path.display())
+    };
+    // One closing line (the CLI contract): events, wall seconds, events/s.
     eprintln!(
-        "depinsim: {} runs, {events} events in {wall:.2} s wall, {:.2} M events/s; results in {}",
+        "depinsim: {} runs, {events} events in {wall:.2} s wall, {:.2} M events/s; results in {}{report}",
         results.len(),
         events as f64 / wall.max(1e-9) / 1e6,
         out.display()
     );
-    if !args.no_plots {
-        // The report draws the charts into plots/ first.
-        let report = write_report(std::slice::from_ref(&out), None)?;
-        eprintln!(
-            "depinsim: charts in {}, report in {}",
-            out.join("plots").display(),
-            report.display()
-        );
-    }
     Ok(())
 }
