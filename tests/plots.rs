@@ -300,4 +300,19 @@ fn sweep_directories_get_lines_per_parameter_and_heatmaps() {
     );
     assert!(!plots.join("cost_vs_token_volatility.svg").exists());
     o.assert_stderr_has(&["token_volatility against the swept parameters: skipped"]);
+
+    // The report of a sweep: verdicts at every point. Akash is 0.5 USD/GPU-h
+    // cheaper than io.net in every replicate of every point: "holds".
+    sb.depinsim(&["report", "sw"]).assert_code(0);
+    let html = read(&sb.path("sw/report.html"));
+    assert!(html.contains("Verdicts at every sweep point"));
+    assert_eq!(
+        html.matches("<tr><td>point ").count(),
+        6,
+        "one row per point"
+    );
+    assert!(
+        html.contains("<td data-verdict=\"holds\">"),
+        "cheapest should hold"
+    );
 }

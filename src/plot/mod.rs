@@ -165,7 +165,16 @@ pub fn plot_dir(dir: &Path) -> Result<PlotSet> {
     Ok(set)
 }
 
-/// " (point k: a = 1, b = 2)" for sweeps; empty for a single-point run.
+/// " Shown at point k: …." for a caption, or empty.
+fn at_point(point_note: &str) -> String {
+    if point_note.is_empty() {
+        String::new()
+    } else {
+        format!(" Shown at {point_note}.")
+    }
+}
+
+/// "point k: a = 1, b = 2" for sweeps; empty for a single-point run.
 fn point_label(agg: &Aggregate, point: u64) -> String {
     if agg.points.len() <= 1 {
         return String::new();
@@ -177,7 +186,7 @@ fn point_label(agg: &Aggregate, point: u64) -> String {
         .zip(vals)
         .map(|(k, v)| format!("{k} = {v}"))
         .collect();
-    format!(" (point {point}: {})", kv.join(", "))
+    format!("point {point}: {}", kv.join(", "))
 }
 
 /// A chart's file name, title, caption and SVG text.
@@ -281,11 +290,8 @@ fn timeseries_charts(
         ),
     ];
     for (cols, file, title, y_label, caption) in specs {
-        let mut c = XyChart::new(
-            format!("{title}{point_note}"),
-            "simulated time (h)",
-            y_label,
-        );
+        let mut c = XyChart::new(title, "simulated time (h)", y_label);
+        c.subtitle = (!point_note.is_empty()).then(|| point_note.to_string());
         for &(col, suffix, dashed) in cols {
             let Some(ci) = ts.col(col) else { continue };
             // Designs share outages (common random numbers), so some
@@ -323,7 +329,7 @@ fn timeseries_charts(
         out.push((
             file.to_string(),
             c.title.clone(),
-            format!("{caption} {band_note}"),
+            format!("{caption} {band_note}{}", at_point(point_note)),
             draw_xy(&c)?,
         ));
     }
@@ -349,10 +355,11 @@ fn wait_cdf(
         ));
     };
     let mut c = XyChart::new(
-        format!("Wait-time distribution (CDF){point_note}"),
+        "Wait-time distribution (CDF)",
         "wait before the job starts (h)",
         "share of jobs waiting at most x",
     );
+    c.subtitle = (!point_note.is_empty()).then(|| point_note.to_string());
     c.y_range = Some((0.0, 1.02));
     let mut x_max: f64 = 0.0;
     for (k, d) in designs.iter().enumerate() {
@@ -394,7 +401,8 @@ fn wait_cdf(
     let caption = "For each design, the share of jobs (after warmup) that waited at most the wait on the x axis: \
                    each replicate's wait quantiles averaged across replicates. The x axis ends at the largest \
                    99th percentile, so the last 1% of the slowest design runs off to the right."
-        .to_string();
+        .to_string()
+        + &at_point(point_note);
     Ok(Some((c, caption)))
 }
 
