@@ -615,6 +615,15 @@ pub fn report_html(dirs: &[PathBuf]) -> Result<String> {
                 .map_or_else(|| d.dir.display().to_string(), String::from)
         })
         .collect();
+    // Directories of one scenario are told apart by their paths.
+    let mut sorted = names.clone();
+    sorted.sort();
+    sorted.dedup();
+    let names: Vec<String> = if sorted.len() == names.len() {
+        names
+    } else {
+        all.iter().map(|d| d.dir.display().to_string()).collect()
+    };
     let mut o = String::new();
     let _ = write!(
         o,
