@@ -29,7 +29,7 @@ pub struct PlotSet {
     pub notes: Vec<String>,
 }
 
-/// A metric's axis label (with its unit) and whether its axis starts at 0.
+/// A metric's axis label, with its unit.
 pub fn metric_label(metric: &str) -> String {
     match metric {
         "usd_per_gpu_hour" => "users' USD per useful GPU-hour".into(),
@@ -680,4 +680,47 @@ fn heatmaps(
         out.push((file, h.title.clone(), caption, draw_heatmap(&h)?));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use data::Table;
+
+    fn agg(rows: &[(u64, &str, &str)]) -> Aggregate {
+        let mut csv = String::from("point,design,metric,mean,sd,n,ci95_low,ci95_high,a,b\n");
+        for (p, a, b) in rows {
+            csv += &format!("{p},ionet,usd_per_gpu_hour,1,0,2,1,1,{a},{b}\n");
+        }
+        Aggregate::from_table(&Table::parse(csv.as_bytes(), "x").unwrap(), "x", true).unwrap()
+    }
+
+    #[test]
+    fn numbers_are_numeric_axes_and_words_categories() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(x_axis(&s(&["64", "128.5"])), (vec![64.0, 128.5], None));
+        let (xs, cats) = x_axis(&s(&["fifo", "backfill", "fifo"]));
+        assert_eq!(xs, [0.0, 1.0, 0.0]);
+        assert_eq!(cats.unwrap(), ["fifo", "backfill"]);
+    }
+
+    #[test]
+    fn grid_slices_hold_the_other_parameter_and_zips_use_every_point() {
+        // A 2 × 2 grid: a varies with b held at its point-0 value "x".
+        let grid = agg(&[(0, "1", "x"), (1, "2", "x"), (2, "1", "y"), (3, "2", "y")]);
+        assert_eq!(slice_points(&grid, 0, &[0, 1]), (vec![0, 1], true));
+        assert_eq!(slice_points(&grid, 1, &[0, 1]), (vec![0, 2], true));
+        // Zipped: a and b move together, so holding b leaves one point.
+        let zip = agg(&[(0, "1", "x"), (1, "2", "y"), (2, "3", "z")]);
+        assert_eq!(slice_points(&zip, 0, &[0, 1]), (vec![0, 1, 2], false));
+    }
+
+    #[test]
+    fn short_names_drop_the_unit_and_capitalise() {
+        assert_eq!(short_name("mean_wait_h"), "Mean wait");
+        assert_eq!(
+            short_name("usd_per_gpu_hour"),
+            "Users' USD per useful GPU-hour"
+        );
+    }
 }
