@@ -26,6 +26,10 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Combine the shard directories of one sweep into one directory.
     Merge(MergeArgs),
+    /// Draw the SVG charts of a results directory into DIR/plots/.
+    Plot(PlotArgs),
+    /// Write a self-contained HTML report of one or more results directories.
+    Report(ReportArgs),
 }
 
 /// `depinsim run`.
@@ -52,6 +56,9 @@ pub struct RunArgs {
     /// `--set workload.training.arrivals.rate_per_hour=4` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Do not draw DIR/plots/ nor write DIR/report.html after the run.
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 /// `depinsim validate`.
@@ -126,6 +133,9 @@ pub struct SweepArgs {
     /// the sweep, but run and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Do not draw DIR/plots/ nor write DIR/report.html after the sweep.
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 /// `depinsim merge`.
@@ -137,4 +147,22 @@ pub struct MergeArgs {
     /// Where to write the merged sweep (must not exist, or be empty).
     #[arg(long)]
     pub out: PathBuf,
+}
+
+/// `depinsim plot`.
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// A results directory (of `run` or `sweep`).
+    pub dir: PathBuf,
+}
+
+/// `depinsim report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Results directories; several are compared side by side.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Output file [default: report.html in the first directory].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }

@@ -5,7 +5,8 @@
 //! parses and checks scenario files; [`model`] is the shared world (GPUs,
 //! churn, demand, jobs); [`designs`] are the markets; [`metrics`] measures;
 //! [`runner`] runs replicates in parallel; [`sweep`] runs grids of scenario
-//! variants, resumable and shardable; [`output`] writes the files.
+//! variants, resumable and shardable; [`output`] writes the files and the
+//! HTML report; [`plot`] draws the SVG charts.
 
 pub mod cli;
 pub mod cmd;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod plot;
 pub mod runner;
 pub mod scenario;
 pub mod sweep;

@@ -27,6 +27,8 @@ pub struct RunResult {
     pub spec: RunSpec,
     pub summary: Summary,
     pub samples: Vec<Sample>,
+    /// Wait quantiles at [`crate::metrics::WAIT_PROBS`], hours.
+    pub wait_quantiles_h: Vec<f64>,
     pub events: u64,
     /// Wall-clock seconds (manifest only, never in CSVs).
     pub wall_seconds: f64,
@@ -74,6 +76,7 @@ pub fn run_one(sc: &Scenario, spec: RunSpec) -> RunResult {
         spec,
         summary,
         samples: out.samples,
+        wait_quantiles_h: out.wait_quantiles_h,
         events: out.events,
         wall_seconds: t0.elapsed().as_secs_f64(),
     }

@@ -85,8 +85,11 @@ fn run_writes_the_contracted_files() {
         [
             "aggregate.csv",
             "manifest.json",
+            "plots",
+            "report.html",
             "summary.csv",
-            "timeseries.csv"
+            "timeseries.csv",
+            "waits.csv"
         ],
         "exactly these files, no temporaries left behind"
     );

@@ -122,6 +122,10 @@ fn three_shards_merged_equal_the_unsharded_sweep() {
             !sb.path(&format!("shard{k}/aggregate.csv")).exists(),
             "a shard cannot aggregate replicates it does not hold"
         );
+        assert!(
+            !sb.path(&format!("shard{k}/report.html")).exists(),
+            "a shard's report would show a third of the sweep"
+        );
     }
     let merged = sb.depinsim(&["merge", "shard3", "shard1", "shard2", "--out", "merged"]);
     merged.assert_no_panic().assert_code(0);
@@ -429,4 +433,27 @@ fn a_killed_sweep_resumes_to_the_same_files() {
         .filter(|n| n.ends_with(".partial") || n.contains(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+}
+
+#[test]
+fn a_sweep_ends_with_charts_and_a_report_unless_told_not_to() {
+    let sb = Sandbox::new();
+    let file = sb.write("tiny.toml", MINIMAL);
+    let o = sb.sweep(&file, "plotted", &GRID);
+    o.assert_code(0)
+        .assert_stderr_has(&["charts in plots/, report in"]);
+    let report = std::fs::read_to_string(sb.path("plotted/report.html")).unwrap();
+    assert!(
+        report.contains("<svg") || report.contains(".svg"),
+        "no chart in the report"
+    );
+    let charts = std::fs::read_dir(sb.path("plotted/plots")).unwrap().count();
+    assert!(charts > 0, "no charts drawn");
+
+    sb.sweep(&file, "bare", &[&GRID[..], &["--no-plots"]].concat())
+        .assert_code(0);
+    assert!(!sb.path("bare/plots").exists());
+    assert!(!sb.path("bare/report.html").exists());
+    // Charts do not touch the results.
+    assert_same_files(&sb.path("plotted"), &sb.path("bare"), "--no-plots");
 }

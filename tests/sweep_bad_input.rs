@@ -48,15 +48,19 @@ fn reject_table(table: &str, needles: &[&str]) -> Outcome {
     o
 }
 
-/// Every file under `dir` with its bytes.
+/// Every file under `dir` (recursively: plots/ too) with its bytes.
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut m = BTreeMap::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let e = e.unwrap();
-        m.insert(
-            e.file_name().to_string_lossy().into_owned(),
-            std::fs::read(e.path()).unwrap(),
-        );
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.path().is_dir() {
+            for (inner, bytes) in snapshot(&e.path()) {
+                m.insert(format!("{name}/{inner}"), bytes);
+            }
+        } else {
+            m.insert(name, std::fs::read(e.path()).unwrap());
+        }
     }
     m
 }

@@ -1,6 +1,8 @@
 //! One module per subcommand; each has a `run` returning `Result`.
 
 pub mod merge;
+pub mod plot;
+pub mod report;
 pub mod run;
 pub mod sweep;
 pub mod table;
@@ -18,6 +20,8 @@ pub fn dispatch(cli: Cli, argv: &[String]) -> Result<()> {
         Command::Table(args) => table::run(args),
         Command::Sweep(args) => sweep::run(args, argv),
         Command::Merge(args) => merge::run(args, argv),
+        Command::Plot(args) => plot::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
 

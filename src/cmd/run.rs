@@ -4,7 +4,8 @@ use super::{option_overrides, parse_sets};
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::output::aggregate::aggregate_csv;
-use crate::output::{summary_csv, timeseries_csv, write_atomic};
+use crate::output::report::write_report;
+use crate::output::{summary_csv, timeseries_csv, waits_csv, write_atomic};
 use crate::runner::{plan_runs, run_all};
 use crate::scenario::{self, Override};
 use serde_json::json;
@@ -42,6 +43,7 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
 
     let summary = summary_csv(&results)?;
     let timeseries = timeseries_csv(&results)?;
+    let waits = waits_csv(&results)?;
     let aggregate = if sc.replications > 1 {
         Some(aggregate_csv(&summary)?)
     } else {
@@ -73,6 +75,7 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
         .map_err(|e| Error::Other(format!("cannot create {}: {e}", out.display())))?;
     write_atomic(&out.join("summary.csv"), &summary)?;
     write_atomic(&out.join("timeseries.csv"), &timeseries)?;
+    write_atomic(&out.join("waits.csv"), &waits)?;
     if let Some(a) = aggregate {
         write_atomic(&out.join("aggregate.csv"), &a)?;
     }
@@ -80,8 +83,16 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
         .map_err(|e| Error::Other(format!("cannot format the manifest: {e}")))?;
     write_atomic(&out.join("manifest.json"), &manifest)?;
 
+    // The report draws the charts into plots/ first.
+    let report = if args.no_plots {
+        String::new()
+    } else {
+        let path = write_report(std::slice::from_ref(&out), None)?;
+        format!("; charts in plots/, report in {}", path.display())
+    };
+    // One closing line (the CLI contract): events, wall seconds, events/s.
     eprintln!(
-        "depinsim: {} runs, {events} events in {wall:.2} s wall, {:.2} M events/s; results in {}",
+        "depinsim: {} runs, {events} events in {wall:.2} s wall, {:.2} M events/s; results in {}{report}",
         results.len(),
         events as f64 / wall.max(1e-9) / 1e6,
         out.display()

@@ -4,6 +4,7 @@
 use super::{option_overrides, parse_sets};
 use crate::cli::SweepArgs;
 use crate::error::{Error, Result};
+use crate::output::report::write_report;
 use crate::sweep::exec::execute;
 use crate::sweep::store::{
     FORMAT, Session, Start, SweepRecord, SweepWriter, check_start, finalize,
@@ -105,8 +106,9 @@ pub fn run(args: SweepArgs, argv: &[String]) -> Result<()> {
         }
         Start::Resume(p) if p.runs_done == runs => {
             finalize(&out, &record, p)?;
+            let report = report_of(&out, shard, args.no_plots)?;
             eprintln!(
-                "depinsim: sweep of {what}: all runs were done; final files written in {}",
+                "depinsim: sweep of {what}: all runs were done; final files written in {}{report}",
                 out.display()
             );
             return Ok(());
@@ -146,13 +148,28 @@ pub fn run(args: SweepArgs, argv: &[String]) -> Result<()> {
     } else {
         String::new()
     };
+    let report = report_of(&out, shard, args.no_plots)?;
     eprintln!(
-        "depinsim: sweep of {what}: {now} runs done{resumed}, {events} events in {wall:.2} s wall, {:.1} runs/s, {:.2} M events/s; results in {}",
+        "depinsim: sweep of {what}: {now} runs done{resumed}, {events} events in {wall:.2} s wall, {:.1} runs/s, {:.2} M events/s; results in {}{report}",
         now as f64 / wall.max(1e-9),
         events as f64 / wall.max(1e-9) / 1e6,
         out.display()
     );
     Ok(())
+}
+
+/// Draws the charts and writes the report of a finished sweep, unless asked
+/// not to or the directory is one shard (its report comes after `merge`).
+/// Returns the tail of the closing line.
+fn report_of(out: &std::path::Path, shard: Shard, no_plots: bool) -> Result<String> {
+    if no_plots {
+        return Ok(String::new());
+    }
+    if shard != Shard::ALL {
+        return Ok("; charts and report after `depinsim merge` and `depinsim report`".into());
+    }
+    let path = write_report(&[out.to_path_buf()], None)?;
+    Ok(format!("; charts in plots/, report in {}", path.display()))
 }
 
 /// `n` and `word`, plural unless n = 1.

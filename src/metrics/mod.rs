@@ -127,6 +127,22 @@ pub struct DesignColumns {
     pub reward_eligible_share: Option<f64>,
 }
 
+/// The probabilities at which `waits.csv` gives each run's wait quantiles:
+/// every percent from 0 to 100, plus 99.5% and 99.9% for the tail.
+pub const WAIT_PROBS: [f64; 103] = {
+    let mut p = [0.0; 103];
+    let mut i = 0;
+    while i <= 100 {
+        p[i] = i as f64 / 100.0;
+        i += 1;
+    }
+    // Keep the grid increasing: the tail points go between 99% and 100%.
+    p[100] = 0.995;
+    p[101] = 0.999;
+    p[102] = 1.0;
+    p
+};
+
 /// `Some(x)` when `x` is finite, else `None` (written as an empty CSV field).
 #[inline]
 pub fn finite(x: f64) -> Option<f64> {
@@ -260,6 +276,24 @@ impl Metrics {
         self.waits_ms.push(queued_ms);
     }
 
+    /// The nearest-rank wait quantiles of the counted jobs at `probs` (each
+    /// in [0, 1]), hours; empty when no job was counted.
+    pub fn wait_quantiles_h(&self, probs: &[f64]) -> Vec<f64> {
+        if self.waits_ms.is_empty() {
+            return Vec::new();
+        }
+        let mut sorted = self.waits_ms.clone();
+        sorted.sort_unstable();
+        let n = sorted.len();
+        probs
+            .iter()
+            .map(|&p| {
+                let rank = ((p * n as f64).ceil() as usize).clamp(1, n) - 1;
+                hours(sorted[rank])
+            })
+            .collect()
+    }
+
     /// Appends a time-series row at `now`.
     pub fn sample(&mut self, now: SimTime, gpus_online: u64, queue_len: u64, jobs_running: u64) {
         let usd = self.interval_paid_usd / (self.interval_useful_gpu_ms / MS_PER_HOUR as f64);
@@ -380,5 +414,11 @@ mod tests {
         let s = m.summarize(10);
         assert_eq!(s.p95_wait_h, Some(95.0));
         assert_eq!(s.mean_wait_h, Some(50.5));
+        // Nearest rank: p = 0 is the minimum, 0.5 the 50th of 100, 1 the maximum.
+        assert_eq!(
+            m.wait_quantiles_h(&[0.0, 0.5, 0.95, 1.0]),
+            [1.0, 50.0, 95.0, 100.0]
+        );
+        assert!(Metrics::new(0).wait_quantiles_h(&[0.5]).is_empty());
     }
 }

@@ -6,7 +6,7 @@ use super::jobs::Jobs;
 use super::{Event, World};
 use crate::designs::{Ctx, Market};
 use crate::engine::{Handler, Scheduler, SimTime, Streams, run_until};
-use crate::metrics::{Metrics, Sample, Summary};
+use crate::metrics::{Metrics, Sample, Summary, WAIT_PROBS};
 use crate::scenario::{DesignKind, Scenario};
 
 /// What one run produced.
@@ -14,6 +14,9 @@ use crate::scenario::{DesignKind, Scenario};
 pub struct RunOutput {
     pub summary: Summary,
     pub samples: Vec<Sample>,
+    /// Wait quantiles of the counted jobs at [`WAIT_PROBS`], hours (empty
+    /// when no job was counted).
+    pub wait_quantiles_h: Vec<f64>,
     /// Events handled by the kernel.
     pub events: u64,
 }
@@ -159,6 +162,7 @@ impl<'a> Run<'a> {
         let summary = self.sim.metrics.summarize(horizon);
         RunOutput {
             summary,
+            wait_quantiles_h: self.sim.metrics.wait_quantiles_h(&WAIT_PROBS),
             samples: std::mem::take(&mut self.sim.metrics.samples),
             events: self.events,
         }

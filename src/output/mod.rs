@@ -1,8 +1,10 @@
 //! Output files: `summary.csv`, `timeseries.csv`, `aggregate.csv`,
-//! `manifest.json`. Every file is written to a temporary name and renamed, so
+//! `waits.csv`, `manifest.json`, and the HTML report. Every file is written to a temporary name and renamed, so
 //! a crash never leaves a half file that looks whole.
 
 pub mod aggregate;
+pub mod report;
+pub mod report_claims;
 
 use crate::error::{Error, Result};
 use crate::runner::RunResult;
@@ -140,6 +142,46 @@ pub struct TimeseriesRow {
     pub tokens_minted_cum: Option<f64>,
     pub tokens_burned_cum: Option<f64>,
     pub jobs_running: u64,
+}
+
+/// One row of `waits.csv`: one quantile of one run's job waits.
+#[derive(Serialize)]
+pub struct WaitRow {
+    pub point: u64,
+    pub replicate: u32,
+    pub design: &'static str,
+    /// Probability in [0, 1]: the share of counted jobs that waited at most `wait_h`.
+    pub prob: f64,
+    /// Nearest-rank wait quantile, hours.
+    pub wait_h: f64,
+}
+
+/// The rows of `waits.csv` (per run, the wait quantiles at
+/// [`crate::metrics::WAIT_PROBS`]), in run order. A run that counted no job
+/// has no rows.
+pub fn waits_csv(results: &[RunResult]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // The header is written even when no run counted a job.
+    w.write_record(["point", "replicate", "design", "prob", "wait_h"])
+        .map_err(|e| Error::Other(format!("cannot format a CSV row: {e}")))?;
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(
+        w.into_inner()
+            .map_err(|e| Error::Other(format!("cannot finish CSV: {e}")))?,
+    );
+    for r in results {
+        for (&prob, &wait_h) in crate::metrics::WAIT_PROBS.iter().zip(&r.wait_quantiles_h) {
+            w.serialize(WaitRow {
+                point: r.spec.point,
+                replicate: r.spec.replicate,
+                design: r.spec.design.name(),
+                prob,
+                wait_h,
+            })
+            .map_err(|e| Error::Other(format!("cannot format a CSV row: {e}")))?;
+        }
+    }
+    w.into_inner()
+        .map_err(|e| Error::Other(format!("cannot finish CSV: {e}")))
 }
 
 /// The rows of `summary.csv`, in run order.
