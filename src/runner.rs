@@ -4,7 +4,7 @@
 use crate::engine::derive_run_seed;
 use crate::error::{Error, Result};
 use crate::metrics::Sample;
-use crate::metrics::Summary;
+use crate::metrics::{Summary, WorkloadSummary};
 use crate::model::sim::simulate;
 use crate::scenario::{DesignKind, Scenario};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -29,6 +29,8 @@ pub struct RunResult {
     pub samples: Vec<Sample>,
     /// Wait quantiles at [`crate::metrics::WAIT_PROBS`], hours.
     pub wait_quantiles_h: Vec<f64>,
+    /// One row per workload, in scenario order (`workloads.csv`).
+    pub workloads: Vec<WorkloadSummary>,
     pub events: u64,
     /// Wall-clock seconds (manifest only, never in CSVs).
     pub wall_seconds: f64,
@@ -72,11 +74,16 @@ pub fn run_one(sc: &Scenario, spec: RunSpec) -> RunResult {
     summary.replicate = spec.replicate;
     summary.seed = spec.seed;
     summary.design = spec.design.name();
+    let mut workloads = out.workloads;
+    for w in &mut workloads {
+        (w.point, w.replicate, w.design) = (spec.point, spec.replicate, spec.design.name());
+    }
     RunResult {
         spec,
         summary,
         samples: out.samples,
         wait_quantiles_h: out.wait_quantiles_h,
+        workloads,
         events: out.events,
         wall_seconds: t0.elapsed().as_secs_f64(),
     }

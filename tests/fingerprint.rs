@@ -7,7 +7,7 @@ use depinsim::runner::{plan_runs, run_one};
 use depinsim::scenario::{self, parse_override};
 use sha2::{Digest, Sha256};
 
-const EXPECTED: &str = "79f25e1ac9bb5e925413df880f9c66bdec4fb628b608238ad34355ca2941ec01";
+const EXPECTED: &str = "53a2613893b75797028871c39f5338b2c877c4cfa92dfc25ff1e104c6518cbe4";
 
 #[test]
 fn baseline_three_days_fingerprint() {

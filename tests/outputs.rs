@@ -89,7 +89,8 @@ fn run_writes_the_contracted_files() {
             "report.html",
             "summary.csv",
             "timeseries.csv",
-            "waits.csv"
+            "waits.csv",
+            "workloads.csv"
         ],
         "exactly these files, no temporaries left behind"
     );
@@ -184,4 +185,84 @@ fn rerunning_into_the_same_directory_replaces_the_files() {
     assert_ne!(first, second);
     sb.run(&file, &["--seed", "1"]).assert_code(0);
     assert_eq!(first, std::fs::read(sb.out().join("summary.csv")).unwrap());
+}
+
+/// `workloads.csv` splits each run by workload: its rows add up to the run's
+/// summary (counts exactly, USD and GPU-hours to rounding), on the bundled
+/// baseline where each design serves a different set of workloads.
+#[test]
+fn workload_rows_add_up_to_the_summary() {
+    let sb = Sandbox::new();
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    sb.run(
+        &base,
+        &[
+            "--set",
+            "scenario.horizon=2d",
+            "--set",
+            "scenario.warmup=12h",
+            "--replications",
+            "2",
+            "--no-plots",
+        ],
+    )
+    .assert_code(0);
+    let (sh, summary) = read_csv(&sb.out().join("summary.csv"));
+    let (wh, rows) = read_csv(&sb.out().join("workloads.csv"));
+    let col = |h: &[String], name: &str| h.iter().position(|c| c == name).unwrap();
+    let workloads = ["training", "finetune", "inference", "render", "web"];
+    assert_eq!(rows.len(), summary.len() * workloads.len());
+    for (i, run) in summary.iter().enumerate() {
+        let mine = &rows[i * workloads.len()..(i + 1) * workloads.len()];
+        for (r, w) in mine.iter().zip(workloads) {
+            assert_eq!(r[col(&wh, "workload")], w);
+            for key in ["point", "replicate", "design"] {
+                assert_eq!(r[col(&wh, key)], run[col(&sh, key)]);
+            }
+        }
+        for key in [
+            "jobs_submitted",
+            "jobs_completed",
+            "jobs_lost_to_cloud",
+            "jobs_not_served",
+        ] {
+            let sum: u64 = mine
+                .iter()
+                .map(|r| r[col(&wh, key)].parse::<u64>().unwrap())
+                .sum();
+            assert_eq!(sum.to_string(), run[col(&sh, key)], "{key}");
+        }
+        for key in ["user_usd", "gpu_hours_delivered"] {
+            let sum: f64 = mine
+                .iter()
+                .map(|r| r[col(&wh, key)].parse::<f64>().unwrap())
+                .sum();
+            let total: f64 = run[col(&sh, key)].parse().unwrap();
+            assert!(
+                (sum - total).abs() <= 1e-9 * total.max(1.0),
+                "{key}: {sum} vs {total}"
+            );
+        }
+        let interruptions: u64 = mine
+            .iter()
+            .map(|r| {
+                let rate: f64 = r[col(&wh, "interruptions_per_1k_gpu_h")]
+                    .parse()
+                    .unwrap_or(0.0);
+                let h: f64 = r[col(&wh, "gpu_hours_delivered")].parse().unwrap();
+                (rate * h / 1000.0).round() as u64
+            })
+            .sum();
+        assert_eq!(interruptions.to_string(), run[col(&sh, "interruptions")]);
+    }
+    // Render serves only render jobs: every other workload is "not served".
+    let render_train = rows
+        .iter()
+        .find(|r| r[col(&wh, "design")] == "render" && r[col(&wh, "workload")] == "training")
+        .unwrap();
+    assert_eq!(
+        render_train[col(&wh, "jobs_not_served")],
+        render_train[col(&wh, "jobs_submitted")]
+    );
+    assert_eq!(render_train[col(&wh, "usd_per_gpu_hour")], "");
 }

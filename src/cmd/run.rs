@@ -5,7 +5,7 @@ use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::output::aggregate::aggregate_csv;
 use crate::output::report::write_report;
-use crate::output::{summary_csv, timeseries_csv, waits_csv, write_atomic};
+use crate::output::{summary_csv, timeseries_csv, waits_csv, workloads_csv, write_atomic};
 use crate::runner::{plan_runs, run_all};
 use crate::scenario::{self, Override};
 use serde_json::json;
@@ -44,6 +44,7 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
     let summary = summary_csv(&results)?;
     let timeseries = timeseries_csv(&results)?;
     let waits = waits_csv(&results)?;
+    let workloads = workloads_csv(&results)?;
     let aggregate = if sc.replications > 1 {
         Some(aggregate_csv(&summary)?)
     } else {
@@ -76,6 +77,7 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
     write_atomic(&out.join("summary.csv"), &summary)?;
     write_atomic(&out.join("timeseries.csv"), &timeseries)?;
     write_atomic(&out.join("waits.csv"), &waits)?;
+    write_atomic(&out.join("workloads.csv"), &workloads)?;
     if let Some(a) = aggregate {
         write_atomic(&out.join("aggregate.csv"), &a)?;
     }

@@ -6,7 +6,7 @@
 //! when the provider stays down longer than the health window or the escrow
 //! runs dry; the user then redeploys (a new order) after a delay.
 //!
-//! Simplifications (docs/model-akash.md gives the reasons):
+//! Simplifications (docs/model.md (Akash) gives the reasons):
 //! - Bids are collected from the providers that have room when the order
 //!   opens, and the winner's GPUs are reserved at once, so no other order
 //!   can take them; the lease starts when the bid window closes. Reserved
@@ -350,7 +350,8 @@ impl Akash {
         let accepted = price <= ctx.jobs[slot].max_price;
         self.adapt(accepted.then_some(wi));
         if !accepted {
-            lost_to_cloud(ctx, ctx.jobs[slot].counted);
+            let job = &ctx.jobs[slot];
+            lost_to_cloud(ctx, job.workload, job.counted);
             self.leases[slot as usize].phase = Phase::Idle;
             ctx.jobs.remove(slot);
             self.add_waiting(ctx, -1);
@@ -458,8 +459,9 @@ impl Akash {
         let (user, provider) = self.settle(ctx, slot);
         let since = self.leases[slot as usize].down_since;
         // On no GPUs: paid, but neither useful nor lost GPU-time.
+        let w = ctx.jobs[slot].workload;
         ctx.metrics
-            .segment(since, ctx.sched.now(), 0, 0, user, provider);
+            .segment(w, since, ctx.sched.now(), 0, 0, user, provider);
     }
 
     /// The bid window of order `slot` closed: its lease starts on the

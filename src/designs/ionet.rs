@@ -176,7 +176,7 @@ impl Ionet {
             .fold(0u64, |m, &c| m | (1 << c));
         let mask = ctx.sc.workloads[w].class_mask & affordable;
         if mask == 0 {
-            lost_to_cloud(ctx, counted);
+            lost_to_cloud(ctx, w as u16, counted);
             return;
         }
         let slot = new_job(ctx, self.next_serial, w, draw, mask, counted);

@@ -103,11 +103,11 @@ impl Market {
 pub fn admit(ctx: &mut Ctx, w: usize, serves: KindMask) -> Option<bool> {
     let counted = ctx.sched.now() >= ctx.metrics.warmup();
     if counted {
-        ctx.metrics.jobs_submitted += 1;
+        ctx.metrics.submitted(w as u16);
     }
     if ctx.sc.workloads[w].kind.bit() & serves == 0 {
         if counted {
-            ctx.metrics.jobs_not_served += 1;
+            ctx.metrics.not_served(w as u16);
         }
         return None;
     }
@@ -115,9 +115,9 @@ pub fn admit(ctx: &mut Ctx, w: usize, serves: KindMask) -> Option<bool> {
 }
 
 /// Records a job that went to the cloud (no acceptable offer).
-pub fn lost_to_cloud(ctx: &mut Ctx, counted: bool) {
+pub fn lost_to_cloud(ctx: &mut Ctx, w: u16, counted: bool) {
     if counted {
-        ctx.metrics.jobs_lost_to_cloud += 1;
+        ctx.metrics.lost_to_cloud(w);
     }
 }
 
@@ -194,8 +194,15 @@ pub fn end_run(ctx: &mut Ctx, slot: u32, useful: SimTime, user_usd: f64, provide
         ctx.world.release(node, gpus, slot);
     }
     job.alloc.clear();
-    ctx.metrics
-        .segment(since, now, job.gpus, useful, user_usd, provider_usd);
+    ctx.metrics.segment(
+        job.workload,
+        since,
+        now,
+        job.gpus,
+        useful,
+        user_usd,
+        provider_usd,
+    );
     ctx.metrics.busy_add(now, -(job.gpus as f64));
 }
 
@@ -232,9 +239,7 @@ pub fn requeue_interrupted(ctx: &mut Ctx, slot: u32, kept: SimTime) {
     job.state = JobState::Queued { since: now };
     // Interruptions count by when they happen (as the GPU-hours they are
     // rated against do); interrupted jobs by when they arrived.
-    if now >= ctx.metrics.warmup() {
-        ctx.metrics.interruptions += 1;
-    }
+    ctx.metrics.interrupted(job.workload, now);
     if job.counted && !job.interrupted {
         ctx.metrics.jobs_interrupted += 1;
     }
@@ -262,9 +267,8 @@ pub fn complete(ctx: &mut Ctx, slot: u32, user_usd: f64, provider_usd: f64) {
     end_run(ctx, slot, elapsed, user_usd, provider_usd);
     let job = &ctx.jobs[slot];
     if job.counted {
-        ctx.metrics.jobs_completed += 1;
-        let q = job.queued_ms;
-        ctx.metrics.record_wait(q);
+        let (w, q) = (job.workload, job.queued_ms);
+        ctx.metrics.completed(w, q);
     }
     ctx.jobs.remove(slot);
 }
@@ -278,17 +282,17 @@ pub fn finish_jobs(ctx: &mut Ctx, mut pay: impl FnMut(&Job, SimTime) -> (f64, f6
         let job = &ctx.jobs[slot];
         match job.state {
             JobState::Running { since } => {
-                let (counted, q) = (job.counted, job.queued_ms);
+                let (counted, w, q) = (job.counted, job.workload, job.queued_ms);
                 let (user, provider) = pay(job, now - since);
                 end_run(ctx, slot, now - since, user, provider);
                 if counted {
-                    ctx.metrics.record_wait(q);
+                    ctx.metrics.record_wait(w, q);
                 }
             }
             JobState::Queued { since } => {
                 if job.counted {
                     let q = job.queued_ms + (now - since);
-                    ctx.metrics.record_wait(q);
+                    ctx.metrics.record_wait(job.workload, q);
                 }
             }
         }

@@ -556,7 +556,7 @@ impl Render {
             .fold(0u64, |m, (c, _)| m | (1 << c));
         let mask = ctx.sc.workloads[w].class_mask & affordable;
         if mask == 0 {
-            lost_to_cloud(ctx, counted);
+            lost_to_cloud(ctx, w as u16, counted);
             return;
         }
         debug_assert_eq!(ctx.frame_work.len(), draw.frames as usize);
@@ -624,9 +624,9 @@ impl Render {
             && self.error_rate > 0.0
             && self.verify_rng.random::<f64>() < self.error_rate;
         let rejected = bad && self.verify_rng.random::<f64>() < self.detect;
-        let counted = ctx.jobs[slot].counted;
+        let (counted, w) = (ctx.jobs[slot].counted, ctx.jobs[slot].workload);
         if rejected {
-            ctx.metrics.segment(start, now, 1, 0, 0.0, 0.0);
+            ctx.metrics.segment(w, start, now, 1, 0, 0.0, 0.0);
             if counted {
                 self.rejected += 1;
             }
@@ -637,7 +637,8 @@ impl Render {
             let paid = usd(1, now - start, price);
             // The provider gets what the user pays (operator share and token
             // burn come with the token economy).
-            ctx.metrics.segment(start, now, 1, now - start, paid, paid);
+            ctx.metrics
+                .segment(w, start, now, 1, now - start, paid, paid);
             rj.accepted += 1;
             rj.bad += bad as u32;
             if rj.accepted as usize == rj.work.len() {
@@ -655,8 +656,7 @@ impl Render {
         let rj = &self.jobs[slot as usize];
         let job = &ctx.jobs[slot];
         if job.counted {
-            ctx.metrics.jobs_completed += 1;
-            ctx.metrics.record_wait(job.queued_ms);
+            ctx.metrics.completed(job.workload, job.queued_ms);
             ctx.metrics.frames_delivered += rj.work.len() as u64;
             ctx.metrics.bad_frames += rj.bad as f64;
         }
@@ -727,7 +727,7 @@ impl Render {
     }
 
     /// Every frame on `node` is lost: its GPU time is rework, unpaid, and the
-    /// frame goes back to the queue; each counts as an interruption.
+    /// frame goes back to the queue; each job hit counts one interruption.
     pub fn node_down(&mut self, ctx: &mut Ctx, node: NodeId) {
         self.init(ctx);
         let now = ctx.sched.now();
@@ -741,6 +741,9 @@ impl Render {
             self.live_nodes[n.class as usize * self.bands + n.band as usize] -= 1;
         }
         let (first, count) = (n.first_gpu, n.gpus);
+        // An outage interrupts a job once, however many of its frames it
+        // held (as it interrupts a gang job once in the other designs).
+        let mut hit: Vec<u32> = Vec::new();
         for g in first..first + count {
             self.unfile(g);
             let gpu = &mut self.gpus[g as usize];
@@ -752,9 +755,11 @@ impl Render {
             let (slot, frame, start) = (gpu.slot, gpu.frame, gpu.since);
             gpu.slot = NONE;
             ctx.metrics.busy_add(now, -1.0);
-            ctx.metrics.segment(start, now, 1, 0, 0.0, 0.0);
-            if now >= ctx.metrics.warmup() {
-                ctx.metrics.interruptions += 1;
+            let w = ctx.jobs[slot].workload;
+            ctx.metrics.segment(w, start, now, 1, 0, 0.0, 0.0);
+            if !hit.contains(&slot) {
+                hit.push(slot);
+                ctx.metrics.interrupted(w, now);
             }
             let job = &mut ctx.jobs[slot];
             if job.counted && !job.interrupted {
@@ -808,7 +813,9 @@ impl Render {
             let class = self.nodes[gpu.node as usize].class as usize;
             let price = self.price[self.jobs[slot as usize].tier as usize * self.classes + class];
             let paid = usd(1, now - start, price);
-            ctx.metrics.segment(start, now, 1, now - start, paid, paid);
+            let w = ctx.jobs[slot].workload;
+            ctx.metrics
+                .segment(w, start, now, 1, now - start, paid, paid);
             ctx.metrics.busy_add(now, -1.0);
         }
         for slot in ctx.jobs.live_slots() {
@@ -818,7 +825,7 @@ impl Render {
                     JobState::Queued { since } => now - since,
                     JobState::Running { .. } => job.queued_ms,
                 };
-                ctx.metrics.record_wait(wait);
+                ctx.metrics.record_wait(job.workload, wait);
             }
         }
         ctx.metrics.design = DesignColumns {
@@ -1349,6 +1356,22 @@ mod tests {
         let busy_h = s.utilization.unwrap() * s.availability.unwrap() * 32.0 * 40.0;
         let run_h = s.gpu_hours_delivered + s.lost_gpu_hours;
         assert!((busy_h - run_h).abs() < 1e-6 * run_h, "{busy_h} vs {run_h}");
+    }
+
+    #[test]
+    fn an_outage_interrupts_a_job_once_however_many_frames_it_held() {
+        // Node 0: the 3 X GPUs; node 1: the Y GPU.
+        let sc = scenario(WORLD, &["supply.gpus_per_node=4"]);
+        let mut run = Run::new(&sc, DesignKind::Render, 1);
+        run.inject(0, THREE); // 3 frames of 2 h on node 0's GPUs
+        run.advance(0);
+        assert_eq!(running(&run), [(0, 0, 0), (0, 0, 1), (0, 0, 2)]);
+        run.inject(H, Event::NodeDown(NodeId(0)));
+        run.inject(2 * H, Event::NodeUp(NodeId(0)));
+        let s = run.finish().summary;
+        assert_eq!(s.interruptions, 1);
+        assert_eq!(s.jobs_interrupted, 1);
+        assert_eq!(s.lost_gpu_hours, 3.0, "three frames cut after 1 h each");
     }
 
     #[test]

@@ -116,6 +116,70 @@ pub struct Summary {
     pub reward_eligible_share: Option<f64>,
 }
 
+/// One workload's share of a run, after warmup: what its users submitted,
+/// got and paid. Designs serve different workloads, so comparing designs'
+/// prices is only fair workload by workload (`workloads.csv`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkloadTotals {
+    pub jobs_submitted: u64,
+    pub jobs_completed: u64,
+    pub jobs_lost_to_cloud: u64,
+    pub jobs_not_served: u64,
+    /// Interruptions of this workload's runs after warmup.
+    pub interruptions: u64,
+    /// Waits of counted jobs (completed or still in the system), ms.
+    wait_sum_ms: f64,
+    waits: u64,
+    useful_gpu_ms: f64,
+    lost_gpu_ms: f64,
+    paid_usd: f64,
+}
+
+/// A row of `workloads.csv`: [`WorkloadTotals`] with the rates derived
+/// from them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkloadSummary {
+    /// Set by the runner, as in [`Summary`].
+    pub point: u64,
+    pub replicate: u32,
+    pub design: &'static str,
+    pub workload: String,
+    pub jobs_submitted: u64,
+    pub jobs_completed: u64,
+    pub jobs_lost_to_cloud: u64,
+    pub jobs_not_served: u64,
+    pub mean_wait_h: Option<f64>,
+    pub gpu_hours_delivered: f64,
+    pub user_usd: f64,
+    pub usd_per_gpu_hour: Option<f64>,
+    pub interruptions_per_1k_gpu_h: Option<f64>,
+    pub rework_share: Option<f64>,
+}
+
+impl WorkloadTotals {
+    /// The row of workload `name`.
+    pub fn summary(&self, name: &str) -> WorkloadSummary {
+        let useful_h = self.useful_gpu_ms / MS_PER_HOUR as f64;
+        let lost_h = self.lost_gpu_ms / MS_PER_HOUR as f64;
+        WorkloadSummary {
+            point: 0,
+            replicate: 0,
+            design: "",
+            workload: name.to_string(),
+            jobs_submitted: self.jobs_submitted,
+            jobs_completed: self.jobs_completed,
+            jobs_lost_to_cloud: self.jobs_lost_to_cloud,
+            jobs_not_served: self.jobs_not_served,
+            mean_wait_h: finite(self.wait_sum_ms / self.waits as f64 / MS_PER_HOUR as f64),
+            gpu_hours_delivered: useful_h,
+            user_usd: self.paid_usd,
+            usd_per_gpu_hour: finite(self.paid_usd / useful_h),
+            interruptions_per_1k_gpu_h: finite(self.interruptions as f64 / useful_h * 1000.0),
+            rework_share: finite(lost_h / (useful_h + lost_h)),
+        }
+    }
+}
+
 /// Columns only some designs fill; a design sets its own in `finish`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DesignColumns {
@@ -161,6 +225,8 @@ pub struct Metrics {
     pub frames_delivered: u64,
     pub bad_frames: f64,
     pub design: DesignColumns,
+    /// Per workload, in scenario order.
+    pub by_workload: Vec<WorkloadTotals>,
     /// Total queued time of each counted job, ms.
     waits_ms: Vec<SimTime>,
     pub busy: TimeAvg,
@@ -180,8 +246,9 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Fresh metrics for a run whose summary starts at `warmup`.
-    pub fn new(warmup: SimTime) -> Self {
+    /// Fresh metrics for a run of `workloads` workloads whose summary
+    /// starts at `warmup`.
+    pub fn new(warmup: SimTime, workloads: usize) -> Self {
         Self {
             warmup,
             jobs_submitted: 0,
@@ -193,6 +260,7 @@ impl Metrics {
             frames_delivered: 0,
             bad_frames: 0.0,
             design: DesignColumns::default(),
+            by_workload: vec![WorkloadTotals::default(); workloads],
             waits_ms: Vec::new(),
             busy: TimeAvg::default(),
             up: TimeAvg::default(),
@@ -242,12 +310,53 @@ impl Metrics {
         self.queue.add(now, self.warmup, delta);
     }
 
-    /// Records a finished stretch of running `[start, end]` on `gpus` GPUs of
-    /// which `useful_ms` (per GPU) was kept as progress; the user paid
-    /// `user_usd` and the providers got `provider_usd`. The part after warmup
-    /// counts, pro rata.
+    /// A job of workload `w` arrived after warmup.
+    #[inline]
+    pub fn submitted(&mut self, w: u16) {
+        self.jobs_submitted += 1;
+        self.by_workload[w as usize].jobs_submitted += 1;
+    }
+
+    /// A counted job of workload `w` is of a kind the design does not serve.
+    #[inline]
+    pub fn not_served(&mut self, w: u16) {
+        self.jobs_not_served += 1;
+        self.by_workload[w as usize].jobs_not_served += 1;
+    }
+
+    /// A counted job of workload `w` went to the cloud.
+    #[inline]
+    pub fn lost_to_cloud(&mut self, w: u16) {
+        self.jobs_lost_to_cloud += 1;
+        self.by_workload[w as usize].jobs_lost_to_cloud += 1;
+    }
+
+    /// A run of workload `w` was interrupted at `now` (counted after
+    /// warmup).
+    #[inline]
+    pub fn interrupted(&mut self, w: u16, now: SimTime) {
+        if now >= self.warmup {
+            self.interruptions += 1;
+            self.by_workload[w as usize].interruptions += 1;
+        }
+    }
+
+    /// A counted job of workload `w` completed after waiting `queued_ms`.
+    #[inline]
+    pub fn completed(&mut self, w: u16, queued_ms: SimTime) {
+        self.jobs_completed += 1;
+        self.by_workload[w as usize].jobs_completed += 1;
+        self.record_wait(w, queued_ms);
+    }
+
+    /// Records a finished stretch of running `[start, end]` of a job of
+    /// workload `w` on `gpus` GPUs of which `useful_ms` (per GPU) was kept as
+    /// progress; the user paid `user_usd` and the providers got
+    /// `provider_usd`. The part after warmup counts, pro rata.
+    #[allow(clippy::too_many_arguments)]
     pub fn segment(
         &mut self,
+        w: u16,
         start: SimTime,
         end: SimTime,
         gpus: u32,
@@ -267,13 +376,20 @@ impl Metrics {
         self.provider_usd += f * provider_usd;
         self.useful_gpu_ms += f * g * useful_ms as f64;
         self.lost_gpu_ms += f * g * (end - start - useful_ms) as f64;
+        let t = &mut self.by_workload[w as usize];
+        t.paid_usd += f * user_usd;
+        t.useful_gpu_ms += f * g * useful_ms as f64;
+        t.lost_gpu_ms += f * g * (end - start - useful_ms) as f64;
     }
 
-    /// Records the total queued time of a counted job when it leaves the system
-    /// (completed, or still in it at the horizon).
+    /// Records the total queued time of a counted job of workload `w` when it
+    /// leaves the system (completed, or still in it at the horizon).
     #[inline]
-    pub fn record_wait(&mut self, queued_ms: SimTime) {
+    pub fn record_wait(&mut self, w: u16, queued_ms: SimTime) {
         self.waits_ms.push(queued_ms);
+        let t = &mut self.by_workload[w as usize];
+        t.wait_sum_ms += queued_ms as f64;
+        t.waits += 1;
     }
 
     /// The nearest-rank wait quantiles of the counted jobs at `probs` (each
@@ -394,21 +510,21 @@ mod tests {
 
     #[test]
     fn segments_straddling_warmup_count_pro_rata() {
-        let mut m = Metrics::new(1000);
-        m.segment(0, 4000, 2, 4000, 8.0, 8.0);
+        let mut m = Metrics::new(1000, 1);
+        m.segment(0, 0, 4000, 2, 4000, 8.0, 8.0);
         assert_eq!(m.paid_usd, 6.0);
         assert_eq!(m.useful_gpu_ms, 6000.0);
-        m.segment(2000, 3000, 1, 250, 0.0, 0.0);
+        m.segment(0, 2000, 3000, 1, 250, 0.0, 0.0);
         assert_eq!(m.lost_gpu_ms, 750.0);
-        m.segment(0, 500, 1, 500, 1.0, 1.0);
+        m.segment(0, 0, 500, 1, 500, 1.0, 1.0);
         assert_eq!(m.paid_usd, 6.0, "segments ending in warmup do not count");
     }
 
     #[test]
     fn wait_percentile_is_nearest_rank() {
-        let mut m = Metrics::new(0);
+        let mut m = Metrics::new(0, 1);
         for i in 1..=100u64 {
-            m.record_wait(i * MS_PER_HOUR);
+            m.record_wait(0, i * MS_PER_HOUR);
         }
         m.set_fleet(0, 1, 0.0);
         let s = m.summarize(10);
@@ -419,6 +535,6 @@ mod tests {
             m.wait_quantiles_h(&[0.0, 0.5, 0.95, 1.0]),
             [1.0, 50.0, 95.0, 100.0]
         );
-        assert!(Metrics::new(0).wait_quantiles_h(&[0.5]).is_empty());
+        assert!(Metrics::new(0, 1).wait_quantiles_h(&[0.5]).is_empty());
     }
 }

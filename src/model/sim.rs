@@ -6,7 +6,7 @@ use super::jobs::Jobs;
 use super::{Event, World};
 use crate::designs::{Ctx, Market};
 use crate::engine::{Handler, Scheduler, SimTime, Streams, run_until};
-use crate::metrics::{Metrics, Sample, Summary, WAIT_PROBS};
+use crate::metrics::{Metrics, Sample, Summary, WAIT_PROBS, WorkloadSummary};
 use crate::scenario::{DesignKind, Scenario};
 
 /// What one run produced.
@@ -17,6 +17,8 @@ pub struct RunOutput {
     /// Wait quantiles of the counted jobs at [`WAIT_PROBS`], hours (empty
     /// when no job was counted).
     pub wait_quantiles_h: Vec<f64>,
+    /// One row per workload, in scenario order.
+    pub workloads: Vec<WorkloadSummary>,
     /// Events handled by the kernel.
     pub events: u64,
 }
@@ -114,7 +116,7 @@ impl<'a> Run<'a> {
         let mut sched = Scheduler::new();
         let mut world = World::new(sc, &streams);
         world.start_churn(&mut sched);
-        let mut metrics = Metrics::new(sc.warmup);
+        let mut metrics = Metrics::new(sc.warmup, sc.workloads.len());
         let cost_rate: f64 = sc
             .classes
             .iter()
@@ -160,8 +162,13 @@ impl<'a> Run<'a> {
         let (mut ctx, market) = self.sim.ctx(&mut self.sched);
         market.finish(&mut ctx);
         let summary = self.sim.metrics.summarize(horizon);
+        let workloads = (self.sim.metrics.by_workload.iter())
+            .zip(&self.sim.sc.workloads)
+            .map(|(t, w)| t.summary(&w.name))
+            .collect();
         RunOutput {
             summary,
+            workloads,
             wait_quantiles_h: self.sim.metrics.wait_quantiles_h(&WAIT_PROBS),
             samples: std::mem::take(&mut self.sim.metrics.samples),
             events: self.events,

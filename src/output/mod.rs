@@ -184,6 +184,13 @@ pub fn waits_csv(results: &[RunResult]) -> Result<Vec<u8>> {
         .map_err(|e| Error::Other(format!("cannot finish CSV: {e}")))
 }
 
+/// The rows of `workloads.csv`: per run, one row per workload (what its
+/// users submitted, got, paid and waited), so designs that serve different
+/// workloads can be compared on the ones they share.
+pub fn workloads_csv(results: &[RunResult]) -> Result<Vec<u8>> {
+    csv_bytes(results.iter().flat_map(|r| &r.workloads))
+}
+
 /// The rows of `summary.csv`, in run order.
 pub fn summary_csv(results: &[RunResult]) -> Result<Vec<u8>> {
     csv_bytes(results.iter().map(|r| &r.summary))

@@ -263,7 +263,8 @@ pub struct DesignSection {
 pub struct IonetSpec {
     #[serde(default)]
     pub policy: IonetPolicy,
-    /// USD per GPU-hour users pay, per class (every class in supply needs one).
+    /// USD per GPU-hour users pay, per class; a class without a price is not
+    /// offered (each served workload needs at least one priced class).
     pub price_per_gpu_hour: BTreeMap<String, f64>,
     /// Gang jobs only on one node (one provider's cluster).
     #[serde(default)]
