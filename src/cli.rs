@@ -84,6 +84,10 @@ pub struct TableArgs {
     /// quality, lost demand, utilization].
     #[arg(long = "metric", value_name = "METRIC")]
     pub metrics: Vec<String>,
+    /// Instead, one row per workload for METRIC (e.g. usd_per_gpu_hour),
+    /// from workloads.csv: designs compared on the same jobs.
+    #[arg(long, value_name = "METRIC", conflicts_with = "metrics")]
+    pub by_workload: Option<String>,
 }
 
 /// `depinsim sweep`.

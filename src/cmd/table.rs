@@ -21,8 +21,35 @@ pub const DEFAULT_METRICS: [&str; 9] = [
     "utilization",
 ];
 
+/// The columns of `workloads.csv` that `--by-workload` can show.
+pub const WORKLOAD_METRICS: [&str; 10] = [
+    "jobs_submitted",
+    "jobs_completed",
+    "jobs_lost_to_cloud",
+    "jobs_not_served",
+    "mean_wait_h",
+    "gpu_hours_delivered",
+    "user_usd",
+    "usd_per_gpu_hour",
+    "interruptions_per_1k_gpu_h",
+    "rework_share",
+];
+
 /// Prints the table for `args.dir`.
 pub fn run(args: TableArgs) -> Result<()> {
+    if let Some(metric) = &args.by_workload {
+        let path = args.dir.join("workloads.csv");
+        let file = path.display().to_string();
+        let bytes = std::fs::read(&path).map_err(|e| {
+            Error::input(
+                &file,
+                "",
+                format!("cannot read it ({e}); `depinsim run` writes it (sweeps do not yet)"),
+            )
+        })?;
+        print!("{}", by_workload(&bytes, &file, args.point, metric)?);
+        return Ok(());
+    }
     let path = args.dir.join("aggregate.csv");
     let file = path.display().to_string();
     let bytes = std::fs::read(&path).map_err(|e| {
@@ -110,6 +137,83 @@ pub fn markdown(aggregate: &[u8], file: &str, point: u64, metrics: &[String]) ->
     Ok(out)
 }
 
+/// The Markdown table of `metric` at `point` from `workloads.csv` bytes: one
+/// row per workload, one column per design, mean ± 95% CI half-width over
+/// the replicates where the design served the workload ("—" where it served
+/// none).
+pub fn by_workload(workloads: &[u8], file: &str, point: u64, metric: &str) -> Result<String> {
+    if !WORKLOAD_METRICS.contains(&metric) {
+        let hint = crate::error::closest(metric, WORKLOAD_METRICS.iter().copied())
+            .map(|c| format!(" (did you mean {c:?}?)"))
+            .unwrap_or_default();
+        return Err(Error::Usage(format!(
+            "--by-workload: unknown metric {metric:?}{hint}"
+        )));
+    }
+    let bad = |e: csv::Error| Error::input(file, "", format!("not a valid workloads.csv: {e}"));
+    let mut rdr = csv::Reader::from_reader(workloads);
+    let headers = rdr.headers().map_err(bad)?.clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| Error::input(file, name, "column missing: not a workloads.csv"))
+    };
+    let (pc, dc, wc, mc) = (
+        col("point")?,
+        col("design")?,
+        col("workload")?,
+        col(metric)?,
+    );
+    let (mut designs, mut names): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    let mut values: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(bad)?;
+        if rec[pc].parse::<u64>().ok() != Some(point) {
+            continue;
+        }
+        let (d, w) = (rec[dc].to_string(), rec[wc].to_string());
+        if !designs.contains(&d) {
+            designs.push(d.clone());
+        }
+        if !names.contains(&w) {
+            names.push(w.clone());
+        }
+        let v = values.entry((w, d)).or_default();
+        if let Ok(x) = rec[mc].parse::<f64>() {
+            v.push(x);
+        }
+    }
+    if designs.is_empty() {
+        return Err(Error::input(
+            file,
+            "point",
+            format!("has no rows for point {point}"),
+        ));
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| {metric} by workload (mean ± 95% CI) | {} |",
+        designs.join(" | ")
+    );
+    let _ = writeln!(out, "|---|{}", "---:|".repeat(designs.len()));
+    for w in &names {
+        let row: Vec<String> = designs
+            .iter()
+            .map(|d| {
+                let xs = &values[&(w.clone(), d.clone())];
+                match crate::output::aggregate::mean_sd_ci(xs) {
+                    (Some(m), _, h) => format_cell(m, h),
+                    _ => "—".into(),
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "| {w} | {} |", row.join(" | "));
+    }
+    Ok(out)
+}
+
 /// "mean ± half-width" rounded to the precision the interval supports, or
 /// "—" when undefined.
 fn cell(mean: &str, lo: &str, hi: &str) -> String {
@@ -120,6 +224,12 @@ fn cell(mean: &str, lo: &str, hi: &str) -> String {
         (Ok(l), Ok(h)) => Some((h - l) / 2.0),
         _ => None,
     };
+    format_cell(m, h)
+}
+
+/// `m ± h` with `h` to two significant figures and `m` to match (`m` to
+/// three when there is no interval).
+fn format_cell(m: f64, h: Option<f64>) -> String {
     // Decimals that give `sig` significant figures of `x`.
     let decimals = |x: f64, sig: i64| -> usize {
         if x == 0.0 || !x.is_finite() {
@@ -174,5 +284,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("usd_per_gpu_hour"), "{e}");
+    }
+
+    #[test]
+    fn by_workload_rows_are_workloads_with_dashes_where_not_served() {
+        // Two replicates; ionet serves no web job (empty price).
+        let csv = "point,replicate,design,workload,usd_per_gpu_hour
+0,0,akash,train,1.0
+0,0,akash,web,0.04
+0,0,ionet,train,2.0
+0,0,ionet,web,
+0,1,akash,train,3.0
+0,1,akash,web,0.04
+0,1,ionet,train,2.0
+0,1,ionet,web,
+1,0,akash,train,99
+";
+        let t = by_workload(csv.as_bytes(), "w.csv", 0, "usd_per_gpu_hour").unwrap();
+        // train on akash: mean 2, sd √2, t(0.975, 1) = 12.706 → ± 12.706.
+        assert_eq!(
+            t,
+            "| usd_per_gpu_hour by workload (mean ± 95% CI) | akash | ionet |\n\
+             |---|---:|---:|\n\
+             | train | 2 ± 13 | 2.00 ± 0.00 |\n\
+             | web | 0.0400 ± 0.0000 | — |\n"
+        );
+        let e = by_workload(csv.as_bytes(), "w.csv", 0, "usd")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown metric"), "{e}");
     }
 }
