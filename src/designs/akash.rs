@@ -23,7 +23,8 @@
 //!   whenever GPUs are freed or a node comes up; waiting orders are kept in
 //!   lanes of identical requirements, so a retry costs O(lanes).
 
-use super::{Ctx, admit, begin_run, complete, end_run, finish_jobs, kept_progress, new_job};
+use super::{Ctx, Lane, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs};
+use super::{kept_progress, new_job};
 use super::{lost_to_cloud, requeue_interrupted, run_elapsed};
 use crate::engine::{MS_PER_HOUR, Rng, SimTime, Streams};
 use crate::metrics::{DesignColumns, finite};
@@ -31,7 +32,6 @@ use crate::model::demand::JobDraw;
 use crate::model::{Event, NodeId};
 use crate::scenario::{AkashParams, AkashPricing, Scenario};
 use rand::Rng as _;
-use std::collections::VecDeque;
 
 /// Timer: an order's bid window closes, its lease starts (a = slot, b = lease id).
 const T_CLOSE: u8 = 1;
@@ -79,13 +79,6 @@ struct Lease {
     max_height: u64,
     /// When the provider went down (phase `Down`).
     down_since: SimTime,
-}
-
-/// Orders without any bid, with the same class set and gang size, oldest first.
-struct Lane {
-    mask: u64,
-    gpus: u32,
-    jobs: VecDeque<u32>,
 }
 
 /// The Akash market.
@@ -390,30 +383,7 @@ impl Akash {
     /// Puts order `slot` in its lane, in arrival order.
     fn wait(&mut self, ctx: &Ctx, slot: u32) {
         self.leases[slot as usize].phase = Phase::Waiting;
-        let job = &ctx.jobs[slot];
-        let (mask, gpus, serial) = (job.class_mask, job.gpus, job.serial);
-        let li = match self
-            .lanes
-            .iter()
-            .position(|l| l.mask == mask && l.gpus == gpus)
-        {
-            Some(li) => li,
-            None => {
-                self.lanes.push(Lane {
-                    mask,
-                    gpus,
-                    jobs: VecDeque::new(),
-                });
-                self.lanes.len() - 1
-            }
-        };
-        let lane = &mut self.lanes[li].jobs;
-        if lane.back().is_none_or(|&s| ctx.jobs[s].serial < serial) {
-            lane.push_back(slot);
-        } else {
-            let pos = lane.partition_point(|&s| ctx.jobs[s].serial < serial);
-            lane.insert(pos, slot);
-        }
+        enqueue_in_lane(&mut self.lanes, ctx.jobs, slot);
     }
 
     /// Reopens waiting orders that now have candidates, oldest first.

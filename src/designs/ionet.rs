@@ -8,7 +8,8 @@
 //! job can matter for whether something fits, so every policy works on lane
 //! heads and a dispatch costs O(lanes), not O(queue).
 
-use super::{Ctx, admit, begin_run, complete, end_run, finish_jobs, kept_progress, new_job};
+use super::{Ctx, Lane, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs};
+use super::{kept_progress, new_job};
 use super::{lost_to_cloud, requeue_interrupted, run_elapsed, usd};
 use crate::engine::SimTime;
 use crate::metrics::DesignColumns;
@@ -16,14 +17,7 @@ use crate::model::NodeId;
 use crate::model::demand::JobDraw;
 use crate::model::jobs::{Job, JobState};
 use crate::scenario::{IonetParams, IonetPolicy, Scenario};
-use std::collections::{BTreeSet, VecDeque};
-
-/// Jobs waiting with the same class set and gang size, oldest first.
-struct Lane {
-    mask: u64,
-    gpus: u32,
-    jobs: VecDeque<u32>,
-}
+use std::collections::BTreeSet;
 
 /// The head job's reservation (EASY backfilling).
 #[derive(Debug, Clone, Copy)]
@@ -135,30 +129,7 @@ impl Ionet {
 
     /// Puts `slot` in its lane, in arrival order.
     fn enqueue(&mut self, ctx: &mut Ctx, slot: u32) {
-        let job = &ctx.jobs[slot];
-        let (mask, gpus, serial) = (job.class_mask, job.gpus, job.serial);
-        let li = match self
-            .lanes
-            .iter()
-            .position(|l| l.mask == mask && l.gpus == gpus)
-        {
-            Some(li) => li,
-            None => {
-                self.lanes.push(Lane {
-                    mask,
-                    gpus,
-                    jobs: VecDeque::new(),
-                });
-                self.lanes.len() - 1
-            }
-        };
-        let lane = &mut self.lanes[li].jobs;
-        if lane.back().is_none_or(|&s| ctx.jobs[s].serial < serial) {
-            lane.push_back(slot);
-        } else {
-            let pos = lane.partition_point(|&s| ctx.jobs[s].serial < serial);
-            lane.insert(pos, slot);
-        }
+        enqueue_in_lane(&mut self.lanes, ctx.jobs, slot);
         self.queued += 1;
         ctx.metrics.queue_add(ctx.sched.now(), 1.0);
     }

@@ -114,6 +114,39 @@ pub fn admit(ctx: &mut Ctx, w: usize, serves: KindMask) -> Option<bool> {
     Some(counted)
 }
 
+/// Waiting jobs with the same class set and gang size, oldest first: the
+/// jobs of a lane are interchangeable for placement, so a scheduler looks
+/// at each lane's head only.
+pub struct Lane {
+    pub mask: u64,
+    pub gpus: u32,
+    pub jobs: std::collections::VecDeque<u32>,
+}
+
+/// Puts `slot` in its lane (made on first use), in arrival order.
+pub fn enqueue_in_lane(lanes: &mut Vec<Lane>, jobs: &Jobs, slot: u32) {
+    let job = &jobs[slot];
+    let (mask, gpus, serial) = (job.class_mask, job.gpus, job.serial);
+    let li = match lanes.iter().position(|l| l.mask == mask && l.gpus == gpus) {
+        Some(li) => li,
+        None => {
+            lanes.push(Lane {
+                mask,
+                gpus,
+                jobs: std::collections::VecDeque::new(),
+            });
+            lanes.len() - 1
+        }
+    };
+    let lane = &mut lanes[li].jobs;
+    if lane.back().is_none_or(|&s| jobs[s].serial < serial) {
+        lane.push_back(slot);
+    } else {
+        let pos = lane.partition_point(|&s| jobs[s].serial < serial);
+        lane.insert(pos, slot);
+    }
+}
+
 /// Records a job that went to the cloud (no acceptable offer).
 pub fn lost_to_cloud(ctx: &mut Ctx, w: u16, counted: bool) {
     if counted {
