@@ -249,6 +249,16 @@ fn a_directory_with_only_a_summary_still_reports_its_verdicts() {
         ["holds", "inconclusive", "inconclusive", "does not hold"]
     );
     assert!(html.contains("no manifest.json"));
+    // No workloads.csv: run-wide values, and the reason says so.
+    let views = claim_views(&els);
+    for i in [0, 1, 3] {
+        assert_eq!(views[i].basis, "summary-fallback");
+        assert!(
+            views[i].reason.contains("no workloads.csv"),
+            "{}",
+            views[i].reason
+        );
+    }
 }
 
 #[test]
@@ -256,4 +266,485 @@ fn a_missing_directory_is_bad_input() {
     let sb = Sandbox::new();
     sb.depinsim(&["report", "nowhere"]).assert_code(2);
     sb.depinsim(&["plot", "nowhere"]).assert_code(2);
+}
+
+/// One claim row of the report: its words, verdict, basis, reason and the
+/// comparisons listed beside it.
+#[derive(Debug)]
+struct ClaimView {
+    text: String,
+    verdict: String,
+    basis: String,
+    reason: String,
+    rows: Vec<RowView>,
+}
+
+/// One comparison row: its data attributes, its label and the shown
+/// difference and wait cells.
+#[derive(Debug)]
+struct RowView {
+    attrs: BTreeMap<String, String>,
+    label: String,
+    diff_text: String,
+    cells: Vec<String>,
+}
+
+/// The claims table of the first section (first point), in order.
+fn claim_views(els: &[Element]) -> Vec<ClaimView> {
+    let mut out: Vec<ClaimView> = Vec::new();
+    for (i, e) in els.iter().enumerate() {
+        if let Some(text) = e.attrs.get("data-claim") {
+            out.push(ClaimView {
+                text: text.clone(),
+                verdict: String::new(),
+                basis: e.attrs["data-basis"].clone(),
+                reason: String::new(),
+                rows: Vec::new(),
+            });
+        } else if let Some(v) = e.attrs.get("data-verdict") {
+            let c = out.last_mut().expect("a verdict inside a claim row");
+            c.verdict = v.clone();
+            // td > span.verdict, br, span.note (the reason).
+            assert_eq!(
+                els[i + 3].attrs.get("class").map(String::as_str),
+                Some("note")
+            );
+            c.reason = els[i + 3].text.clone();
+        } else if e.attrs.get("class").is_some_and(|c| c == "comparison") {
+            // tr > td (label), td (means), td > strong (difference), td (CI),
+            // td (n), [td (shown too)].
+            let mut cells = Vec::new();
+            let mut j = i + 1;
+            while j < els.len() && els[j].name != "tr" && els[j].name != "table" {
+                if els[j].name == "td" {
+                    cells.push(els[j].text.clone());
+                }
+                j += 1;
+            }
+            assert_eq!(els[i + 4].name, "strong");
+            out.last_mut()
+                .expect("a comparison inside a claim row")
+                .rows
+                .push(RowView {
+                    attrs: e.attrs.clone(),
+                    label: els[i + 1].text.clone(),
+                    diff_text: els[i + 4].text.clone(),
+                    cells,
+                });
+        } else if e.attrs.get("class").is_some_and(|c| c == "claims-by-point") {
+            break;
+        }
+        if e.name == "h3" && e.text == "Charts" {
+            break;
+        }
+    }
+    out
+}
+
+fn verdicts_of(views: &[ClaimView]) -> Vec<&str> {
+    views.iter().map(|v| v.verdict.as_str()).collect()
+}
+
+/// A number as the report shows it (a true minus sign).
+fn shown_num(s: &str) -> f64 {
+    s.trim()
+        .replace('\u{2212}', "-")
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {s:?}"))
+}
+
+/// Mean and 95% Student-t interval of `xs`, computed here independently.
+fn paired_ci(xs: &[f64], confidence: f64) -> (f64, Option<(f64, f64)>) {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n;
+    if xs.len() < 2 {
+        return (m, None);
+    }
+    let sd = (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let t = StudentsT::new(0.0, 1.0, n - 1.0)
+        .unwrap()
+        .inverse_cdf(0.5 + confidence / 2.0);
+    (m, Some((m - t * sd / n.sqrt(), m + t * sd / n.sqrt())))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-9)
+}
+
+/// A hand-made directory where per-workload and run-wide values disagree:
+/// akash also serves web services (cheap, often interrupted), render serves
+/// only render jobs (cheap), io.net serves training and render.
+fn write_mixed_basket(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    // (replicate, design, workload, usd_per_gpu_hour, interruptions, wait)
+    let w: &[(u32, &str, &str, f64, f64, f64)] = &[
+        (0, "akash", "train", 1.70, 2.0, 0.05),
+        (0, "akash", "render", 0.28, 3.0, 0.2),
+        (0, "akash", "web", 0.04, 30.0, 0.2),
+        (0, "ionet", "train", 1.90, 3.5, 0.02),
+        (0, "ionet", "render", 0.33, 5.0, 0.04),
+        (0, "render", "render", 0.30, 5.5, 0.001),
+        (1, "akash", "train", 1.75, 2.2, 0.06),
+        (1, "akash", "render", 0.29, 3.1, 0.3),
+        (1, "akash", "web", 0.05, 31.0, 0.2),
+        (1, "ionet", "train", 1.93, 3.6, 0.03),
+        (1, "ionet", "render", 0.345, 5.2, 0.05),
+        (1, "render", "render", 0.305, 5.4, 0.002),
+        (2, "akash", "train", 1.68, 1.9, 0.04),
+        (2, "akash", "render", 0.27, 2.9, 0.25),
+        (2, "akash", "web", 0.04, 29.0, 0.2),
+        (2, "ionet", "train", 1.89, 3.4, 0.01),
+        (2, "ionet", "render", 0.32, 4.9, 0.06),
+        (2, "render", "render", 0.295, 5.6, 0.003),
+    ];
+    let mut s = String::from(
+        "point,replicate,design,workload,mean_wait_h,usd_per_gpu_hour,interruptions_per_1k_gpu_h\n",
+    );
+    for (rep, d, wl, usd, int, wait) in w {
+        s += &format!("0,{rep},{d},{wl},{wait},{usd},{int}\n");
+    }
+    // io.net and render serve no web jobs, render no training: empty cells.
+    for rep in 0..3 {
+        s += &format!("0,{rep},ionet,web,,,\n0,{rep},render,train,,,\n0,{rep},render,web,,,\n");
+    }
+    std::fs::write(dir.join("workloads.csv"), s).unwrap();
+    // Run-wide: akash's average mixes in the cheap, interrupted web
+    // services; render's is render jobs only.
+    let runs: &[(u32, &str, f64, f64)] = &[
+        (0, "akash", 0.90, 12.0),
+        (0, "ionet", 1.00, 4.0),
+        (0, "render", 0.30, 5.5),
+        (1, "akash", 1.10, 12.5),
+        (1, "ionet", 0.95, 4.2),
+        (1, "render", 0.305, 5.4),
+        (2, "akash", 0.95, 11.8),
+        (2, "ionet", 1.05, 3.9),
+        (2, "render", 0.295, 5.6),
+    ];
+    let mut s = String::from(
+        "point,replicate,seed,design,mean_wait_h,usd_per_gpu_hour,interruptions_per_1k_gpu_h\n",
+    );
+    for (rep, d, usd, int) in runs {
+        s += &format!("0,{rep},{rep},{d},0.1,{usd},{int}\n");
+    }
+    std::fs::write(dir.join("summary.csv"), s).unwrap();
+    let manifest = serde_json::json!({
+        "designs": ["akash", "ionet", "render"],
+        "replications": 3,
+        "scenario": {
+            "scenario": {"name": "mixed-basket"},
+            "workload": [
+                {"name": "train", "kind": "training"},
+                {"name": "render", "kind": "render"},
+                {"name": "web", "kind": "web"}
+            ],
+            "design": {
+                "akash": {"serves": ["training", "render", "web"]},
+                "ionet": {"serves": ["training", "render"]},
+                "render": {}
+            }
+        }
+    });
+    std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+}
+
+#[test]
+fn cost_and_stability_are_decided_per_workload_not_on_run_wide_baskets() {
+    let sb = Sandbox::new();
+    let dir = sb.path("mixed");
+    write_mixed_basket(&dir);
+    sb.depinsim(&["report", "mixed"]).assert_code(0);
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let views = claim_views(&parse(&html));
+    // Per workload: akash is cheaper than io.net on train and render and
+    // than render on render (holds); it is interrupted less than io.net on
+    // train (does not hold); no frame quality here; io.net is dearer than
+    // akash on the one AI workload (does not hold).
+    assert_eq!(
+        verdicts_of(&views),
+        ["holds", "does not hold", "inconclusive", "does not hold"],
+        "{views:#?}"
+    );
+    assert_eq!(
+        views.iter().map(|v| v.basis.as_str()).collect::<Vec<_>>(),
+        ["workloads", "workloads", "summary", "workloads"]
+    );
+    let labels =
+        |i: usize| -> Vec<&str> { views[i].rows.iter().map(|r| r.label.as_str()).collect() };
+    let every = [
+        "akash − ionet on train",
+        "akash − ionet on render",
+        "akash − render on render",
+    ];
+    assert_eq!(labels(0), every);
+    assert_eq!(labels(1), every);
+    // AI: training only (render is not AI; web no rival serves).
+    assert_eq!(labels(3), ["ionet − akash on train"]);
+    assert!(
+        views[1]
+            .reason
+            .contains("ionet on train, render; render on render"),
+        "{}",
+        views[1].reason
+    );
+    // Three comparisons: the Bonferroni level is 1 − 0.05/3.
+    assert!(views[1].reason.contains("98.33%"), "{}", views[1].reason);
+    // Web is named as not compared, and the AI claim shows the waits of
+    // the training workload: io.net 0.02, akash 0.05 (means of 3 replicates).
+    assert!(html.contains("web (served by akash only)"));
+    let ai = &views[3].rows[0];
+    assert_eq!(ai.cells.last().unwrap(), "0.02 / 0.05");
+
+    // Without workloads.csv the same directory falls back to the run-wide
+    // values, where akash's basket includes web services: the verdicts
+    // turn, and the reason says why.
+    std::fs::remove_file(dir.join("workloads.csv")).unwrap();
+    sb.depinsim(&["report", "mixed"]).assert_code(0);
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let views = claim_views(&parse(&html));
+    assert_eq!(
+        verdicts_of(&views),
+        ["does not hold", "holds", "inconclusive", "inconclusive"],
+        "{views:#?}"
+    );
+    for i in [0, 1, 3] {
+        assert_eq!(views[i].basis, "summary-fallback");
+        assert!(
+            views[i].reason.contains("summary.csv") && views[i].reason.contains("no workloads.csv"),
+            "{}",
+            views[i].reason
+        );
+        assert!(
+            views[i]
+                .rows
+                .iter()
+                .all(|r| !r.attrs.contains_key("data-workload"))
+        );
+    }
+    assert_eq!(views[0].rows[1].label, "akash − render");
+}
+
+#[test]
+fn the_claims_numbers_are_those_of_workloads_csv() {
+    let sb = Sandbox::new();
+    baseline_short(&sb, "base", "5");
+    let dir = sb.path("base");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let views = claim_views(&parse(&html));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let kinds: BTreeMap<String, String> = manifest["scenario"]["workload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["name"].as_str().unwrap().to_string(),
+                w["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let (h, rows) = common::read_csv(&dir.join("workloads.csv"));
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    // Workloads in file order; (workload, design) → replicate → row.
+    let mut order: Vec<String> = Vec::new();
+    let mut cell: BTreeMap<(String, String), BTreeMap<u32, &Vec<String>>> = BTreeMap::new();
+    for r in &rows {
+        assert_eq!(r[col("point")], "0");
+        let w = r[col("workload")].clone();
+        if !order.contains(&w) {
+            order.push(w.clone());
+        }
+        cell.entry((w, r[col("design")].clone()))
+            .or_default()
+            .insert(r[col("replicate")].parse().unwrap(), r);
+    }
+    let value = |w: &str, d: &str, rep: u32, metric: &str| -> Option<f64> {
+        let s = &cell.get(&(w.to_string(), d.to_string()))?.get(&rep)?[col(metric)];
+        s.parse().ok()
+    };
+    let designs = ["akash", "ionet", "render"];
+    // (claim index, design, metric, sign the claim predicts, AI only)
+    for (i, design, metric, sign, ai) in [
+        (0, "akash", "usd_per_gpu_hour", -1.0, false),
+        (1, "akash", "interruptions_per_1k_gpu_h", 1.0, false),
+        (3, "ionet", "usd_per_gpu_hour", -1.0, true),
+    ] {
+        let v = &views[i];
+        assert_eq!(v.basis, "workloads", "{}", v.text);
+        // Every (workload, rival) where both have values, computed here.
+        let mut want = Vec::new();
+        for w in &order {
+            if ai && !["training", "inference"].contains(&kinds[w].as_str()) {
+                continue;
+            }
+            for rival in designs.iter().filter(|d| **d != design) {
+                let pairs: Vec<(u32, f64, f64)> = (0..3)
+                    .filter_map(|rep| {
+                        Some((
+                            rep,
+                            value(w, design, rep, metric)?,
+                            value(w, rival, rep, metric)?,
+                        ))
+                    })
+                    .collect();
+                if !pairs.is_empty() {
+                    want.push((w.clone(), rival.to_string(), pairs));
+                }
+            }
+        }
+        assert!(
+            want.len() >= 3,
+            "{} has only {} comparisons",
+            v.text,
+            want.len()
+        );
+        let got: Vec<(String, String)> = v
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.attrs["data-workload"].clone(),
+                    r.attrs["data-rival"].clone(),
+                )
+            })
+            .collect();
+        let expected: Vec<(String, String)> = want
+            .iter()
+            .map(|(w, r, _)| (w.clone(), r.clone()))
+            .collect();
+        assert_eq!(got, expected, "{}", v.text);
+        let k = want.len() as f64;
+        let (mut all_favour, mut any_against) = (true, false);
+        for ((w, rival, pairs), row) in want.iter().zip(&v.rows) {
+            let n = pairs.len() as f64;
+            let diffs: Vec<f64> = pairs.iter().map(|p| p.1 - p.2).collect();
+            let (diff, ci) = paired_ci(&diffs, 0.95);
+            let (_, adj) = paired_ci(&diffs, 1.0 - 0.05 / k);
+            let num = |a: &str| row.attrs[a].parse::<f64>().unwrap();
+            let what = format!("{}: {design} − {rival} on {w}", v.text);
+            assert_eq!(row.attrs["data-n"], pairs.len().to_string(), "{what}");
+            assert!(
+                close(
+                    num("data-design-mean"),
+                    pairs.iter().map(|p| p.1).sum::<f64>() / n
+                ),
+                "{what}"
+            );
+            assert!(
+                close(
+                    num("data-rival-mean"),
+                    pairs.iter().map(|p| p.2).sum::<f64>() / n
+                ),
+                "{what}"
+            );
+            assert!(close(num("data-diff"), diff), "{what}");
+            let (lo, hi) = ci.unwrap();
+            assert!(close(num("data-ci95-low"), lo), "{what}");
+            assert!(close(num("data-ci95-high"), hi), "{what}");
+            // The shown text is the label and the rounded difference.
+            assert_eq!(row.label, format!("{design} − {rival} on {w}"));
+            let shown = shown_num(&row.diff_text);
+            assert!(
+                (shown - diff).abs() <= 1e-3 * diff.abs() + 1e-12,
+                "{what}: shows {shown}, is {diff}"
+            );
+            all_favour &= sign * lo > 0.0 && sign * hi > 0.0;
+            let (alo, ahi) = adj.unwrap();
+            // The Bonferroni interval, over every comparison of the claim.
+            assert!(close(num("data-ci-adjusted-low"), alo), "{what}");
+            assert!(close(num("data-ci-adjusted-high"), ahi), "{what}");
+            any_against |= sign * alo < 0.0 && sign * ahi < 0.0;
+            if ai {
+                // The wait of the workload, beside it: the mean over the
+                // same replicates.
+                let wait = |d: &str| {
+                    pairs
+                        .iter()
+                        .map(|p| value(w, d, p.0, "mean_wait_h").unwrap())
+                        .sum::<f64>()
+                        / n
+                };
+                let text = row.cells.last().unwrap();
+                let (a, b) = text.split_once(" / ").unwrap();
+                for (s, x) in [(a, wait(design)), (b, wait(rival))] {
+                    assert!(
+                        (shown_num(s) - x).abs() <= 1e-3 * x.abs() + 1e-12,
+                        "{what}: {text}"
+                    );
+                }
+            }
+        }
+        let verdict = if any_against {
+            "does not hold"
+        } else if all_favour {
+            "holds"
+        } else {
+            "inconclusive"
+        };
+        assert_eq!(v.verdict, verdict, "{}: {}", v.text, v.reason);
+    }
+    // Quality is still decided on summary.csv, run-wide.
+    assert_eq!(views[2].basis, "summary");
+}
+
+#[test]
+fn a_sweep_without_workloads_csv_falls_back_and_keeps_verdicts_per_point() {
+    let sb = Sandbox::new();
+    sb.depinsim(&[
+        "sweep",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.toml"),
+        "--out",
+        "sw",
+        "--param",
+        "supply.initial.H100=128,256",
+        "--replications",
+        "2",
+        "--set",
+        "scenario.horizon=1d",
+        "--set",
+        "scenario.warmup=6h",
+    ])
+    .assert_code(0);
+    let dir = sb.path("sw");
+    assert!(
+        !dir.join("workloads.csv").exists(),
+        "the test assumes sweeps have no workloads.csv"
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let els = parse(&html);
+    let views = claim_views(&els);
+    assert_eq!(
+        views.iter().map(|v| v.basis.as_str()).collect::<Vec<_>>(),
+        [
+            "summary-fallback",
+            "summary-fallback",
+            "summary",
+            "summary-fallback"
+        ]
+    );
+    assert!(
+        views[0].reason.contains("no workloads.csv"),
+        "{}",
+        views[0].reason
+    );
+    // The per-point table: one row per point, one verdict per claim.
+    let start = els
+        .iter()
+        .position(|e| e.attrs.get("class").is_some_and(|c| c == "claims-by-point"))
+        .expect("a verdict table per point");
+    let badges: Vec<&Element> = els[start..]
+        .iter()
+        .take_while(|e| !(e.name == "h3" && e.text == "Charts"))
+        .filter(|e| {
+            e.attrs
+                .get("class")
+                .is_some_and(|c| c.starts_with("verdict "))
+        })
+        .collect();
+    assert_eq!(badges.len(), 2 * 4);
+    // Point 0's row repeats the verdicts of the claims table.
+    let first: Vec<&str> = badges[..4].iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(first, verdicts_of(&views));
 }

@@ -6,13 +6,14 @@
 //! The page is also well-formed XML (every element closed, only the five
 //! XML entities), so tests can check it with an XML parser.
 
-use super::report_claims::{ClaimResult, Verdict, claims, decide};
+use super::report_claims::{Basis, ClaimResult, Inputs, Verdict, claims, decide_claim};
 use crate::cmd::table::DEFAULT_METRICS;
 use crate::error::{Error, Result};
 use crate::plot::chart::{css, design_color, fmt_num};
 use crate::plot::data::{Aggregate, Table};
 use crate::plot::{PlotSet, metric_label, plot_dir};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -75,8 +76,16 @@ fn load(dir: &Path) -> Result<DirData> {
     };
     let agg = Aggregate::read(dir)?;
     let summary = Table::read_opt(dir, "summary.csv")?.unwrap_or_default();
+    let workloads = Table::read_opt(dir, "workloads.csv")?;
     let plots = plot_dir(dir)?;
     let serves_ai = |d: &str| serves_ai(&manifest, d);
+    let kinds = workload_kinds(&manifest);
+    let inputs = Inputs {
+        summary: &summary,
+        workloads: workloads.as_ref(),
+        kinds: &kinds,
+        serves_ai: &serves_ai,
+    };
     let claims = agg
         .points
         .iter()
@@ -85,7 +94,7 @@ fn load(dir: &Path) -> Result<DirData> {
                 p,
                 claims()
                     .iter()
-                    .map(|c| decide(c, &summary, p, &serves_ai))
+                    .map(|c| decide_claim(c, &inputs, p))
                     .collect(),
             )
         })
@@ -107,6 +116,22 @@ pub fn serves_ai(manifest: &Value, design: &str) -> bool {
         Some(kinds) => kinds.iter().any(|k| k == "training" || k == "inference"),
         None => design != "render",
     }
+}
+
+/// Workload name → kind (`training`, `inference`, `render`, `web`), from
+/// the resolved scenario in the manifest (`workload[i].name`, `.kind`).
+pub fn workload_kinds(manifest: &Value) -> BTreeMap<String, String> {
+    manifest["scenario"]["workload"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|w| {
+            Some((
+                w["name"].as_str()?.to_string(),
+                w["kind"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
 }
 
 /// A JSON value in a few words: strings bare, tables as `k = v` lists.
@@ -235,7 +260,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .holds { background: #d6ecf7; color: #004d7a; border: 1px solid #0072B2; }
 .does-not-hold { background: #fbe3d2; color: #8a3b00; border: 1px solid #D55E00; }
 .inconclusive { background: #eeeeee; color: #444; border: 1px solid #999; }
-table.claims td:first-child { width: 42%; } table.claims td:nth-child(2) { width: 18%; }
+table.claims > tbody > tr > td:first-child { width: 34%; } table.claims > tbody > tr > td:nth-child(2) { width: 18%; }
+table.comparisons { margin: 0.3em 0; font-size: 0.95em; } table.comparisons td, table.comparisons th { padding: 0.15em 0.45em; } table.comparisons td:first-child { white-space: nowrap; }
 table.params td { font-size: 0.92em; }
 .figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 0 1.5em; }
 figure { margin: 1.2em 0; min-width: 0; }
@@ -343,12 +369,29 @@ fn metric_table(o: &mut String, d: &DirData, point: u64) {
     }
 }
 
+/// A number as shown in the claims' tables (a true minus sign).
+fn show(x: f64) -> String {
+    fmt_num(x).replace('-', "\u{2212}")
+}
+
 fn claims_table(o: &mut String, results: &[ClaimResult]) {
     o.push_str("<table class=\"claims\"><thead><tr><th>the article says</th><th>verdict at 95%</th><th>the numbers (paired differences across replicates)</th></tr></thead><tbody>");
     for r in results {
+        let (basis, basis_words) = match &r.basis {
+            Basis::Workloads => (
+                "workloads",
+                "Per workload, from workloads.csv: each rival on each workload both designs served.",
+            ),
+            Basis::Summary => ("summary", "Run-wide, from summary.csv."),
+            Basis::Fallback(_) => (
+                "summary-fallback",
+                "Run-wide, from summary.csv (no per-workload values: see the reason).",
+            ),
+        };
         let _ = write!(
             o,
-            "<tr><td><strong>{}</strong><br/><span class=\"note\">{}</span></td><td data-verdict=\"{}\">{}<br/><span class=\"note\">{}</span></td><td>",
+            "<tr data-claim=\"{}\" data-basis=\"{basis}\"><td><strong>{}</strong><br/><span class=\"note\">{}</span></td><td data-verdict=\"{}\">{}<br/><span class=\"note\">{}</span></td><td>",
+            esc(r.claim.text),
             esc(r.claim.text),
             esc(r.claim.definition),
             r.verdict.text(),
@@ -357,20 +400,98 @@ fn claims_table(o: &mut String, results: &[ClaimResult]) {
         );
         if r.comparisons.is_empty() {
             o.push('—');
-        }
-        for c in &r.comparisons {
-            let ci = c.ci95.map_or("no CI (n < 2)".to_string(), |(lo, hi)| {
-                format!("95% CI [{}, {}]", fmt_num(lo), fmt_num(hi))
-            });
+        } else {
+            let shown = r
+                .claim
+                .shown_too
+                .filter(|_| r.comparisons.iter().any(|c| c.design_shown.is_some()));
             let _ = write!(
                 o,
-                "{} − {}: {} − {} = <strong>{}</strong>, {ci}, n = {}<br/>",
-                esc(r.claim.design),
-                esc(&c.rival),
-                fmt_num(c.design_mean),
-                fmt_num(c.rival_mean),
-                fmt_num(c.diff_mean),
-                c.n
+                "<span class=\"note\">{basis_words}</span><table class=\"comparisons\"><thead><tr><th>comparison</th><th>means</th><th>difference</th><th>95% CI</th><th>n</th>"
+            );
+            if let Some(col) = shown {
+                let _ = write!(
+                    o,
+                    "<th>{} ({} / rival), not deciding</th>",
+                    esc(col),
+                    esc(r.claim.design)
+                );
+            }
+            o.push_str("</tr></thead><tbody>");
+            for c in &r.comparisons {
+                let on = c
+                    .workload
+                    .as_ref()
+                    .map_or(String::new(), |w| format!(" on {w}"));
+                let mut attrs = format!(
+                    " data-rival=\"{}\" data-design-mean=\"{}\" data-rival-mean=\"{}\" data-diff=\"{}\" data-n=\"{}\"",
+                    esc(&c.rival),
+                    c.design_mean,
+                    c.rival_mean,
+                    c.diff_mean,
+                    c.n
+                );
+                if let Some(w) = &c.workload {
+                    let _ = write!(attrs, " data-workload=\"{}\"", esc(w));
+                }
+                if let Some((lo, hi)) = c.ci95 {
+                    let _ = write!(attrs, " data-ci95-low=\"{lo}\" data-ci95-high=\"{hi}\"");
+                }
+                if let Some((lo, hi)) = c.ci_adjusted {
+                    let _ = write!(
+                        attrs,
+                        " data-ci-adjusted-low=\"{lo}\" data-ci-adjusted-high=\"{hi}\""
+                    );
+                }
+                let ci = c.ci95.map_or("no CI (n < 2)".to_string(), |(lo, hi)| {
+                    format!("[{}, {}]", show(lo), show(hi))
+                });
+                let _ = write!(
+                    o,
+                    "<tr class=\"comparison\"{attrs}><td>{} − {}{}</td><td class=\"num\">{} − {}</td><td class=\"num\"><strong>{}</strong></td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+                    esc(r.claim.design),
+                    esc(&c.rival),
+                    esc(&on),
+                    show(c.design_mean),
+                    show(c.rival_mean),
+                    show(c.diff_mean),
+                    ci,
+                    c.n
+                );
+                if shown.is_some() {
+                    let v = |x: Option<f64>| x.map_or("—".to_string(), show);
+                    let _ = write!(
+                        o,
+                        "<td class=\"num\">{} / {}</td>",
+                        v(c.design_shown),
+                        v(c.rival_shown)
+                    );
+                }
+                o.push_str("</tr>");
+            }
+            o.push_str("</tbody></table>");
+        }
+        if !r.unshared.is_empty() {
+            let parts: Vec<String> = r
+                .unshared
+                .iter()
+                .map(|(w, ds)| {
+                    if ds.iter().any(|d| d == r.claim.design) {
+                        format!("{} (served by {} only)", esc(w), esc(&ds.join(", ")))
+                    } else {
+                        format!(
+                            "{} (served by {}, not by {})",
+                            esc(w),
+                            esc(&ds.join(", ")),
+                            esc(r.claim.design)
+                        )
+                    }
+                })
+                .collect();
+            let _ = write!(
+                o,
+                "<div class=\"note\">Not compared: {}.</div>",
+                parts.join("; ")
             );
         }
         if let Some(col) = r.claim.shown_too
@@ -383,7 +504,7 @@ fn claims_table(o: &mut String, results: &[ClaimResult]) {
                 .collect();
             let _ = write!(
                 o,
-                "<br/><span class=\"note\">{} (not deciding): {}</span>",
+                "<div class=\"note\">{} run-wide (not deciding): {}</div>",
                 esc(col),
                 parts.join(", ")
             );
@@ -641,11 +762,17 @@ pub fn report_html(dirs: &[PathBuf]) -> Result<String> {
     o.push_str(
         "<h2>How the claims are decided</h2><p>The seed article claims that Akash is the cheapest, that Akash is the least stable, \
          that Render gives the highest quality and that io.net has the best cost-performance for AI. Each claim names a design and a \
-         metric (defined beside each verdict). All designs of a replicate see the same jobs, outages and market shocks (common random \
-         numbers), so we compare designs replicate by replicate: for each rival, the difference <em>claimed design − rival</em> in each \
-         replicate, its mean and its 95% confidence interval (Student t, n − 1 degrees of freedom).</p><ul>\
-         <li><span class=\"verdict holds\">holds</span> when against every rival the 95% interval lies entirely on the side the claim states (an intersection–union test, at 5% without correction);</li>\
-         <li><span class=\"verdict does-not-hold\">does not hold</span> when against some rival the interval, widened by a Bonferroni correction for the number of rivals, lies entirely on the other side;</li>\
+         metric (defined beside each verdict). The designs do not serve the same work — Render serves only render jobs, Akash also \
+         serves CPU web services, io.net serves no web services — so a run-wide price or interruption rate averages over a \
+         different basket of workloads for each design. Cost and stability are therefore compared <em>workload by workload</em> \
+         (from workloads.csv): the claimed design against each rival on each workload both served, and for AI only on the training \
+         and inference workloads. Quality is decided on render frames (summary.csv). A directory without workloads.csv (a sweep) \
+         falls back to run-wide values, and says so beside the verdict.</p><p>All designs of a replicate see the same jobs, \
+         outages and market shocks (common random numbers), so each comparison is paired replicate by replicate: the difference \
+         <em>claimed design − rival</em> in each replicate, its mean and its 95% confidence interval (Student t, n − 1 degrees of \
+         freedom).</p><ul>\
+         <li><span class=\"verdict holds\">holds</span> when in every comparison the 95% interval lies entirely on the side the claim states (an intersection–union test, at 5% without correction);</li>\
+         <li><span class=\"verdict does-not-hold\">does not hold</span> when in some comparison the interval, widened by a Bonferroni correction for the number of comparisons, lies entirely on the other side;</li>\
          <li><span class=\"verdict inconclusive\">inconclusive</span> otherwise: an interval containing 0, fewer than two replicates, or the design or metric missing. More replications narrow the intervals.</li></ul>",
     );
     if all.len() > 1 {
