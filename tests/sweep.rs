@@ -1,7 +1,8 @@
 //! `depinsim sweep` and `depinsim merge`, end to end with the real binary:
 //! the same bytes at 1 and 2 threads, shards merged equal to one machine,
-//! a killed sweep resumed equal to an uninterrupted one, common random
-//! numbers across points, the `[sweep]` table equal to the command line, and
+//! a killed sweep resumed equal to an uninterrupted one (for `summary.csv`,
+//! `aggregate.csv`, `timeseries.csv` and `workloads.csv`), a sweep point
+//! equal to a plain run, common random numbers across points, the `[sweep]` table equal to the command line, and
 //! the bundled sweep examples running as they are.
 
 mod common;
@@ -11,7 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const FILES: [&str; 3] = ["summary.csv", "aggregate.csv", "timeseries.csv"];
+const FILES: [&str; 4] = [
+    "summary.csv",
+    "aggregate.csv",
+    "timeseries.csv",
+    "workloads.csv",
+];
 
 fn read(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
@@ -79,6 +85,23 @@ fn threads_1_and_2_write_identical_files() {
         assert_eq!(row[rate], ["2", "4", "6"][point / 2]);
         assert_eq!(row[a100], ["8", "16"][point % 2]);
     }
+    // workloads.csv: per run its workloads in scenario order, in run
+    // order, with the same parameter columns as summary.csv.
+    let (wh, wrows) = read_csv(&sb.path("t1/workloads.csv"));
+    assert_eq!(wrows.len(), 18 * 2, "18 runs × 2 workloads");
+    assert_eq!(&wh[wh.len() - 2..], &h[h.len() - 2..]);
+    let (wp, wr, ww) = (
+        col(&wh, "point"),
+        col(&wh, "replicate"),
+        col(&wh, "workload"),
+    );
+    for (i, row) in wrows.iter().enumerate() {
+        let run = &rows[i / 2];
+        assert_eq!(row[wp], run[p], "row {i}");
+        assert_eq!(row[wr], run[r], "row {i}");
+        assert_eq!(row[ww], ["train", "infer"][i % 2], "row {i}");
+        assert_eq!(&row[wh.len() - 2..], &run[h.len() - 2..], "row {i}");
+    }
     let (ah, arows) = read_csv(&sb.path("t1/aggregate.csv"));
     assert_eq!(&ah[..8], AGGREGATE_COLUMNS);
     assert_eq!(&ah[8..], &h[h.len() - 2..]);
@@ -118,6 +141,8 @@ fn three_shards_merged_equal_the_unsharded_sweep() {
         o.assert_no_panic().assert_code(0);
         let (_, rows) = read_csv(&sb.path(&format!("shard{k}/summary.csv")));
         assert_eq!(rows.len(), 6, "shard {shard} holds a third of the 18 runs");
+        let (_, wrows) = read_csv(&sb.path(&format!("shard{k}/workloads.csv")));
+        assert_eq!(wrows.len(), 12, "shard {shard}: 6 runs × 2 workloads");
         assert!(
             !sb.path(&format!("shard{k}/aggregate.csv")).exists(),
             "a shard cannot aggregate replicates it does not hold"
@@ -214,12 +239,40 @@ fn a_sweep_point_equals_a_run_with_its_values() {
         "the sweep adds only its parameter"
     );
     let point = col(&h, "point");
+    assert_eq!(sweep_rows.len(), 4);
+    assert_eq!(run_rows.len(), 2);
     for (s, r) in sweep_rows[2..].iter().zip(&run_rows) {
         assert_eq!(s[point], "1");
         assert_eq!(r[point], "0");
         for c in (0..rh.len()).filter(|&c| c != point) {
             assert_eq!(s[c], r[c], "column {}", rh[c]);
         }
+        assert_eq!(s[h.len() - 1], "16", "the swept value");
+    }
+
+    // The same for workloads.csv: point 1 holds 2 replicates × 2 workloads.
+    let (h, sweep_rows) = read_csv(&sb.path("sw/workloads.csv"));
+    let (rh, run_rows) = read_csv(&sb.out().join("workloads.csv"));
+    assert_eq!(
+        &h[..h.len() - 1],
+        &rh[..],
+        "the sweep adds only its parameter to workloads.csv"
+    );
+    assert_eq!(h[h.len() - 1], "supply.initial.A100");
+    assert_eq!(sweep_rows.len(), 8);
+    assert_eq!(run_rows.len(), 4);
+    let point = col(&h, "point");
+    for (s, r) in sweep_rows[4..].iter().zip(&run_rows) {
+        assert_eq!(s[point], "1");
+        assert_eq!(r[point], "0");
+        for c in (0..rh.len()).filter(|&c| c != point) {
+            assert_eq!(s[c], r[c], "workloads.csv column {}", rh[c]);
+        }
+        assert_eq!(s[h.len() - 1], "16", "the swept value");
+    }
+    for s in &sweep_rows[..4] {
+        assert_eq!(s[point], "0");
+        assert_eq!(s[h.len() - 1], "8");
     }
 }
 

@@ -349,6 +349,34 @@ fn resume_refuses_a_different_sweep_and_says_what_differs() {
     }
 }
 
+#[test]
+fn a_sweep_of_the_old_format_is_refused_naming_it() {
+    // Format 1 had no workloads.csv: resuming such a directory would leave
+    // its finished runs without workloads rows.
+    let sb = Sandbox::new();
+    let file = sb.write("tiny.toml", MINIMAL);
+    let grid = ["--param", "supply.initial.A100=8,16", "--no-plots"];
+    sweep(&sb, &file, &grid).assert_code(0);
+    let record = sb.out().join("sweep.json");
+    let text = std::fs::read_to_string(&record).unwrap();
+    assert!(text.contains("\"depinsim-sweep/2\""), "{text}");
+    std::fs::write(
+        &record,
+        text.replace("\"depinsim-sweep/2\"", "\"depinsim-sweep/1\""),
+    )
+    .unwrap();
+    std::fs::remove_file(sb.out().join("workloads.csv")).unwrap();
+    let before = snapshot(&sb.out());
+    let o = sweep(&sb, &file, &[&grid[..], &["--resume"]].concat());
+    o.assert_bad_input(&[
+        "sweep.json: sweep format \"depinsim-sweep/1\"",
+        "without workloads.csv",
+        "this depinsim reads \"depinsim-sweep/2\"",
+        "run the sweep again in a new directory",
+    ]);
+    assert_eq!(snapshot(&sb.out()), before);
+}
+
 // ---------------------------------------------------------------------------
 // merge.
 
@@ -494,4 +522,32 @@ fn merge_does_not_write_into_a_shard_or_a_full_directory() {
     let o = sb.depinsim(&["merge", "s1", "s2", "s3", "--out", "full"]);
     o.assert_bad_input(&["exists and is not empty", "x.csv"]);
     assert_eq!(snapshot(&sb.path("full")).len(), 1);
+}
+
+#[test]
+fn merge_refuses_shards_missing_a_file_or_of_the_old_format() {
+    let (sb, _) = shards();
+    for name in ["workloads.csv", "summary.csv", "timeseries.csv"] {
+        let path = sb.path("s2").join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        reject_merge(
+            &sb,
+            &["s1", "s2", "s3"],
+            &[&format!("s2 is finished but has no {name}"), "damaged"],
+        );
+        std::fs::write(&path, bytes).unwrap();
+    }
+    let record = sb.path("s3/sweep.json");
+    let text = std::fs::read_to_string(&record).unwrap();
+    std::fs::write(
+        &record,
+        text.replace("\"depinsim-sweep/2\"", "\"depinsim-sweep/1\""),
+    )
+    .unwrap();
+    reject_merge(
+        &sb,
+        &["s1", "s2", "s3"],
+        &["sweep format \"depinsim-sweep/1\"", "without workloads.csv"],
+    );
 }

@@ -1,8 +1,9 @@
 //! `depinsim merge`: shard directories of one sweep combined into the
 //! directory the sweep would have written on one machine. Shard K of N holds
-//! the runs i with i mod N = K − 1, so the merged rows are dealt back in
-//! turn; `aggregate.csv` is then computed from the merged summary exactly as
-//! an unsharded sweep computes it, so both files are byte-identical to an
+//! the runs i with i mod N = K − 1, so the merged rows of `summary.csv`,
+//! `timeseries.csv` and `workloads.csv` are dealt back in turn;
+//! `aggregate.csv` is then computed from the merged summary exactly as an
+//! unsharded sweep computes it, so all four files are byte-identical to an
 //! unsharded sweep's.
 //!
 //! Everything is checked before anything is written, and the result is built
@@ -10,8 +11,8 @@
 
 use super::shard::Shard;
 use super::store::{
-    Progress, RunRecord, Session, SweepRecord, check_empty_out, describe_difference, read_progress,
-    read_record, write_aggregate, write_manifest, write_state,
+    Progress, ROW_FILES, RunRecord, Session, SweepRecord, check_empty_out, describe_difference,
+    read_progress, read_record, write_aggregate, write_manifest, write_state,
 };
 use crate::error::{Error, Result};
 use csv::StringRecord;
@@ -63,8 +64,12 @@ fn check(dirs: &[PathBuf], out: &Path) -> Result<Vec<Part>> {
                 super::store::SWEEP_FILE
             ));
         }
-        let record = read_record(d)?;
-        let progress = read_progress(d, 0)?;
+        let in_merge = |e| match e {
+            Error::Usage(m) => Error::Usage(format!("merge: {m}")),
+            e => e,
+        };
+        let record = read_record(d).map_err(in_merge)?;
+        let progress = read_progress(d, 0).map_err(in_merge)?;
         if !progress.complete {
             return usage(format!(
                 "{} is not finished ({} of {} runs done); finish it with `depinsim sweep ... --shard {} --resume --out {}`",
@@ -72,6 +77,15 @@ fn check(dirs: &[PathBuf], out: &Path) -> Result<Vec<Part>> {
                 progress.runs_done,
                 progress.runs,
                 record.shard,
+                shown(d)
+            ));
+        }
+        // A finished shard has all its files; one without them (deleted,
+        // or copied in part) is refused before anything is written.
+        let mut files = ROW_FILES.into_iter().chain(["manifest.json"]);
+        if let Some(name) = files.find(|f| !d.join(f).is_file()) {
+            return usage(format!(
+                "{} is finished but has no {name}; the directory is damaged: run that shard again in a new directory",
                 shown(d)
             ));
         }
@@ -201,89 +215,129 @@ fn common_header(rows: &[Rows]) -> Result<Option<StringRecord>> {
     Ok(header.map(|h| h.header.clone()))
 }
 
-/// Interleaves the shards' `summary.csv` and `timeseries.csv` into `tmp`.
-fn merge_rows(parts: &[Part], tmp: &Path, total: u64) -> Result<()> {
-    let n = parts.len() as u64;
-    let mut sums: Vec<Rows> = parts
-        .iter()
-        .map(|p| Rows::open(p.dir.join("summary.csv")))
-        .collect::<Result<_>>()?;
-    let mut series: Vec<Rows> = parts
-        .iter()
-        .map(|p| Rows::open(p.dir.join("timeseries.csv")))
-        .collect::<Result<_>>()?;
-    let open_out = |name: &str| {
+/// The columns that name a run: point, replicate, design.
+type RunKey = [usize; 3];
+
+fn run_key(r: &Rows) -> Result<Option<RunKey>> {
+    if r.header.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some([
+        r.column("point")?,
+        r.column("replicate")?,
+        r.column("design")?,
+    ]))
+}
+
+/// One CSV file of every shard, and the merged file it becomes.
+struct Merging {
+    name: &'static str,
+    shards: Vec<Rows>,
+    keys: Vec<Option<RunKey>>,
+    out: csv::Writer<std::io::BufWriter<File>>,
+}
+
+impl Merging {
+    fn open(parts: &[Part], tmp: &Path, name: &'static str) -> Result<Merging> {
+        let shards: Vec<Rows> = parts
+            .iter()
+            .map(|p| Rows::open(p.dir.join(name)))
+            .collect::<Result<_>>()?;
+        let keys = shards.iter().map(run_key).collect::<Result<_>>()?;
         let path = tmp.join(name);
-        File::create(&path)
+        let mut out = File::create(&path)
             .map(|f| csv::Writer::from_writer(std::io::BufWriter::new(f)))
-            .map_err(|e| Error::Other(format!("{}: {e}", shown(&path))))
-    };
-    let (mut sum_out, mut ts_out) = (open_out("summary.csv")?, open_out("timeseries.csv")?);
-    let werr = |e: csv::Error| Error::Other(format!("merge: cannot write rows: {e}"));
-    if let Some(h) = common_header(&sums)? {
-        sum_out.write_record(&h).map_err(werr)?;
+            .map_err(|e| Error::Other(format!("{}: {e}", shown(&path))))?;
+        if let Some(h) = common_header(&shards)? {
+            out.write_record(&h).map_err(write_err)?;
+        }
+        Ok(Merging {
+            name,
+            shards,
+            keys,
+            out,
+        })
     }
-    if let Some(h) = common_header(&series)? {
-        ts_out.write_record(&h).map_err(werr)?;
+
+    /// Copies the rows of run `id` at the head of shard `s` (a run may have
+    /// none).
+    fn copy_run(&mut self, s: usize, id: [&str; 3]) -> Result<()> {
+        let Some(k) = self.keys[s] else {
+            return Ok(());
+        };
+        while let Some(t) = self.shards[s].peek()? {
+            if [&t[k[0]], &t[k[1]], &t[k[2]]] != id {
+                break;
+            }
+            let t = self.shards[s].next()?.expect("peeked a row");
+            self.out.write_record(&t).map_err(write_err)?;
+        }
+        Ok(())
     }
-    let key = |r: &Rows| -> Result<[usize; 3]> {
-        Ok([
-            r.column("point")?,
-            r.column("replicate")?,
-            r.column("design")?,
-        ])
-    };
-    let sum_keys: Vec<Option<[usize; 3]>> = sums
-        .iter()
-        .map(|r| (!r.header.is_empty()).then(|| key(r)).transpose())
-        .collect::<Result<_>>()?;
-    let ts_keys: Vec<Option<[usize; 3]>> = series
-        .iter()
-        .map(|r| (!r.header.is_empty()).then(|| key(r)).transpose())
-        .collect::<Result<_>>()?;
-    let damaged = |p: &Part, what: &str| {
-        Error::Other(format!(
-            "merge: {} is damaged: {what}",
-            shown(&p.dir.join("summary.csv"))
-        ))
-    };
-    for i in 0..total {
-        let s = (i % n) as usize;
-        let row = sums[s]
-            .next()?
-            .ok_or_else(|| damaged(&parts[s], &format!("it ends before run {i}")))?;
-        let k = sum_keys[s].expect("a shard with rows has a header");
-        let id: [&str; 3] = [&row[k[0]], &row[k[1]], &row[k[2]]];
-        sum_out.write_record(&row).map_err(werr)?;
-        if let Some(tk) = ts_keys[s] {
-            while let Some(t) = series[s].peek()? {
-                if [&t[tk[0]], &t[tk[1]], &t[tk[2]]] != id {
-                    break;
-                }
-                let t = series[s].next()?.expect("peeked a row");
-                ts_out.write_record(&t).map_err(werr)?;
+
+    /// Checks that every shard's rows were used, and writes the file out.
+    fn finish(mut self) -> Result<()> {
+        for rows in &mut self.shards {
+            if rows.next()?.is_some() {
+                return Err(Error::Other(format!(
+                    "merge: {} has rows of runs its summary does not have",
+                    shown(&rows.path)
+                )));
             }
         }
-    }
-    for (p, (sum, ts)) in parts.iter().zip(sums.iter_mut().zip(series.iter_mut())) {
-        if sum.next()?.is_some() {
-            return Err(damaged(p, "it has more rows than its runs"));
-        }
-        if ts.next()?.is_some() {
-            return Err(Error::Other(format!(
-                "merge: {} has rows of runs its summary does not have",
-                shown(&ts.path)
-            )));
-        }
-    }
-    for (w, name) in [(sum_out, "summary.csv"), (ts_out, "timeseries.csv")] {
-        let f = w
+        let name = self.name;
+        let f = self
+            .out
             .into_inner()
             .map_err(|e| Error::Other(format!("merge: cannot write {name}: {e}")))?
             .into_inner()
             .map_err(|e| Error::Other(format!("merge: cannot write {name}: {}", e.error())))?;
         f.sync_all()
-            .map_err(|e| Error::Other(format!("merge: cannot write {name}: {e}")))?;
+            .map_err(|e| Error::Other(format!("merge: cannot write {name}: {e}")))
+    }
+}
+
+fn write_err(e: csv::Error) -> Error {
+    Error::Other(format!("merge: cannot write rows: {e}"))
+}
+
+/// Interleaves the shards' row files ([`ROW_FILES`]) into `tmp`: run by run
+/// from `summary.csv` (one row per run), each run followed by its rows in
+/// the other files (any number per run, found by point, replicate, design).
+fn merge_rows(parts: &[Part], tmp: &Path, total: u64) -> Result<()> {
+    let n = parts.len() as u64;
+    let [summary, others @ ..] = ROW_FILES;
+    let mut sums = Merging::open(parts, tmp, summary)?;
+    let mut others: Vec<Merging> = others
+        .iter()
+        .map(|name| Merging::open(parts, tmp, name))
+        .collect::<Result<_>>()?;
+    let damaged = |p: &Part, what: &str| {
+        Error::Other(format!(
+            "merge: {} is damaged: {what}",
+            shown(&p.dir.join(summary))
+        ))
+    };
+    for i in 0..total {
+        let s = (i % n) as usize;
+        let row = sums.shards[s]
+            .next()?
+            .ok_or_else(|| damaged(&parts[s], &format!("it ends before run {i}")))?;
+        let k = sums.keys[s].expect("a shard with rows has a header");
+        let id: [&str; 3] = [&row[k[0]], &row[k[1]], &row[k[2]]];
+        sums.out.write_record(&row).map_err(write_err)?;
+        for m in &mut others {
+            m.copy_run(s, id)?;
+        }
+    }
+    for (p, rows) in parts.iter().zip(&mut sums.shards) {
+        if rows.next()?.is_some() {
+            return Err(damaged(p, "it has more rows than its runs"));
+        }
+    }
+    sums.finish()?;
+    for m in others {
+        m.finish()?;
     }
     Ok(())
 }

@@ -5,8 +5,9 @@
 //! While a sweep runs, the directory holds:
 //! - `sweep.json`: what the sweep is (scenario as resolved, parameters, shard),
 //!   written once; a resume or a merge compares against it;
-//! - `summary.csv.partial`, `timeseries.csv.partial`, `runs.jsonl.partial`:
-//!   rows appended in run order (the reorder buffer sees to the order);
+//! - `summary.csv.partial`, `timeseries.csv.partial`,
+//!   `workloads.csv.partial`, `runs.jsonl.partial`: rows appended in run
+//!   order (the reorder buffer sees to the order);
 //! - `progress.json`: the journal — runs done and the length of each partial
 //!   file after them, rewritten atomically (temp file + rename) after the
 //!   partial files are written, at most every [`COMMIT_EVERY`]. A killed
@@ -18,13 +19,14 @@
 //!
 //! A resume truncates the partial files to the journal's lengths (dropping
 //! rows written after the last commit) and continues from the next run. At
-//! the end the partial files are renamed to `summary.csv` and
-//! `timeseries.csv`, `aggregate.csv` and `manifest.json` are written, and
+//! the end the partial files are renamed to `summary.csv`, `timeseries.csv`
+//! and `workloads.csv`, `aggregate.csv` and `manifest.json` are written, and
 //! the journal is marked complete. Every step of that finish can be redone,
 //! so an interruption there is resumed too.
 
 use super::shard::Shard;
 use crate::error::{Error, Result};
+use crate::metrics::WorkloadTotals;
 use crate::output::aggregate::aggregate_stream;
 use crate::output::{AtomicFile, header_of, timeseries_rows, write_atomic};
 use crate::runner::RunResult;
@@ -42,9 +44,16 @@ pub const SWEEP_FILE: &str = "sweep.json";
 pub const PROGRESS_FILE: &str = "progress.json";
 const SUMMARY_PARTIAL: &str = "summary.csv.partial";
 const TIMESERIES_PARTIAL: &str = "timeseries.csv.partial";
+const WORKLOADS_PARTIAL: &str = "workloads.csv.partial";
 const RUNS_PARTIAL: &str = "runs.jsonl.partial";
-/// The version of this layout, recorded in `sweep.json`.
-pub const FORMAT: &str = "depinsim-sweep/1";
+/// The version of this layout, recorded in `sweep.json`. Version 2 added
+/// `workloads.csv`: a version-1 directory has no workloads rows for the runs
+/// it holds, so resuming or merging it would write a `workloads.csv` that
+/// misses runs, and it is refused.
+pub const FORMAT: &str = "depinsim-sweep/2";
+/// The final CSV files of a sweep directory, each with rows in run order
+/// (`aggregate.csv` aside, which is computed from `summary.csv`).
+pub const ROW_FILES: [&str; 3] = ["summary.csv", "timeseries.csv", "workloads.csv"];
 /// The longest time between journal commits: a killed sweep redoes at most
 /// the runs finished in this span (plus those in flight).
 pub const COMMIT_EVERY: Duration = Duration::from_millis(100);
@@ -90,6 +99,7 @@ pub struct Progress {
     pub events: u64,
     pub summary_bytes: u64,
     pub timeseries_bytes: u64,
+    pub workloads_bytes: u64,
     pub runs_bytes: u64,
     /// All runs done and the final files written.
     pub complete: bool,
@@ -142,15 +152,32 @@ fn write_json_synced<T: Serialize>(path: &Path, v: &T, sync: bool) -> Result<()>
 
 /// Reads a directory's `sweep.json`.
 pub fn read_record(dir: &Path) -> Result<SweepRecord> {
-    let r: SweepRecord = read_json(&dir.join(SWEEP_FILE))?;
-    if r.format != FORMAT {
+    let path = dir.join(SWEEP_FILE);
+    let value: Value = read_json(&path)?;
+    // The format first, so that a directory of another version is named as
+    // such even if the rest of its record would not parse.
+    let format = value.get("format").and_then(Value::as_str);
+    if format != Some(FORMAT) {
+        let why = match format {
+            Some("depinsim-sweep/1") => {
+                " (written by an older depinsim, without workloads.csv: its runs cannot be \
+                 resumed or merged into a sweep that has one)"
+            }
+            _ => "",
+        };
         return Err(Error::Usage(format!(
-            "{}: sweep format {:?}, this depinsim reads {FORMAT:?}",
-            dir.join(SWEEP_FILE).display(),
-            r.format
+            "{}: sweep format {}{why}; this depinsim reads {FORMAT:?}: finish or merge it with \
+             the depinsim that started it, or run the sweep again in a new directory",
+            path.display(),
+            format.map_or("none".to_string(), |f| format!("{f:?}")),
         )));
     }
-    Ok(r)
+    serde_json::from_value(value).map_err(|e| {
+        Error::Usage(format!(
+            "{}: not a depinsim sweep file ({e}); was the directory made by depinsim sweep?",
+            path.display()
+        ))
+    })
 }
 
 /// Reads a directory's journal; a sweep killed before its first commit has
@@ -348,6 +375,8 @@ pub struct SweepWriter {
     summary: csv::Writer<File>,
     summary_header: bool,
     timeseries: csv::Writer<File>,
+    workloads: csv::Writer<File>,
+    workloads_header: bool,
     runs: BufWriter<File>,
     progress: Progress,
     session: usize,
@@ -404,6 +433,7 @@ impl SweepWriter {
         });
         let summary = open_at(dir, SUMMARY_PARTIAL, progress.summary_bytes)?;
         let timeseries = open_at(dir, TIMESERIES_PARTIAL, progress.timeseries_bytes)?;
+        let workloads = open_at(dir, WORKLOADS_PARTIAL, progress.workloads_bytes)?;
         let runs_file = open_at(dir, RUNS_PARTIAL, progress.runs_bytes)?;
         progress.sessions.push(session);
         let now = Instant::now();
@@ -416,6 +446,10 @@ impl SweepWriter {
             timeseries: csv::WriterBuilder::new()
                 .has_headers(progress.timeseries_bytes == 0)
                 .from_writer(timeseries),
+            workloads_header: progress.workloads_bytes == 0,
+            workloads: csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(workloads),
             runs: BufWriter::new(runs_file),
             session: progress.sessions.len() - 1,
             progress,
@@ -446,6 +480,17 @@ impl SweepWriter {
         self.summary.serialize((&r.summary, cells)).map_err(err)?;
         for row in timeseries_rows(r) {
             self.timeseries.serialize(row).map_err(err)?;
+        }
+        if self.workloads_header {
+            // From a blank row: the header does not depend on the values,
+            // and is written with the first run whatever its workloads.
+            let mut header = header_of(&WorkloadTotals::default().summary(""))?;
+            header.extend(&self.record.param_columns);
+            self.workloads.write_record(&header).map_err(err)?;
+            self.workloads_header = false;
+        }
+        for w in &r.workloads {
+            self.workloads.serialize((w, cells)).map_err(err)?;
         }
         let rec = RunRecord {
             point: r.spec.point,
@@ -489,9 +534,13 @@ impl SweepWriter {
         self.timeseries
             .flush()
             .map_err(flush_err(TIMESERIES_PARTIAL))?;
+        self.workloads
+            .flush()
+            .map_err(flush_err(WORKLOADS_PARTIAL))?;
         self.runs.flush().map_err(flush_err(RUNS_PARTIAL))?;
         self.progress.summary_bytes = len(self.summary.get_ref(), SUMMARY_PARTIAL)?;
         self.progress.timeseries_bytes = len(self.timeseries.get_ref(), TIMESERIES_PARTIAL)?;
+        self.progress.workloads_bytes = len(self.workloads.get_ref(), WORKLOADS_PARTIAL)?;
         self.progress.runs_bytes = len(self.runs.get_ref(), RUNS_PARTIAL)?;
         self.progress.sessions[self.session].wall_seconds = self.started.elapsed().as_secs_f64();
         write_json_synced(&dir.join(PROGRESS_FILE), &self.progress, sync)?;
@@ -516,11 +565,12 @@ impl SweepWriter {
             record,
             summary,
             timeseries,
+            workloads,
             runs,
             progress,
             ..
         } = self;
-        drop((summary, timeseries, runs));
+        drop((summary, timeseries, workloads, runs));
         finalize(&dir, &record, progress)
     }
 }
@@ -536,6 +586,7 @@ pub fn finalize(dir: &Path, record: &SweepRecord, mut progress: Progress) -> Res
             "timeseries.csv",
             progress.timeseries_bytes,
         ),
+        (WORKLOADS_PARTIAL, "workloads.csv", progress.workloads_bytes),
     ] {
         let from = dir.join(partial);
         if from.exists() {
