@@ -708,10 +708,10 @@ fn a_sweep_without_workloads_csv_falls_back_and_keeps_verdicts_per_point() {
     ])
     .assert_code(0);
     let dir = sb.path("sw");
-    assert!(
-        !dir.join("workloads.csv").exists(),
-        "the test assumes sweeps have no workloads.csv"
-    );
+    // Sweeps write workloads.csv; without it the directory is what an older
+    // sweep left, and its report falls back to summary.csv.
+    std::fs::remove_file(dir.join("workloads.csv")).unwrap();
+    sb.depinsim(&["report", "sw"]).assert_code(0);
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     let els = parse(&html);
     let views = claim_views(&els);

@@ -80,7 +80,12 @@ fn the_slurm_script_merges_shards_into_the_one_machine_result() {
 
     let local = sb.depinsim(&[&["sweep", "tiny.toml", "--out", "local"][..], &GRID[..]].concat());
     local.assert_code(0);
-    for name in ["summary.csv", "aggregate.csv", "timeseries.csv"] {
+    for name in [
+        "summary.csv",
+        "aggregate.csv",
+        "timeseries.csv",
+        "workloads.csv",
+    ] {
         let a = std::fs::read(sb.path("local").join(name)).unwrap();
         let b = std::fs::read(sb.path("study").join(name)).unwrap();
         assert!(a == b, "{name}: Slurm result differs from one machine");

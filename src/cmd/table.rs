@@ -44,7 +44,7 @@ pub fn run(args: TableArgs) -> Result<()> {
             Error::input(
                 &file,
                 "",
-                format!("cannot read it ({e}); `depinsim run` writes it (sweeps do not yet)"),
+                format!("cannot read it ({e}); `depinsim run` and `depinsim sweep` write it"),
             )
         })?;
         print!("{}", by_workload(&bytes, &file, args.point, metric)?);
