@@ -2,7 +2,9 @@
 //! well-formed SVG with titles, axis labels and legends, that they are the
 //! same bytes at any thread count, that empty columns are skipped with a
 //! note, and that sweep directories (extra parameter columns) get sweep
-//! charts and heatmaps. Also `waits.csv`, which the wait CDF reads.
+//! charts and heatmaps. Also `waits.csv`, which the wait CDF reads. (The
+//! price per workload chart is checked against `workloads.csv` in
+//! tests/report.rs.)
 
 mod common;
 
@@ -61,6 +63,15 @@ fn run_draws_the_charts_the_files_allow() {
                 "Wait-time distribution",
                 "wait before the job starts (h)",
                 "share of jobs",
+            ],
+        ),
+        (
+            "workload_usd_per_gpu_hour.svg",
+            &[
+                "price per workload",
+                "USD per useful GPU-hour",
+                "train",
+                "infer",
             ],
         ),
         (
@@ -247,8 +258,11 @@ fn sweep_directories_get_lines_per_parameter_and_heatmaps() {
     let sb = Sandbox::new();
     synthetic_sweep(&sb.path("sw"));
     let o = sb.depinsim(&["plot", "sw"]);
-    o.assert_code(0)
-        .assert_stderr_has(&["no timeseries.csv", "no waits.csv"]);
+    o.assert_code(0).assert_stderr_has(&[
+        "no timeseries.csv",
+        "no waits.csv",
+        "no workloads.csv in this directory: no price per workload chart",
+    ]);
     let plots = sb.path("sw/plots");
     for f in [
         "sweep_usd_per_gpu_hour_vs_supply_initial_A100.svg",
@@ -299,6 +313,7 @@ fn sweep_directories_get_lines_per_parameter_and_heatmaps() {
             .exists()
     );
     assert!(!plots.join("cost_vs_token_volatility.svg").exists());
+    assert!(!plots.join("workload_usd_per_gpu_hour.svg").exists());
     o.assert_stderr_has(&["token_volatility against the swept parameters: skipped"]);
 
     // The report of a sweep: verdicts at every point. Akash is 0.5 USD/GPU-h

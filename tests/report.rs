@@ -1,7 +1,8 @@
 //! `depinsim report` and the report `run` writes: the HTML is well-formed,
 //! every chart it names is in plots/ and inline, the table's numbers are
-//! aggregate.csv's, every claim has a verdict, several directories compare
-//! side by side, and a directory with only a summary still reports.
+//! aggregate.csv's, the per-workload tables' numbers are workloads.csv's,
+//! every claim has a verdict, several directories compare side by side, and
+//! a directory with only a summary still reports.
 
 mod common;
 
@@ -126,11 +127,11 @@ fn the_run_report_is_well_formed_complete_and_matches_the_aggregate() {
     assert_eq!(svgs, figures.len(), "each figure holds its SVG inline");
 
     // The table's numbers are aggregate.csv's, cell by cell, and the shown
-    // text rounds the mean.
+    // text rounds the mean (the per-workload cells are checked below).
     let agg = aggregate(&dir);
     let cells: Vec<&Element> = els
         .iter()
-        .filter(|e| e.attrs.contains_key("data-mean"))
+        .filter(|e| e.attrs.contains_key("data-mean") && !e.attrs.contains_key("data-workload"))
         .collect();
     assert!(cells.len() >= 3 * 9, "only {} cells", cells.len());
     for c in &cells {
@@ -216,6 +217,33 @@ fn several_directories_compare_side_by_side() {
         2
     );
     assert!(html.contains("master seed 1") && html.contains("master seed 2"));
+    // Per workload as per design: the four tables in each section, and side
+    // by side one per metric with every directory's designs as columns.
+    let class = |c: &str| {
+        els.iter()
+            .filter(|e| e.attrs.get("class").is_some_and(|x| x == c))
+            .count()
+    };
+    assert_eq!(class("by-workload"), 2 * 4);
+    assert_eq!(class("compare-by-workload"), 4);
+    let start = els
+        .iter()
+        .position(|e| {
+            e.attrs
+                .get("class")
+                .is_some_and(|c| c == "compare-by-workload")
+        })
+        .unwrap();
+    let heads = els[start..]
+        .iter()
+        .take_while(|e| e.name != "tbody")
+        .filter(|e| e.name == "th")
+        .count();
+    assert_eq!(
+        heads,
+        1 + 2 * 3,
+        "workload, then 3 designs of each directory"
+    );
 }
 
 #[test]
@@ -747,4 +775,271 @@ fn a_sweep_without_workloads_csv_falls_back_and_keeps_verdicts_per_point() {
     // Point 0's row repeats the verdicts of the claims table.
     let first: Vec<&str> = badges[..4].iter().map(|e| e.text.as_str()).collect();
     assert_eq!(first, verdicts_of(&views));
+}
+
+/// The per-workload values of workloads.csv, computed here: (metric,
+/// workload, design) → the replicates' values at point 0, with the
+/// workloads and designs in file order. `lost_to_cloud_share` is
+/// jobs_lost_to_cloud / jobs_submitted where the design took the workload's
+/// jobs (jobs_not_served below jobs_submitted).
+type WorkloadValues = (
+    BTreeMap<(String, String, String), Vec<f64>>,
+    Vec<String>,
+    Vec<String>,
+);
+
+fn workload_values(dir: &Path) -> WorkloadValues {
+    let (h, rows) = common::read_csv(&dir.join("workloads.csv"));
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (mut workloads, mut designs) = (Vec::new(), Vec::new());
+    let mut out: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
+    for r in &rows {
+        assert_eq!(r[col("point")], "0");
+        let (w, d) = (r[col("workload")].clone(), r[col("design")].clone());
+        if !workloads.contains(&w) {
+            workloads.push(w.clone());
+        }
+        if !designs.contains(&d) {
+            designs.push(d.clone());
+        }
+        let f = |n: &str| r[col(n)].parse::<f64>().ok();
+        let lost = {
+            let (sub, not) = (f("jobs_submitted").unwrap(), f("jobs_not_served").unwrap());
+            (not < sub).then(|| f("jobs_lost_to_cloud").unwrap() / sub)
+        };
+        for (m, v) in [
+            ("usd_per_gpu_hour", f("usd_per_gpu_hour")),
+            (
+                "interruptions_per_1k_gpu_h",
+                f("interruptions_per_1k_gpu_h"),
+            ),
+            ("mean_wait_h", f("mean_wait_h")),
+            ("lost_to_cloud_share", lost),
+        ] {
+            let e = out
+                .entry((m.to_string(), w.clone(), d.clone()))
+                .or_default();
+            e.extend(v);
+        }
+    }
+    (out, workloads, designs)
+}
+
+#[test]
+fn the_workload_tables_are_those_of_workloads_csv() {
+    let sb = Sandbox::new();
+    baseline_short(&sb, "base", "23");
+    let dir = sb.path("base");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let els = parse(&html);
+    let (values, workloads, designs) = workload_values(&dir);
+    let metrics = [
+        "usd_per_gpu_hour",
+        "interruptions_per_1k_gpu_h",
+        "mean_wait_h",
+        "lost_to_cloud_share",
+    ];
+    // One table per metric, in this order, between the per-design table and
+    // the claims.
+    let start = els
+        .iter()
+        .position(|e| e.name == "h3" && e.text == "Results per workload")
+        .expect("a per-workload section");
+    let end = els
+        .iter()
+        .position(|e| e.name == "h3" && e.text == "The article's claims")
+        .unwrap();
+    let per_design = els
+        .iter()
+        .position(|e| e.attrs.get("class").is_some_and(|c| c == "metrics"))
+        .unwrap();
+    assert!(per_design < start && start < end);
+    let section = &els[start..end];
+    let tables: Vec<&str> = section
+        .iter()
+        .filter(|e| e.attrs.get("class").is_some_and(|c| c == "by-workload"))
+        .map(|e| e.attrs["data-metric"].as_str())
+        .collect();
+    assert_eq!(tables, metrics);
+
+    // Every (metric, workload, design) has exactly one cell, in the order of
+    // the file: rows are workloads, columns designs.
+    let cells: Vec<&Element> = section
+        .iter()
+        .filter(|e| e.name == "td" && e.attrs.contains_key("data-workload"))
+        .collect();
+    let keys: Vec<(String, String, String)> = cells
+        .iter()
+        .map(|c| {
+            (
+                c.attrs["data-metric"].clone(),
+                c.attrs["data-workload"].clone(),
+                c.attrs["data-design"].clone(),
+            )
+        })
+        .collect();
+    let mut want = Vec::new();
+    for m in metrics {
+        for w in &workloads {
+            for d in &designs {
+                want.push((m.to_string(), w.clone(), d.clone()));
+            }
+        }
+    }
+    assert_eq!(keys, want);
+
+    let (mut served, mut unserved) = (0, 0);
+    for (c, key) in cells.iter().zip(&keys) {
+        let xs = &values[key];
+        if xs.is_empty() {
+            // Not served: a dash and no numbers.
+            assert_eq!(c.text, "—", "{key:?}");
+            assert!(!c.attrs.contains_key("data-mean"), "{key:?}");
+            unserved += 1;
+            continue;
+        }
+        served += 1;
+        let (mean, ci) = paired_ci(xs, 0.95);
+        let num = |a: &str| c.attrs[a].parse::<f64>().unwrap();
+        assert_eq!(c.attrs["data-n"], xs.len().to_string(), "{key:?}");
+        assert!(close(num("data-mean"), mean), "{key:?}");
+        let (lo, hi) = ci.expect("three replicates give an interval");
+        assert!(close(num("data-ci95-low"), lo), "{key:?}: {lo}");
+        assert!(close(num("data-ci95-high"), hi), "{key:?}: {hi}");
+        // The text is "mean ± half", each rounded to two significant figures
+        // of the half (the mean to three when the half is 0).
+        let (m_text, h_text) = c
+            .text
+            .split_once(" ± ")
+            .unwrap_or_else(|| panic!("{key:?}: {:?}", c.text));
+        let half = (hi - lo) / 2.0;
+        let (m_shown, h_shown): (f64, f64) = (m_text.parse().unwrap(), h_text.parse().unwrap());
+        let unit = match (half > 0.0, mean != 0.0) {
+            (true, _) => 10f64.powi(half.log10().floor() as i32 - 1),
+            (false, true) => 10f64.powi(mean.abs().log10().floor() as i32 - 2),
+            (false, false) => 0.0,
+        };
+        assert!(
+            (m_shown - mean).abs() <= unit * 0.5 + 1e-12,
+            "{key:?}: shows {m_shown}, mean {mean}"
+        );
+        assert!(
+            (h_shown - half).abs() <= unit * 0.5 + 1e-12,
+            "{key:?}: shows ± {h_shown}, half-width {half}"
+        );
+    }
+    assert!(served >= 4 * 8 && unserved >= 4 * 4, "{served} {unserved}");
+    // The baseline's known gaps: render serves only render jobs, io.net no
+    // web services — also for the lost share, whose columns hold 0 there.
+    for m in metrics {
+        for (w, d) in [("training", "render"), ("web", "ionet"), ("web", "render")] {
+            let i = keys
+                .iter()
+                .position(|k| *k == (m.to_string(), w.to_string(), d.to_string()))
+                .unwrap();
+            assert_eq!(cells[i].text, "—", "{m} {w} {d}");
+        }
+    }
+    // The note says why this is the like-for-like view.
+    assert!(
+        section
+            .iter()
+            .any(|e| e.name == "p" && e.text.contains("like-for-like")),
+        "no note"
+    );
+
+    // The price chart is in the section, inline, and its file exists: one
+    // marker per served (workload, design), plus one per design in the legend.
+    let figs: Vec<&str> = section
+        .iter()
+        .filter_map(|e| e.attrs.get("data-plot").map(String::as_str))
+        .collect();
+    assert_eq!(figs, ["workload_usd_per_gpu_hour.svg"]);
+    let svg = std::fs::read_to_string(dir.join("plots/workload_usd_per_gpu_hour.svg")).unwrap();
+    let served_usd = keys[..workloads.len() * designs.len()]
+        .iter()
+        .filter(|k| !values[*k].is_empty())
+        .count();
+    assert_eq!(
+        svg.matches("<circle").count(),
+        served_usd + designs.len(),
+        "markers"
+    );
+    for w in &workloads {
+        assert!(svg.lines().any(|l| l.trim() == w), "{w} not on the x axis");
+    }
+    assert!(
+        svg.contains("log scale"),
+        "baseline prices span 10×: log axis"
+    );
+    // It is shown once, not again under Charts.
+    assert_eq!(
+        els.iter()
+            .filter(|e| e
+                .attrs
+                .get("data-plot")
+                .is_some_and(|p| p == "workload_usd_per_gpu_hour.svg"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn without_workloads_csv_there_are_no_workload_tables_and_the_chart_is_skipped() {
+    let sb = Sandbox::new();
+    let dir = sb.path("mixed");
+    write_mixed_basket(&dir);
+    // With the file: tables, and the chart with one marker per served
+    // (workload, design) — 6 — plus 3 in the legend.
+    sb.depinsim(&["report", "mixed"]).assert_code(0);
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let els = parse(&html);
+    assert_eq!(
+        els.iter()
+            .filter(|e| e.attrs.get("class").is_some_and(|c| c == "by-workload"))
+            .count(),
+        3,
+        "workloads.csv of this directory has no job counts: three tables"
+    );
+    assert!(html.contains("workloads.csv lacks the columns for: lost_to_cloud_share"));
+    // akash on web: three replicates 0.04, 0.05, 0.04.
+    let web = els
+        .iter()
+        .find(|e| {
+            e.attrs.get("data-workload").is_some_and(|w| w == "web")
+                && e.attrs.get("data-design").is_some_and(|d| d == "akash")
+                && e.attrs
+                    .get("data-metric")
+                    .is_some_and(|m| m == "usd_per_gpu_hour")
+        })
+        .unwrap();
+    let (m, ci) = paired_ci(&[0.04, 0.05, 0.04], 0.95);
+    assert!(close(web.attrs["data-mean"].parse().unwrap(), m));
+    assert!(close(
+        web.attrs["data-ci95-high"].parse().unwrap(),
+        ci.unwrap().1
+    ));
+    let svg_path = dir.join("plots/workload_usd_per_gpu_hour.svg");
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    assert_eq!(svg.matches("<circle").count(), 6 + 3);
+
+    std::fs::remove_file(dir.join("workloads.csv")).unwrap();
+    std::fs::remove_dir_all(dir.join("plots")).unwrap();
+    sb.depinsim(&["plot", "mixed"])
+        .assert_code(0)
+        .assert_stderr_has(&["no workloads.csv in this directory: no price per workload chart"]);
+    assert!(!svg_path.exists());
+    sb.depinsim(&["report", "mixed"]).assert_code(0);
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let els = parse(&html);
+    assert!(!html.contains("Results per workload"));
+    assert!(
+        !els.iter()
+            .any(|e| e.attrs.contains_key("data-workload") && e.name == "td")
+    );
+    assert!(!html.contains("data-plot=\"workload_usd_per_gpu_hour.svg\""));
+    assert!(
+        html.contains("no price per workload chart"),
+        "the skip is noted"
+    );
 }

@@ -1,7 +1,8 @@
 //! `report.html`: one self-contained page (inline CSS and SVG, no network)
 //! for one or more results directories: the scenario in words, a table per
-//! design, the seed article's claims with verdicts, the charts, and how to
-//! reproduce it. Several directories are compared side by side.
+//! design, tables per workload (from `workloads.csv`), the seed article's
+//! claims with verdicts, the charts, and how to reproduce it. Several
+//! directories are compared side by side.
 //!
 //! The page is also well-formed XML (every element closed, only the five
 //! XML entities), so tests can check it with an XML parser.
@@ -10,8 +11,8 @@ use super::report_claims::{Basis, ClaimResult, Inputs, Verdict, claims, decide_c
 use crate::cmd::table::DEFAULT_METRICS;
 use crate::error::{Error, Result};
 use crate::plot::chart::{css, design_color, fmt_num};
-use crate::plot::data::{Aggregate, Table};
-use crate::plot::{PlotSet, metric_label, plot_dir};
+use crate::plot::data::{Aggregate, ByWorkload, LOST_SHARE, Table};
+use crate::plot::{Plot, PlotSet, WORKLOAD_PRICE_CHART, metric_label, plot_dir};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -29,6 +30,15 @@ pub fn report_metrics() -> Vec<&'static str> {
     ]);
     m
 }
+
+/// The metrics of the per-workload tables (columns of `workloads.csv`, and
+/// the derived share of jobs lost to the cloud).
+pub const WORKLOAD_TABLE_METRICS: [&str; 4] = [
+    "usd_per_gpu_hour",
+    "interruptions_per_1k_gpu_h",
+    "mean_wait_h",
+    LOST_SHARE,
+];
 
 /// Escapes text for HTML (and XML) content and attributes.
 pub fn esc(s: &str) -> String {
@@ -52,6 +62,10 @@ struct DirData {
     manifest: Value,
     agg: Aggregate,
     plots: PlotSet,
+    /// `workloads.csv`, when the directory has it.
+    workloads: Option<Table>,
+    /// Workload name → kind, from the manifest.
+    kinds: BTreeMap<String, String>,
     /// Claims per point, in point order.
     claims: Vec<(u64, Vec<ClaimResult>)>,
 }
@@ -104,6 +118,8 @@ fn load(dir: &Path) -> Result<DirData> {
         manifest,
         agg,
         plots,
+        workloads,
+        kinds,
         claims,
     })
 }
@@ -263,6 +279,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 table.claims > tbody > tr > td:first-child { width: 34%; } table.claims > tbody > tr > td:nth-child(2) { width: 18%; }
 table.comparisons { margin: 0.3em 0; font-size: 0.95em; } table.comparisons td, table.comparisons th { padding: 0.15em 0.45em; } table.comparisons td:first-child { white-space: nowrap; }
 table.params td { font-size: 0.92em; }
+caption { text-align: left; font-weight: 600; padding: 0.2em 0; white-space: nowrap; }
+table.by-workload { margin-bottom: 1em; } table.by-workload th:first-child { min-width: 8em; } table.by-workload td.num { min-width: 8.5em; }
 .figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 0 1.5em; }
 figure { margin: 1.2em 0; min-width: 0; }
 figure svg { max-width: 100%; height: auto; border: 1px solid #e5e5e5; }
@@ -367,6 +385,170 @@ fn metric_table(o: &mut String, d: &DirData, point: u64) {
     if !d.agg.from_file {
         o.push_str("<p class=\"note\">No aggregate.csv (one replicate): means computed from summary.csv; no confidence intervals.</p>");
     }
+}
+
+/// One metric of a directory's `workloads.csv` at its first point, for the
+/// per-workload tables; `None` without the file or the metric's columns.
+fn by_workload(d: &DirData, metric: &str) -> Option<ByWorkload> {
+    let p = d.agg.points.first().copied().unwrap_or(0);
+    ByWorkload::read(d.workloads.as_ref()?, p, metric)
+}
+
+/// The directory's designs: those of the aggregate (in its order, which
+/// gives the colours), then any that only `workloads.csv` names.
+fn workload_designs<'a>(
+    d: &DirData,
+    tables: impl IntoIterator<Item = &'a ByWorkload>,
+) -> Vec<String> {
+    let mut all = d.agg.designs.clone();
+    for t in tables {
+        for des in &t.designs {
+            if !all.contains(des) {
+                all.push(des.clone());
+            }
+        }
+    }
+    all
+}
+
+/// A workload's row head: its name, and its kind when that says more.
+fn workload_head(w: &str, kinds: &BTreeMap<String, String>) -> String {
+    match kinds.get(w).filter(|k| *k != w) {
+        Some(k) => format!("{} <span class=\"note\">({})</span>", esc(w), esc(k)),
+        None => esc(w),
+    }
+}
+
+/// A per-workload cell: mean ± 95% CI half-width with the exact numbers in
+/// data attributes, or "—" where the design has no value on the workload.
+fn workload_cell(o: &mut String, by: &ByWorkload, w: &str, des: &str, metric: &str) {
+    let _ = write!(
+        o,
+        "<td class=\"num\" data-workload=\"{}\" data-design=\"{}\" data-metric=\"{}\"",
+        esc(w),
+        esc(des),
+        esc(metric)
+    );
+    match by.stat(w, des) {
+        Some(s) => {
+            let (lo, hi) = match s.half {
+                Some(h) => (Some(s.mean - h), Some(s.mean + h)),
+                None => (None, None),
+            };
+            let text = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
+            let _ = write!(
+                o,
+                " data-n=\"{}\" data-mean=\"{}\" data-ci95-low=\"{}\" data-ci95-high=\"{}\">{}</td>",
+                s.n,
+                s.mean,
+                text(lo),
+                text(hi),
+                esc(&cell_text(Some(s.mean), lo, hi))
+            );
+        }
+        None => o.push_str(">—</td>"),
+    }
+}
+
+/// Why the per-workload tables are the like-for-like view, in a sentence.
+const WORKLOAD_NOTE: &str = "Each design's run-wide figures average over whichever workloads it \
+    served — Render, for one, serves only render jobs — so they compare different baskets of work; \
+    a row here compares the designs on the same workload's jobs, which is the like-for-like view \
+    (\"—\": the design did not serve the workload).";
+
+/// The tables per workload of one directory at its first point (rows:
+/// workloads, columns: designs), one per metric, then the price chart.
+/// Nothing without `workloads.csv`.
+fn workload_section(o: &mut String, d: &DirData) -> Result<()> {
+    if d.workloads.is_none() {
+        return Ok(());
+    }
+    let tables: Vec<(&str, ByWorkload)> = WORKLOAD_TABLE_METRICS
+        .iter()
+        .filter_map(|&m| Some((m, by_workload(d, m)?)))
+        .collect();
+    let first = d.agg.points.first().copied().unwrap_or(0);
+    o.push_str("<h3>Results per workload</h3>");
+    if d.agg.points.len() > 1 {
+        let _ = write!(
+            o,
+            "<p class=\"note\">At {}.</p>",
+            esc(&point_words(&d.agg, first))
+        );
+    }
+    let _ = write!(o, "<p>{}</p>", esc(WORKLOAD_NOTE));
+    let designs = workload_designs(d, tables.iter().map(|t| &t.1));
+    for (m, by) in &tables {
+        let n = by
+            .workloads
+            .iter()
+            .flat_map(|w| designs.iter().filter_map(|des| by.stat(w, des)))
+            .map(|s| s.n)
+            .max()
+            .unwrap_or(0);
+        let _ = write!(
+            o,
+            "<table class=\"by-workload\" data-dir=\"{}\" data-metric=\"{}\" data-point=\"{first}\"><caption title=\"{}\">{} (mean ± 95% CI half-width, n = {n})</caption><thead><tr><th>workload</th>",
+            esc(&d.dir.display().to_string()),
+            esc(m),
+            esc(m),
+            esc(&metric_label(m))
+        );
+        for (k, des) in designs.iter().enumerate() {
+            let _ = write!(o, "<th>{}</th>", design_head(des, k));
+        }
+        o.push_str("</tr></thead><tbody>");
+        for w in &by.workloads {
+            let _ = write!(o, "<tr><th>{}</th>", workload_head(w, &d.kinds));
+            for des in &designs {
+                workload_cell(o, by, w, des, m);
+            }
+            o.push_str("</tr>");
+        }
+        o.push_str("</tbody></table>");
+    }
+    if tables.len() < WORKLOAD_TABLE_METRICS.len() {
+        let missing: Vec<&str> = WORKLOAD_TABLE_METRICS
+            .iter()
+            .copied()
+            .filter(|m| !tables.iter().any(|t| t.0 == *m))
+            .collect();
+        let _ = write!(
+            o,
+            "<p class=\"note\">workloads.csv lacks the columns for: {}.</p>",
+            esc(&missing.join(", "))
+        );
+    }
+    if let Some(p) = d
+        .plots
+        .plots
+        .iter()
+        .find(|p| p.file == WORKLOAD_PRICE_CHART)
+    {
+        figure(o, d, p)?;
+    }
+    Ok(())
+}
+
+/// A chart of `d` inline, with its caption.
+fn figure(o: &mut String, d: &DirData, p: &Plot) -> Result<()> {
+    let path = d.dir.join("plots").join(&p.file);
+    let svg = std::fs::read_to_string(&path)
+        .map_err(|e| Error::Other(format!("cannot read {}: {e}", path.display())))?;
+    let svg = svg.trim_start();
+    let svg = match svg.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map_or(rest, |x| x.1).trim_start(),
+        None => svg,
+    };
+    let _ = write!(
+        o,
+        "<figure data-plot=\"{}\">{svg}<figcaption><strong>{}</strong> — {} <span class=\"note\">(plots/{})</span></figcaption></figure>",
+        esc(&p.file),
+        esc(&p.title),
+        esc(&p.caption),
+        esc(&p.file)
+    );
+    Ok(())
 }
 
 /// A number as shown in the claims' tables (a true minus sign).
@@ -585,6 +767,7 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
         );
     }
     metric_table(o, d, first);
+    workload_section(o, d)?;
 
     o.push_str("<h3>The article's claims</h3>");
     if let Some((_, results)) = d.claims.first() {
@@ -615,22 +798,11 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
 
     o.push_str("<h3>Charts</h3><div class=\"figs\">");
     for p in &d.plots.plots {
-        let path = d.dir.join("plots").join(&p.file);
-        let svg = std::fs::read_to_string(&path)
-            .map_err(|e| Error::Other(format!("cannot read {}: {e}", path.display())))?;
-        let svg = svg.trim_start();
-        let svg = match svg.strip_prefix("<?xml") {
-            Some(rest) => rest.split_once("?>").map_or(rest, |x| x.1).trim_start(),
-            None => svg,
-        };
-        let _ = write!(
-            o,
-            "<figure data-plot=\"{}\">{svg}<figcaption><strong>{}</strong> — {} <span class=\"note\">(plots/{})</span></figcaption></figure>",
-            esc(&p.file),
-            esc(&p.title),
-            esc(&p.caption),
-            esc(&p.file)
-        );
+        // The price per workload is shown with its tables, above.
+        if p.file == WORKLOAD_PRICE_CHART && d.workloads.is_some() {
+            continue;
+        }
+        figure(o, d, p)?;
     }
     o.push_str("</div>");
     if !d.plots.notes.is_empty() {
@@ -698,9 +870,9 @@ fn comparison(o: &mut String, all: &[DirData]) {
         }
         o.push_str("</tr>");
     }
-    o.push_str(
-        "</tbody></table><table class=\"claims-compare\"><thead><tr><th>the article says</th>",
-    );
+    o.push_str("</tbody></table>");
+    workload_comparison(o, all);
+    o.push_str("<table class=\"claims-compare\"><thead><tr><th>the article says</th>");
     for d in all {
         let _ = write!(o, "<th>{}</th>", esc(&d.dir.display().to_string()));
     }
@@ -718,6 +890,100 @@ fn comparison(o: &mut String, all: &[DirData]) {
         o.push_str("</tr>");
     }
     o.push_str("</tbody></table>");
+}
+
+/// The per-workload tables of several directories side by side (columns:
+/// each directory's designs; rows: every workload of any directory, in order
+/// of first appearance), from the directories that have `workloads.csv`.
+fn workload_comparison(o: &mut String, all: &[DirData]) {
+    let with: Vec<&DirData> = all.iter().filter(|d| d.workloads.is_some()).collect();
+    if with.is_empty() {
+        return;
+    }
+    let _ = write!(
+        o,
+        "<p><strong>Per workload.</strong> {}",
+        esc(WORKLOAD_NOTE)
+    );
+    let without: Vec<String> = all
+        .iter()
+        .filter(|d| d.workloads.is_none())
+        .map(|d| d.dir.display().to_string())
+        .collect();
+    if !without.is_empty() {
+        let _ = write!(
+            o,
+            " Not shown (no workloads.csv): {}.",
+            esc(&without.join(", "))
+        );
+    }
+    o.push_str("</p>");
+    for m in WORKLOAD_TABLE_METRICS {
+        let cols: Vec<(&DirData, ByWorkload, Vec<String>)> = with
+            .iter()
+            .filter_map(|d| {
+                let by = by_workload(d, m)?;
+                let designs = workload_designs(d, [&by]);
+                Some((*d, by, designs))
+            })
+            .collect();
+        if cols.is_empty() {
+            continue;
+        }
+        let mut workloads: Vec<&String> = Vec::new();
+        for (_, by, _) in &cols {
+            for w in &by.workloads {
+                if !workloads.contains(&w) {
+                    workloads.push(w);
+                }
+            }
+        }
+        if m == WORKLOAD_TABLE_METRICS[0]
+            && cols.iter().any(|c| c.1.workloads.len() < workloads.len())
+        {
+            o.push_str("<p class=\"note\">The directories' scenarios have different workloads: \"—\" also marks a workload a directory's scenario does not have.</p>");
+        }
+        let _ = write!(
+            o,
+            "<table class=\"compare-by-workload\" data-metric=\"{}\"><caption title=\"{}\">{} (mean ± 95% CI half-width)</caption><thead><tr><th>workload</th>",
+            esc(m),
+            esc(m),
+            esc(&metric_label(m))
+        );
+        for (d, _, designs) in &cols {
+            for (k, des) in designs.iter().enumerate() {
+                let _ = write!(
+                    o,
+                    "<th>{}<br/><span class=\"note\">{}</span></th>",
+                    design_head(des, k),
+                    esc(&d.dir.display().to_string())
+                );
+            }
+        }
+        o.push_str("</tr></thead><tbody>");
+        for w in workloads {
+            let kinds = cols
+                .iter()
+                .map(|c| &c.0.kinds)
+                .find(|k| k.contains_key(w.as_str()))
+                .unwrap_or(&cols[0].0.kinds);
+            let _ = write!(o, "<tr><th>{}</th>", workload_head(w, kinds));
+            for (_, by, designs) in &cols {
+                for des in designs {
+                    let t = by.stat(w, des).map_or("—".to_string(), |s| {
+                        cell_text(
+                            Some(s.mean),
+                            s.half.map(|h| s.mean - h),
+                            s.half.map(|h| s.mean + h),
+                        )
+                    });
+                    let _ = write!(o, "<td class=\"num\">{}</td>", esc(&t));
+                }
+            }
+            o.push_str("</tr>");
+        }
+        o.push_str("</tbody></table>");
+    }
 }
 
 /// The HTML of the report on `dirs` (drawing their charts first).

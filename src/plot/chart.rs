@@ -120,6 +120,11 @@ pub struct XyChart {
     pub x_range: Option<(f64, f64)>,
     /// A line under the title (e.g. the values held fixed).
     pub subtitle: Option<String>,
+    /// Logarithmic y axis, for values spanning a decade or more (narrower
+    /// spans may get few labelled ticks). Values at
+    /// or below 0 are not drawn; a CI reaching 0 or below runs to the
+    /// bottom of the frame. `y_from_zero` is ignored.
+    pub y_log: bool,
 }
 
 impl XyChart {
@@ -139,6 +144,7 @@ impl XyChart {
             y_range: None,
             x_range: None,
             subtitle: None,
+            y_log: false,
         }
     }
 
@@ -256,8 +262,64 @@ fn draw_legend(
     Ok(())
 }
 
+/// `c` with every y replaced by its base-10 logarithm; values at or below
+/// 0 become `NaN` (points with such a mean are dropped).
+fn log_y(c: &XyChart) -> XyChart {
+    let l = |y: f64| if y > 0.0 { y.log10() } else { f64::NAN };
+    let mut c = c.clone();
+    c.y_range = c.y_range.map(|(lo, hi)| (l(lo), l(hi)));
+    c.y_from_zero = false;
+    for s in &mut c.series {
+        for p in &mut s.line {
+            p.1 = l(p.1);
+        }
+        for b in &mut s.band {
+            (b.1, b.2) = (l(b.1), l(b.2));
+        }
+        s.points.retain(|p| p.y > 0.0);
+        for p in &mut s.points {
+            p.y = l(p.y);
+            p.y_ci = p.y_ci.map(|(lo, hi)| (l(lo), l(hi)));
+        }
+    }
+    c
+}
+
+/// Tick values of a log axis spanning 10^lo to 10^hi: 1-2-5 per decade,
+/// only the powers of 10 over many decades, every digit over a narrow span.
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let ticks = |mantissas: &[f64]| -> Vec<f64> {
+        let mut out = Vec::new();
+        for k in (lo.floor() as i32)..=(hi.ceil() as i32) {
+            for m in mantissas {
+                let v = m * 10f64.powi(k);
+                let y = v.log10();
+                if y >= lo - 1e-9 && y <= hi + 1e-9 {
+                    out.push(v);
+                }
+            }
+        }
+        out
+    };
+    let t = ticks(&[1.0, 2.0, 5.0]);
+    if t.len() > 12 {
+        ticks(&[1.0])
+    } else if t.len() < 4 {
+        ticks(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+    } else {
+        t
+    }
+}
+
 /// Draws `c` to an SVG string.
 pub fn draw_xy(c: &XyChart) -> Result<String> {
+    let logged;
+    let c = if c.y_log {
+        logged = log_y(c);
+        &logged
+    } else {
+        c
+    };
     let xs = c.series.iter().flat_map(|s| {
         s.line
             .iter()
@@ -355,7 +417,7 @@ pub fn draw_xy(c: &XyChart) -> Result<String> {
             .axis_desc_style((FONT, 16))
             .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
             .light_line_style(TRANSPARENT)
-            .y_labels(8);
+            .y_labels(if c.y_log { 0 } else { 8 });
         match &c.x_categories {
             Some(cats) => {
                 mesh.x_labels(cats.len() + 1);
@@ -365,6 +427,30 @@ pub fn draw_xy(c: &XyChart) -> Result<String> {
             }
         }
         mesh.draw().map_err(draw_err)?;
+        if c.y_log {
+            // Grid lines and labels at round values, drawn by hand: the
+            // mesh would label the logarithms.
+            let style = TextStyle::from((FONT, 14).into_font()).color(&BLACK).pos(
+                plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Right,
+                    plotters::style::text_anchor::VPos::Center,
+                ),
+            );
+            for v in log_ticks(y_range.0, y_range.1) {
+                let y = v.log10();
+                chart
+                    .draw_series([PathElement::new(
+                        vec![(x_range.0, y), (x_range.1, y)],
+                        RGBColor(0xDD, 0xDD, 0xDD),
+                    )])
+                    .map_err(draw_err)?;
+                let (px, py) = chart.backend_coord(&(x_range.0, y));
+                root.draw(&PathElement::new(vec![(px - 5, py), (px, py)], BLACK))
+                    .map_err(draw_err)?;
+                root.draw_text(&fmt_num(v), &style, (px - 8, py))
+                    .map_err(draw_err)?;
+            }
+        }
 
         for s in &c.series {
             // Bands first, so lines and markers stay on top.
@@ -405,6 +491,8 @@ pub fn draw_xy(c: &XyChart) -> Result<String> {
             for p in &s.points {
                 let st = s.color.stroke_width(2);
                 if let Some((lo, hi)) = p.y_ci {
+                    // A log axis's CI reaching 0 runs to the frame's bottom.
+                    let lo = if lo.is_finite() { lo } else { y_range.0 };
                     chart
                         .draw_series([
                             PathElement::new(vec![(p.x, lo), (p.x, hi)], st),
@@ -623,6 +711,47 @@ mod tests {
     fn viridis_ends_are_the_table_ends() {
         assert_eq!(viridis(0.0), RGBColor(68, 1, 84));
         assert_eq!(viridis(1.0), RGBColor(253, 231, 37));
+    }
+
+    #[test]
+    fn log_ticks_are_round_and_inside_the_range() {
+        // 0.03 to 2.5: 1-2-5 per decade.
+        let t = log_ticks(0.03f64.log10(), 2.5f64.log10());
+        assert_eq!(t.len(), 6);
+        for (a, b) in t.iter().zip([0.05, 0.1, 0.2, 0.5, 1.0, 2.0]) {
+            assert!((a - b).abs() < 1e-12, "{t:?}");
+        }
+        // Narrow: every digit; wide: powers of ten only.
+        let narrow = log_ticks(0.25f64.log10(), 0.45f64.log10());
+        assert_eq!(narrow.len(), 2);
+        assert!((narrow[0] - 0.3).abs() < 1e-12 && (narrow[1] - 0.4).abs() < 1e-12);
+        let wide = log_ticks(-6.0, 3.0);
+        assert_eq!(wide.len(), 10);
+        assert!((wide[0] - 1e-6).abs() < 1e-18);
+    }
+
+    #[test]
+    fn a_log_chart_labels_round_values_and_drops_non_positive_points() {
+        let mut c = XyChart::new("Prices", "workload", "USD");
+        c.y_log = true;
+        c.x_categories = Some(vec!["a".into(), "b".into()]);
+        let mut s = Series::new("akash", design_color("akash", 0));
+        for (x, y) in [(0.0, 0.04), (1.0, 2.0), (1.0, 0.0)] {
+            s.points.push(Point {
+                x,
+                y,
+                x_ci: None,
+                y_ci: Some((y - 0.05, y + 0.05)),
+            });
+        }
+        c.series.push(s);
+        let svg = draw_xy(&c).unwrap();
+        let texts: Vec<&str> = svg.lines().map(str::trim).collect();
+        for t in ["0.05", "0.1", "0.2", "0.5", "1", "2"] {
+            assert!(texts.contains(&t), "tick {t} missing");
+        }
+        // Two markers and the legend's; the point at 0 is not drawn.
+        assert_eq!(svg.matches("<circle").count(), 3);
     }
 
     #[test]

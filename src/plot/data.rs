@@ -191,6 +191,102 @@ impl Aggregate {
     }
 }
 
+/// A column derived from `workloads.csv`: jobs lost to the cloud as a share
+/// of jobs submitted, per replicate. It is defined only where the design
+/// took the workload's jobs (`jobs_not_served` below `jobs_submitted`), so
+/// a design that does not serve a workload has no value there, as for the
+/// file's own rate columns.
+pub const LOST_SHARE: &str = "lost_to_cloud_share";
+
+/// Mean and 95% confidence half-width (Student t) over replicates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RepStat {
+    pub n: usize,
+    pub mean: f64,
+    /// `None` with fewer than two values.
+    pub half: Option<f64>,
+}
+
+/// One metric of `workloads.csv` at one point: per workload and design,
+/// the value of each replicate (empty cells, where the design served none
+/// of the workload, are left out).
+#[derive(Debug, Clone, Default)]
+pub struct ByWorkload {
+    /// Workloads in order of first appearance.
+    pub workloads: Vec<String>,
+    /// Designs in order of first appearance.
+    pub designs: Vec<String>,
+    values: BTreeMap<(String, String), Vec<f64>>,
+}
+
+impl ByWorkload {
+    /// The values of `metric` (a column of `workloads.csv`, or
+    /// [`LOST_SHARE`]) at `point`. `None` when a column it needs is missing.
+    pub fn read(t: &Table, point: u64, metric: &str) -> Option<Self> {
+        let (pc, dc, wc) = (t.col("point")?, t.col("design")?, t.col("workload")?);
+        // The columns a row's value comes from: the metric's, or (lost,
+        // submitted, not served) for the lost share.
+        let (mc, lost) = if metric == LOST_SHARE {
+            let cols = (t.col("jobs_lost_to_cloud")?, t.col("jobs_submitted")?);
+            (None, Some((cols.0, cols.1, t.col("jobs_not_served"))))
+        } else {
+            (Some(t.col(metric)?), None)
+        };
+        let value = |r: &csv::StringRecord| -> Option<f64> {
+            if let Some(mc) = mc {
+                return num(&r[mc]);
+            }
+            let (lc, sc, nc) = lost?;
+            let submitted = num(&r[sc])?;
+            let not_served = nc.and_then(|c| num(&r[c])).unwrap_or(0.0);
+            if submitted <= not_served {
+                return None;
+            }
+            Some(num(&r[lc])? / submitted)
+        };
+        let mut out = ByWorkload::default();
+        for r in &t.rows {
+            if r[pc].parse::<u64>().ok() != Some(point) {
+                continue;
+            }
+            let (w, d) = (r[wc].to_string(), r[dc].to_string());
+            if !out.workloads.contains(&w) {
+                out.workloads.push(w.clone());
+            }
+            if !out.designs.contains(&d) {
+                out.designs.push(d.clone());
+            }
+            let v = out.values.entry((w, d)).or_default();
+            v.extend(value(r));
+        }
+        Some(out)
+    }
+
+    /// The replicates' values of `design` on `workload`, in file order.
+    pub fn values(&self, workload: &str, design: &str) -> &[f64] {
+        self.values
+            .get(&(workload.to_string(), design.to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Mean and 95% CI half-width of `design` on `workload`; `None` where
+    /// it has no value (the design did not serve the workload).
+    pub fn stat(&self, workload: &str, design: &str) -> Option<RepStat> {
+        let xs = self.values(workload, design);
+        let (mean, _, half) = mean_sd_ci(xs);
+        Some(RepStat {
+            n: xs.len(),
+            mean: mean?,
+            half,
+        })
+    }
+
+    /// True when no workload has a value.
+    pub fn is_empty(&self) -> bool {
+        self.values.values().all(Vec::is_empty)
+    }
+}
+
 /// Mean and 95% CI of values across replicates at each key, in key order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Band {
@@ -247,6 +343,36 @@ mod tests {
             (Some(1.5), Some(1.2), Some(1.8), 3)
         );
         assert_eq!(a.get(1, "ionet", "usd").unwrap().lo, None);
+    }
+
+    #[test]
+    fn workload_values_skip_unserved_cells_and_derive_the_lost_share() {
+        let csv = "point,replicate,design,workload,jobs_submitted,jobs_lost_to_cloud,jobs_not_served,usd_per_gpu_hour\n\
+                   0,0,akash,train,10,2,0,1.5\n\
+                   0,0,render,train,10,0,10,\n\
+                   0,1,akash,train,20,1,0,2.5\n\
+                   0,1,render,train,20,0,20,\n\
+                   1,0,akash,train,10,9,0,9\n";
+        let t = Table::parse(csv.as_bytes(), "x").unwrap();
+        let usd = ByWorkload::read(&t, 0, "usd_per_gpu_hour").unwrap();
+        assert_eq!(
+            (usd.workloads.as_slice(), usd.designs.len()),
+            (&["train".to_string()][..], 2)
+        );
+        let s = usd.stat("train", "akash").unwrap();
+        // n = 2: t(0.975, 1) = 12.7062, sd = sqrt(0.5), half = 12.7062 · 0.5.
+        assert_eq!((s.n, s.mean), (2, 2.0));
+        assert!((s.half.unwrap() - 6.3531).abs() < 1e-3);
+        assert_eq!(usd.stat("train", "render"), None);
+        let lost = ByWorkload::read(&t, 0, LOST_SHARE).unwrap();
+        assert_eq!(lost.values("train", "akash"), [0.2, 0.05]);
+        assert_eq!(lost.stat("train", "render"), None, "not served: no share");
+        assert!(ByWorkload::read(&t, 0, "mean_wait_h").is_none());
+        assert!(
+            ByWorkload::read(&t, 7, "usd_per_gpu_hour")
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `depinsim plot`: SVG charts of a results directory, written to
 //! `DIR/plots/`. Reads only the directory's files (`timeseries.csv`,
-//! `waits.csv`, `summary.csv`/`aggregate.csv`), so it works on any run or
-//! sweep directory, and skips — with a note — what a directory lacks.
+//! `waits.csv`, `workloads.csv`, `summary.csv`/`aggregate.csv`), so it works
+//! on any run or sweep directory, and skips — with a note — what a directory
+//! lacks.
 
 pub mod chart;
 pub mod data;
@@ -9,7 +10,7 @@ pub mod data;
 use crate::error::{Error, Result};
 use crate::output::write_atomic;
 use chart::{HeatPanel, Heatmap, Point, Series, XyChart, design_color, draw_heatmap, draw_xy};
-use data::{Aggregate, Table, bands, num};
+use data::{Aggregate, ByWorkload, Table, bands, num};
 use std::path::Path;
 
 /// One chart written to `DIR/plots/`.
@@ -42,6 +43,7 @@ pub fn metric_label(metric: &str) -> String {
         "bad_frame_share" => "bad frames (share of delivered)".into(),
         "jobs_lost_to_cloud" => "jobs lost to the cloud (count)".into(),
         "jobs_not_served" => "jobs not served (count)".into(),
+        "lost_to_cloud_share" => "jobs lost to the cloud (share of submitted)".into(),
         "provider_margin" => "provider margin (USD per GPU-h)".into(),
         "fleet_mean" => "mean fleet (GPUs)".into(),
         "fleet_cv" => "fleet size CV (sd / mean)".into(),
@@ -64,6 +66,9 @@ pub fn short_name(metric: &str) -> String {
         None => String::new(),
     }
 }
+
+/// The file (in `plots/`) of the per-workload price chart.
+pub const WORKLOAD_PRICE_CHART: &str = "workload_usd_per_gpu_hour.svg";
 
 /// The metrics plotted against swept parameters (those with values).
 pub const SWEEP_METRICS: [&str; 14] = [
@@ -147,15 +152,42 @@ pub fn plot_dir(dir: &Path) -> Result<PlotSet> {
         let c = cost_vs(&agg, stability);
         let file = format!("cost_vs_{stability}.svg");
         let caption = format!(
-            "Each design's mean users' price against its mean {}; whiskers are 95% confidence intervals across replicates{}.",
+            "Each design's mean users' price against its mean {}; whiskers are 95% confidence intervals across replicates{}. \
+             Run-wide values: each averages over the workloads the design served, so designs serving different \
+             workloads are compared on different baskets{}.",
             metric_label(stability),
             if agg.points.len() > 1 {
                 ", one marker per sweep point, joined in point order"
             } else {
                 ""
+            },
+            if dir.join("workloads.csv").exists() {
+                " (the price per workload compares like with like)"
+            } else {
+                ""
             }
         );
         emit(&mut set, file, c.title.clone(), caption, draw_xy(&c)?)?;
+    }
+    match Table::read_opt(dir, "workloads.csv")? {
+        Some(t) => match ByWorkload::read(&t, first_point, "usd_per_gpu_hour") {
+            Some(by) if !by.is_empty() => {
+                let (c, caption) = workload_price(&by, &agg.designs, &point_note);
+                emit(
+                    &mut set,
+                    WORKLOAD_PRICE_CHART.into(),
+                    c.title.clone(),
+                    caption,
+                    draw_xy(&c)?,
+                )?;
+            }
+            _ => set.notes.push(
+                "workloads.csv has no usd_per_gpu_hour values: no price per workload chart".into(),
+            ),
+        },
+        None => set
+            .notes
+            .push("no workloads.csv in this directory: no price per workload chart".into()),
     }
     if agg.points.len() > 1 {
         for (file, title, caption, svg) in sweep_charts(&agg, &mut set.notes)? {
@@ -404,6 +436,70 @@ fn wait_cdf(
         .to_string()
         + &at_point(point_note);
     Ok(Some((c, caption)))
+}
+
+/// Users' price on each workload: x = workload, one colour per design (in
+/// `designs` order, then any design only `workloads.csv` names), mean and
+/// 95% CI whiskers across replicates. The y axis is logarithmic when the
+/// means span a factor of 10 or more.
+fn workload_price(by: &ByWorkload, designs: &[String], point_note: &str) -> (XyChart, String) {
+    let mut all: Vec<String> = designs.to_vec();
+    all.extend(by.designs.iter().filter(|d| !designs.contains(d)).cloned());
+    let means: Vec<f64> = (by.workloads.iter())
+        .flat_map(|w| all.iter().filter_map(|d| by.stat(w, d)))
+        .map(|s| s.mean)
+        .collect();
+    let (lo, hi) = means.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &m| {
+        (lo.min(m), hi.max(m))
+    });
+    let log = lo > 0.0 && hi / lo >= 10.0;
+    let metric = "usd_per_gpu_hour";
+    let mut c = XyChart::new(
+        "Users' price per workload",
+        "workload",
+        if log {
+            format!("{} (log scale)", metric_label(metric))
+        } else {
+            metric_label(metric)
+        },
+    );
+    c.y_log = log;
+    c.subtitle = (!point_note.is_empty()).then(|| point_note.to_string());
+    c.x_categories = Some(by.workloads.clone());
+    // Designs side by side within each workload, in the same slots everywhere.
+    let nd = all.len() as f64;
+    let step = 0.7 / nd.max(1.0);
+    for (k, d) in all.iter().enumerate() {
+        let dodge = (k as f64 - (nd - 1.0) / 2.0) * step;
+        let mut s = Series::new(d.clone(), design_color(d, k));
+        s.points = (by.workloads.iter().enumerate())
+            .filter_map(|(i, w)| {
+                let st = by.stat(w, d)?;
+                Some(Point {
+                    x: i as f64 + dodge,
+                    y: st.mean,
+                    x_ci: None,
+                    y_ci: st.half.map(|h| (st.mean - h, st.mean + h)),
+                })
+            })
+            .collect();
+        if !s.points.is_empty() {
+            c.series.push(s);
+        }
+    }
+    let caption = format!(
+        "What users paid per useful GPU-hour on each workload, one colour per design: the mean across \
+         replicates with 95% confidence-interval whiskers (Student t). Designs are compared within a \
+         workload, on the same jobs; a design missing from a workload did not serve it.{}{}",
+        if log {
+            " The y axis is logarithmic, because workloads' prices differ by orders of magnitude: equal \
+             distances are equal ratios."
+        } else {
+            ""
+        },
+        at_point(point_note)
+    );
+    (c, caption)
 }
 
 fn stat_point(agg: &Aggregate, point: u64, design: &str, mx: &str, my: &str) -> Option<Point> {
