@@ -150,40 +150,10 @@ pub fn by_workload(workloads: &[u8], file: &str, point: u64, metric: &str) -> Re
             "--by-workload: unknown metric {metric:?}{hint}"
         )));
     }
-    let bad = |e: csv::Error| Error::input(file, "", format!("not a valid workloads.csv: {e}"));
-    let mut rdr = csv::Reader::from_reader(workloads);
-    let headers = rdr.headers().map_err(bad)?.clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| Error::input(file, name, "column missing: not a workloads.csv"))
-    };
-    let (pc, dc, wc, mc) = (
-        col("point")?,
-        col("design")?,
-        col("workload")?,
-        col(metric)?,
-    );
-    let (mut designs, mut names): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
-    let mut values: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(bad)?;
-        if rec[pc].parse::<u64>().ok() != Some(point) {
-            continue;
-        }
-        let (d, w) = (rec[dc].to_string(), rec[wc].to_string());
-        if !designs.contains(&d) {
-            designs.push(d.clone());
-        }
-        if !names.contains(&w) {
-            names.push(w.clone());
-        }
-        let v = values.entry((w, d)).or_default();
-        if let Ok(x) = rec[mc].parse::<f64>() {
-            v.push(x);
-        }
-    }
+    let table = crate::plot::data::Table::parse(workloads, file)?;
+    let by = crate::plot::data::ByWorkload::read(&table, point, metric)
+        .ok_or_else(|| Error::input(file, metric, "column missing: not a workloads.csv"))?;
+    let designs = &by.designs;
     if designs.is_empty() {
         return Err(Error::input(
             file,
@@ -198,15 +168,12 @@ pub fn by_workload(workloads: &[u8], file: &str, point: u64, metric: &str) -> Re
         designs.join(" | ")
     );
     let _ = writeln!(out, "|---|{}", "---:|".repeat(designs.len()));
-    for w in &names {
+    for w in &by.workloads {
         let row: Vec<String> = designs
             .iter()
-            .map(|d| {
-                let xs = &values[&(w.clone(), d.clone())];
-                match crate::output::aggregate::mean_sd_ci(xs) {
-                    (Some(m), _, h) => format_cell(m, h),
-                    _ => "—".into(),
-                }
+            .map(|d| match by.stat(w, d) {
+                Some(st) => format_cell(st.mean, st.half),
+                None => "—".into(),
             })
             .collect();
         let _ = writeln!(out, "| {w} | {} |", row.join(" | "));

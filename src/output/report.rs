@@ -1032,7 +1032,7 @@ pub fn report_html(dirs: &[PathBuf]) -> Result<String> {
          serves CPU web services, io.net serves no web services — so a run-wide price or interruption rate averages over a \
          different basket of workloads for each design. Cost and stability are therefore compared <em>workload by workload</em> \
          (from workloads.csv): the claimed design against each rival on each workload both served, and for AI only on the training \
-         and inference workloads. Quality is decided on render frames (summary.csv). A directory without workloads.csv (a sweep) \
+         and inference workloads. Quality is decided on render frames (summary.csv). A directory without workloads.csv (from an older version) \
          falls back to run-wide values, and says so beside the verdict.</p><p>All designs of a replicate see the same jobs, \
          outages and market shocks (common random numbers), so each comparison is paired replicate by replicate: the difference \
          <em>claimed design − rival</em> in each replicate, its mean and its 95% confidence interval (Student t, n − 1 degrees of \

@@ -11,8 +11,8 @@
 //! claims compare the claimed design with each rival on each workload both
 //! served (`workloads.csv`), and the AI claim does so on the AI workloads
 //! only (kind `training` or `inference`, from the resolved scenario in
-//! `manifest.json`). A directory without `workloads.csv` (a sweep, an older
-//! run) falls back to the run-wide values of `summary.csv`, and the reason
+//! `manifest.json`). A directory without `workloads.csv` (from before the
+//! file existed) falls back to the run-wide values of `summary.csv`, and the reason
 //! says so. Quality (`bad_frame_share`) concerns render frames only, so it is
 //! decided on `summary.csv`.
 //!
