@@ -103,7 +103,10 @@ fn main() {
             .map(|s| s.sim_s / (2.0 * s.wall_s))
             .collect(),
     );
-    println!("sweep/16 points × 2 replicates (32 runs), medians of {rounds} rounds:");
+    let runs = by_threads[0][0].runs;
+    println!(
+        "sweep/16 points × 2 replicates × the baseline's designs ({runs} runs), medians of {rounds} rounds:"
+    );
     println!("  1 thread : {w1:.3} s wall");
     println!("  2 threads: {w2:.3} s wall");
     println!("  speed-up : {:.2}×", w1 / w2);
