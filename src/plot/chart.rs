@@ -581,7 +581,18 @@ pub fn draw_heatmap(h: &Heatmap) -> Result<String> {
             .flat_map(|p| p.cells.iter().flatten().flatten().copied()),
     )
     .unwrap_or((0.0, 1.0));
-    let norm = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+    // Positive values spanning two decades or more (waits near saturation,
+    // say) are coloured on a log scale, so the small ones stay apart.
+    let log = lo > 0.0 && hi / lo >= 100.0;
+    let norm = |v: f64| {
+        if hi <= lo {
+            0.5
+        } else if log {
+            (v.ln() - lo.ln()) / (hi.ln() - lo.ln())
+        } else {
+            (v - lo) / (hi - lo)
+        }
+    };
     let nx = h.x_categories.len();
     let ny = h.y_categories.len();
     let width = SIZE.0.max(300 * h.panels.len() as u32 + 120);
@@ -680,8 +691,12 @@ pub fn draw_heatmap(h: &Heatmap) -> Result<String> {
         .map_err(draw_err)?;
         bar.draw_text(&fmt_num(hi), &style, (x1 + 8, 42))
             .map_err(draw_err)?;
-        bar.draw_text("colour scale (shared by all panels):", &style, (x0, 16))
-            .map_err(draw_err)?;
+        let caption = if log {
+            "colour scale (log, shared by all panels):"
+        } else {
+            "colour scale (shared by all panels):"
+        };
+        bar.draw_text(caption, &style, (x0, 16)).map_err(draw_err)?;
         root.present().map_err(draw_err)?;
     }
     Ok(svg)
@@ -705,6 +720,45 @@ mod tests {
     fn lines_break_at_gaps() {
         let s = segments(&[(0.0, 1.0), (1.0, f64::NAN), (2.0, 2.0), (3.0, 3.0)]);
         assert_eq!(s, vec![vec![(0.0, 1.0)], vec![(2.0, 2.0), (3.0, 3.0)]]);
+    }
+
+    fn heatmap(values: [f64; 3]) -> String {
+        draw_heatmap(&Heatmap {
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            x_categories: vec!["a".into(), "b".into(), "c".into()],
+            y_categories: vec!["r".into()],
+            panels: vec![HeatPanel {
+                title: "p".into(),
+                cells: values.iter().map(|&v| vec![Some(v)]).collect(),
+            }],
+        })
+        .unwrap()
+    }
+
+    fn hex(c: RGBColor) -> String {
+        format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+    }
+
+    #[test]
+    fn heatmaps_over_two_decades_colour_on_a_log_scale() {
+        // 1e-4, 1e-2, 1: the middle value is mid-scale in log, near the
+        // bottom in linear terms.
+        let svg = heatmap([1e-4, 1e-2, 1.0]);
+        assert!(svg.contains("colour scale (log, shared by all panels)"));
+        assert!(
+            svg.to_uppercase().contains(&hex(viridis(0.5))),
+            "mid cell not mid-scale"
+        );
+        // 1, 2, 3: linear; the middle value is mid-scale too.
+        let svg = heatmap([1.0, 2.0, 3.0]);
+        assert!(svg.contains("colour scale (shared by all panels)"));
+        assert!(svg.to_uppercase().contains(&hex(viridis(0.5))));
+        // 0, 0.01, 1 (a zero): linear, the middle cell near the bottom.
+        let svg = heatmap([0.0, 0.01, 1.0]);
+        assert!(svg.contains("colour scale (shared by all panels)"));
+        assert!(svg.to_uppercase().contains(&hex(viridis(0.01))));
     }
 
     #[test]
