@@ -488,3 +488,30 @@ fn frames_with_a_unit() {
         &["workload[0].frames", "invalid type"],
     );
 }
+
+#[test]
+fn zero_ban_length() {
+    reject_edit(
+        "[design.render.reputation]",
+        "[design.render.reputation]\nban_for = \"0h\"",
+        &["design.render.reputation.ban_for", "must be positive"],
+    );
+}
+
+#[test]
+fn negative_ban_length() {
+    reject_edit(
+        "[design.render.reputation]",
+        "[design.render.reputation]\nban_for = \"-2h\"",
+        &["design.render.reputation.ban_for", "negative"],
+    );
+}
+
+#[test]
+fn ban_length_without_a_unit() {
+    reject_edit(
+        "[design.render.reputation]",
+        "[design.render.reputation]\nban_for = 7",
+        &["design.render.reputation.ban_for"],
+    );
+}

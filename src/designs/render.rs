@@ -32,6 +32,8 @@ use std::collections::VecDeque;
 
 /// Timer tag: the frame on GPU `a` finishes, if the GPU's stamp is still `b`.
 const FRAME_DONE: u8 = 0;
+/// Timer tag: the ban of node `a` ends (`reputation.ban_for`).
+const UNBAN: u8 = 1;
 /// "No node", "no slot", "not filed".
 const NONE: u32 = u32::MAX;
 
@@ -601,10 +603,42 @@ impl Render {
 
     /// Render's timers: a frame finishes (stale if its GPU went down).
     pub fn timer(&mut self, ctx: &mut Ctx, tag: u8, a: u32, b: u32) {
-        debug_assert_eq!(tag, FRAME_DONE);
-        if self.gpus[a as usize].stamp == b {
-            self.frame_done(ctx, a);
-            self.dispatch(ctx);
+        match tag {
+            FRAME_DONE => {
+                if self.gpus[a as usize].stamp == b {
+                    self.frame_done(ctx, a);
+                    self.dispatch(ctx);
+                }
+            }
+            UNBAN => {
+                self.unban(ctx, a);
+                self.dispatch(ctx);
+            }
+            _ => unreachable!("render sets no timer with tag {tag}"),
+        }
+    }
+
+    /// The ban of `node` is over: it comes back at the initial reputation
+    /// (its hardware, faulty or not, unchanged), and its idle GPUs take
+    /// frames again if it is up.
+    fn unban(&mut self, ctx: &mut Ctx, node: u32) {
+        let Some(r) = self.reputation else { return };
+        let band = self.band_of(r.initial);
+        let now = ctx.sched.now();
+        let n = &mut self.nodes[node as usize];
+        debug_assert!(n.banned, "an unban timer for a node not banned");
+        n.banned = false;
+        n.rep = r.initial;
+        n.band = band;
+        if !n.up {
+            return;
+        }
+        self.live_nodes[n.class as usize * self.bands + band as usize] += 1;
+        let (first, count) = (n.first_gpu, n.gpus);
+        for g in first..first + count {
+            if self.gpus[g as usize].slot == NONE {
+                self.file(g, now);
+            }
         }
     }
 
@@ -645,7 +679,18 @@ impl Render {
                 self.complete(ctx, slot);
             }
         }
-        self.score(node, !rejected);
+        if self.score(node, !rejected)
+            && let Some(d) = self.reputation.and_then(|r| r.ban_for)
+        {
+            ctx.sched.after(
+                d,
+                Event::Timer {
+                    tag: UNBAN,
+                    a: node,
+                    b: 0,
+                },
+            );
+        }
         if !self.nodes[node as usize].banned {
             self.file(g, now);
         }
@@ -666,10 +711,13 @@ impl Render {
 
     /// Updates the reputation of `node` after a verdict: up by
     /// `accept_gain` (at most 1), down by `reject_penalty` (at least 0);
-    /// below `ban_below` the node is banned for good. A node whose band
-    /// changes moves its idle GPUs, keeping their idle-since order.
-    fn score(&mut self, node: u32, accepted: bool) {
-        let Some(r) = self.reputation else { return };
+    /// below `ban_below` the node is banned (for good, or for
+    /// `reputation.ban_for`). A node whose band changes moves its idle GPUs,
+    /// keeping their idle-since order. Returns whether it banned the node.
+    fn score(&mut self, node: u32, accepted: bool) -> bool {
+        let Some(r) = self.reputation else {
+            return false;
+        };
         let n = &mut self.nodes[node as usize];
         n.rep = if accepted {
             (n.rep + r.accept_gain).min(1.0)
@@ -679,7 +727,7 @@ impl Render {
         let (first, count) = (n.first_gpu, n.gpus);
         if n.banned {
             // A frame that was running when the node was banned.
-            return;
+            return false;
         }
         if n.rep < r.ban_below {
             n.banned = true;
@@ -689,13 +737,13 @@ impl Render {
             for g in first..first + count {
                 self.unfile(g);
             }
-            return;
+            return true;
         }
         let (rep, class) = (n.rep, n.class as usize);
         let band = self.band_of(rep);
         let n = &mut self.nodes[node as usize];
         if band == n.band {
-            return;
+            return false;
         }
         if n.up {
             self.live_nodes[class * self.bands + n.band as usize] -= 1;
@@ -724,6 +772,7 @@ impl Render {
             self.idle_n[f] += 1;
             self.idle_total += 1;
         }
+        false
     }
 
     /// Every frame on `node` is lost: its GPU time is rework, unpaid, and the
@@ -1312,7 +1361,68 @@ mod tests {
     /// gate and bans: the bookkeeping matches a recount after every step, and
     /// GPU time is conserved.
     #[test]
+    fn a_ban_for_a_while_lets_the_node_back_at_the_initial_reputation() {
+        let sets = [
+            "faults.share=0.5",
+            "faults.frame_error_rate=1.0",
+            "supply.initial.X=2",
+            "design.render.reputation.enabled=true",
+            "design.render.reputation.initial=0.5",
+            "design.render.reputation.reject_penalty=0.3",
+            "design.render.reputation.ban_below=0.3",
+            "design.render.reputation.ban_for=\"3h\"",
+        ];
+        let sc = scenario(WORLD, &sets);
+        let mut run = Run::new(&sc, DesignKind::Render, seed_with_faulty_node0(&sc));
+        run.inject(0, LONG); // node 0 (faulty): rejected at 2 h, banned until 5 h
+        run.advance(2 * H);
+        assert!(render(&run).is_banned(NodeId(0)));
+        render(&run).check();
+        run.advance(5 * H - 1);
+        assert!(render(&run).is_banned(NodeId(0)));
+        // The retried frame went to node 1 at 2 h and ends at 4 h; at 5 h
+        // node 0 is back, with the initial score, and takes the next frame.
+        run.advance(5 * H);
+        assert!(!render(&run).is_banned(NodeId(0)));
+        assert_eq!(render(&run).reputation_of(NodeId(0)), Some(0.5));
+        render(&run).check();
+        // Two new frames: the first to node 1 (idle since 4 h), the second
+        // to node 0 (idle since 5 h), which is faulty: rejected at 7 h and
+        // banned again, until 10 h.
+        run.inject(5 * H, LONG);
+        run.inject(5 * H, LONG);
+        run.advance(5 * H);
+        assert_eq!(running(&run), [(0, 2, 0), (1, 1, 0)]);
+        run.advance(7 * H);
+        assert!(render(&run).is_banned(NodeId(0)));
+        render(&run).check();
+        run.advance(10 * H);
+        assert!(!render(&run).is_banned(NodeId(0)));
+        render(&run).check();
+        let s = run.finish().summary;
+        assert_eq!(s.frames_rejected, Some(2));
+    }
+
+    #[test]
     fn bookkeeping_survives_churn_faults_and_bans() {
+        let (banned_at_end, _) = churn_faults_and_bans(&[]);
+        assert!(banned_at_end, "the run must exercise bans");
+    }
+
+    #[test]
+    fn bookkeeping_survives_churn_faults_and_bans_that_end() {
+        let (_, rejected_for_good) = churn_faults_and_bans(&[]);
+        let (_, rejected) = churn_faults_and_bans(&["design.render.reputation.ban_for=\"2h\""]);
+        assert!(
+            rejected > rejected_for_good,
+            "faulty nodes back from a ban are caught again: {rejected} vs {rejected_for_good}"
+        );
+    }
+
+    /// Runs a churning, faulty world with tiers and reputation for 40 h,
+    /// checking every invariant of the design each 6 minutes. Returns
+    /// whether some node is banned at the end, and the frames rejected.
+    fn churn_faults_and_bans(extra: &[&str]) -> (bool, u64) {
         let text = WORLD
             .replace(
                 "name = \"only\"\n        share = 1.0\n        price_factor = 1.0",
@@ -1338,6 +1448,7 @@ mod tests {
             "workload.big.arrivals.rate_per_hour=3",
             "workload.long.arrivals.rate_per_hour=3",
         ];
+        let sets: Vec<&str> = sets.iter().chain(extra).copied().collect();
         let sc = scenario(&text, &sets);
         let mut run = Run::new(&sc, DesignKind::Render, 9);
         for k in 1..=400 {
@@ -1345,17 +1456,16 @@ mod tests {
             render(&run).check();
         }
         let r = render(&run);
-        assert!(
-            (0..r.nodes.len()).any(|n| r.is_banned(NodeId(n as u32))),
-            "the run must exercise bans"
-        );
-        assert!(r.rejected > 0);
+        let banned_at_end = (0..r.nodes.len()).any(|n| r.is_banned(NodeId(n as u32)));
+        let rejected = r.rejected;
+        assert!(rejected > 0);
         let s = run.finish().summary;
         assert!(s.interruptions > 0 && s.jobs_completed > 100);
         // Busy GPU time = delivered + lost (segments cover every frame run).
         let busy_h = s.utilization.unwrap() * s.availability.unwrap() * 32.0 * 40.0;
         let run_h = s.gpu_hours_delivered + s.lost_gpu_hours;
         assert!((busy_h - run_h).abs() < 1e-6 * run_h, "{busy_h} vs {run_h}");
+        (banned_at_end, rejected)
     }
 
     #[test]

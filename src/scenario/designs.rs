@@ -87,6 +87,8 @@ pub struct Reputation {
     pub reject_penalty: f64,
     pub accept_gain: f64,
     pub ban_below: f64,
+    /// Ban length, ms; `None`: permanent.
+    pub ban_for: Option<SimTime>,
 }
 
 /// Render design parameters.
@@ -446,6 +448,12 @@ pub(super) fn render(ck: &mut Checker, r: &RenderSpec, spec: &ScenarioFile) -> R
     ck.unit(rk("reject_penalty"), rep.reject_penalty);
     ck.unit(rk("accept_gain"), rep.accept_gain);
     ck.unit(rk("ban_below"), rep.ban_below);
+    if rep.ban_for.is_some_and(|d| d.0 == 0) {
+        ck.fail(
+            rk("ban_for"),
+            "must be positive (leave it out for permanent bans)",
+        );
+    }
     if rep.enabled && rep.initial < rep.ban_below {
         ck.fail(
             rk("initial"),
@@ -475,6 +483,7 @@ pub(super) fn render(ck: &mut Checker, r: &RenderSpec, spec: &ScenarioFile) -> R
             reject_penalty: rep.reject_penalty,
             accept_gain: rep.accept_gain,
             ban_below: rep.ban_below,
+            ban_for: rep.ban_for.map(|d| d.0),
         }),
     }
 }

@@ -482,6 +482,11 @@ pub struct ReputationSpec {
     /// A node below this is banned from the network.
     #[serde(default = "default_rep_ban")]
     pub ban_below: f64,
+    /// How long a ban lasts; then the node (its operator re-registered)
+    /// comes back at the initial reputation, its hardware unchanged.
+    /// Absent: bans are permanent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ban_for: Option<Duration>,
 }
 
 fn default_true() -> bool {
@@ -508,6 +513,7 @@ impl Default for ReputationSpec {
             reject_penalty: default_rep_penalty(),
             accept_gain: default_rep_gain(),
             ban_below: default_rep_ban(),
+            ban_for: None,
         }
     }
 }
