@@ -1290,19 +1290,22 @@ mod tests {
         assert_eq!(s.mean_wait_h, Some(0.0), "its first frame started at once");
     }
 
+    /// Node 0 faulty (every frame bad), two X nodes, reputation from 0.5:
+    /// one rejection (−0.3) bans a node.
+    const ONE_STRIKE: [&str; 8] = [
+        "faults.share=0.5",
+        "faults.frame_error_rate=1.0",
+        "supply.initial.X=2",
+        "design.render.reputation.enabled=true",
+        "design.render.reputation.initial=0.5",
+        "design.render.reputation.reject_penalty=0.3",
+        "design.render.reputation.accept_gain=0.1",
+        "design.render.reputation.ban_below=0.3",
+    ];
+
     #[test]
     fn banned_node_gets_no_more_frames() {
-        let sets = [
-            "faults.share=0.5",
-            "faults.frame_error_rate=1.0",
-            "supply.initial.X=2",
-            "design.render.reputation.enabled=true",
-            "design.render.reputation.initial=0.5",
-            "design.render.reputation.reject_penalty=0.3",
-            "design.render.reputation.accept_gain=0.1",
-            "design.render.reputation.ban_below=0.3",
-        ];
-        let sc = scenario(WORLD, &sets);
+        let sc = scenario(WORLD, &ONE_STRIKE);
         let mut run = Run::new(&sc, DesignKind::Render, seed_with_faulty_node0(&sc));
         run.inject(0, LONG); // node 0: rejected at 2 h → 0.2 < 0.3: banned
         run.inject(0, LONG); // node 1: accepted at 2 h → 0.6
@@ -1357,21 +1360,13 @@ mod tests {
         assert_eq!(s.lost_gpu_hours, 3.0);
     }
 
-    /// Random arrivals, heavy churn, faults, two tiers with a reputation
-    /// gate and bans: the bookkeeping matches a recount after every step, and
-    /// GPU time is conserved.
     #[test]
     fn a_ban_for_a_while_lets_the_node_back_at_the_initial_reputation() {
-        let sets = [
-            "faults.share=0.5",
-            "faults.frame_error_rate=1.0",
-            "supply.initial.X=2",
-            "design.render.reputation.enabled=true",
-            "design.render.reputation.initial=0.5",
-            "design.render.reputation.reject_penalty=0.3",
-            "design.render.reputation.ban_below=0.3",
-            "design.render.reputation.ban_for=\"3h\"",
-        ];
+        let sets: Vec<&str> = ONE_STRIKE
+            .iter()
+            .copied()
+            .chain(["design.render.reputation.ban_for=\"3h\""])
+            .collect();
         let sc = scenario(WORLD, &sets);
         let mut run = Run::new(&sc, DesignKind::Render, seed_with_faulty_node0(&sc));
         run.inject(0, LONG); // node 0 (faulty): rejected at 2 h, banned until 5 h
@@ -1403,6 +1398,9 @@ mod tests {
         assert_eq!(s.frames_rejected, Some(2));
     }
 
+    /// Random arrivals, heavy churn, faults, two tiers with a reputation
+    /// gate and bans: the bookkeeping matches a recount after every step, and
+    /// GPU time is conserved.
     #[test]
     fn bookkeeping_survives_churn_faults_and_bans() {
         let (banned_at_end, _) = churn_faults_and_bans(&[]);
