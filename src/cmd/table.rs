@@ -21,20 +21,6 @@ pub const DEFAULT_METRICS: [&str; 9] = [
     "utilization",
 ];
 
-/// The columns of `workloads.csv` that `--by-workload` can show.
-pub const WORKLOAD_METRICS: [&str; 10] = [
-    "jobs_submitted",
-    "jobs_completed",
-    "jobs_lost_to_cloud",
-    "jobs_not_served",
-    "mean_wait_h",
-    "gpu_hours_delivered",
-    "user_usd",
-    "usd_per_gpu_hour",
-    "interruptions_per_1k_gpu_h",
-    "rework_share",
-];
-
 /// Prints the table for `args.dir`.
 pub fn run(args: TableArgs) -> Result<()> {
     if let Some(metric) = &args.by_workload {
@@ -142,17 +128,24 @@ pub fn markdown(aggregate: &[u8], file: &str, point: u64, metrics: &[String]) ->
 /// the replicates where the design served the workload ("—" where it served
 /// none).
 pub fn by_workload(workloads: &[u8], file: &str, point: u64, metric: &str) -> Result<String> {
-    if !WORKLOAD_METRICS.contains(&metric) {
-        let hint = crate::error::closest(metric, WORKLOAD_METRICS.iter().copied())
+    let table = crate::plot::data::Table::parse(workloads, file)?;
+    // The metrics are the file's columns after the run and workload ones.
+    const KEYS: [&str; 4] = ["point", "replicate", "design", "workload"];
+    let metrics = table
+        .headers
+        .iter()
+        .map(String::as_str)
+        .filter(|h| !KEYS.contains(h));
+    if KEYS.contains(&metric) || !metrics.clone().any(|h| h == metric) {
+        let hint = crate::error::closest(metric, metrics)
             .map(|c| format!(" (did you mean {c:?}?)"))
             .unwrap_or_default();
         return Err(Error::Usage(format!(
             "--by-workload: unknown metric {metric:?}{hint}"
         )));
     }
-    let table = crate::plot::data::Table::parse(workloads, file)?;
     let by = crate::plot::data::ByWorkload::read(&table, point, metric)
-        .ok_or_else(|| Error::input(file, metric, "column missing: not a workloads.csv"))?;
+        .ok_or_else(|| Error::input(file, "workload", "column missing: not a workloads.csv"))?;
     let designs = &by.designs;
     if designs.is_empty() {
         return Err(Error::input(

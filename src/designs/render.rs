@@ -163,6 +163,8 @@ pub struct Render {
     rejected: u64,
     tier_rng: Rng,
     verify_rng: Rng,
+    /// Jobs a node outage has hit so far (reused, to count each once).
+    hit: Vec<u32>,
 }
 
 impl Render {
@@ -225,6 +227,7 @@ impl Render {
             rejected: 0,
             tier_rng: streams.stream("render/tier"),
             verify_rng: streams.stream("render/verify"),
+            hit: Vec::new(),
         }
     }
 
@@ -792,7 +795,7 @@ impl Render {
         let (first, count) = (n.first_gpu, n.gpus);
         // An outage interrupts a job once, however many of its frames it
         // held (as it interrupts a gang job once in the other designs).
-        let mut hit: Vec<u32> = Vec::new();
+        self.hit.clear();
         for g in first..first + count {
             self.unfile(g);
             let gpu = &mut self.gpus[g as usize];
@@ -806,8 +809,8 @@ impl Render {
             ctx.metrics.busy_add(now, -1.0);
             let w = ctx.jobs[slot].workload;
             ctx.metrics.segment(w, start, now, 1, 0, 0.0, 0.0);
-            if !hit.contains(&slot) {
-                hit.push(slot);
+            if !self.hit.contains(&slot) {
+                self.hit.push(slot);
                 ctx.metrics.interrupted(w, now);
             }
             let job = &mut ctx.jobs[slot];

@@ -216,16 +216,12 @@ pub fn finite(x: f64) -> Option<f64> {
 /// The metrics of one run, updated by the model as things happen.
 pub struct Metrics {
     warmup: SimTime,
-    pub jobs_submitted: u64,
-    pub jobs_completed: u64,
     pub jobs_interrupted: u64,
-    pub jobs_lost_to_cloud: u64,
-    pub interruptions: u64,
-    pub jobs_not_served: u64,
     pub frames_delivered: u64,
     pub bad_frames: f64,
     pub design: DesignColumns,
-    /// Per workload, in scenario order.
+    /// Per workload, in scenario order; the run's job and interruption
+    /// counts are their sums.
     pub by_workload: Vec<WorkloadTotals>,
     /// Total queued time of each counted job, ms.
     waits_ms: Vec<SimTime>,
@@ -251,12 +247,7 @@ impl Metrics {
     pub fn new(warmup: SimTime, workloads: usize) -> Self {
         Self {
             warmup,
-            jobs_submitted: 0,
-            jobs_completed: 0,
             jobs_interrupted: 0,
-            jobs_lost_to_cloud: 0,
-            interruptions: 0,
-            jobs_not_served: 0,
             frames_delivered: 0,
             bad_frames: 0.0,
             design: DesignColumns::default(),
@@ -313,21 +304,18 @@ impl Metrics {
     /// A job of workload `w` arrived after warmup.
     #[inline]
     pub fn submitted(&mut self, w: u16) {
-        self.jobs_submitted += 1;
         self.by_workload[w as usize].jobs_submitted += 1;
     }
 
     /// A counted job of workload `w` is of a kind the design does not serve.
     #[inline]
     pub fn not_served(&mut self, w: u16) {
-        self.jobs_not_served += 1;
         self.by_workload[w as usize].jobs_not_served += 1;
     }
 
     /// A counted job of workload `w` went to the cloud.
     #[inline]
     pub fn lost_to_cloud(&mut self, w: u16) {
-        self.jobs_lost_to_cloud += 1;
         self.by_workload[w as usize].jobs_lost_to_cloud += 1;
     }
 
@@ -336,7 +324,6 @@ impl Metrics {
     #[inline]
     pub fn interrupted(&mut self, w: u16, now: SimTime) {
         if now >= self.warmup {
-            self.interruptions += 1;
             self.by_workload[w as usize].interruptions += 1;
         }
     }
@@ -344,7 +331,6 @@ impl Metrics {
     /// A counted job of workload `w` completed after waiting `queued_ms`.
     #[inline]
     pub fn completed(&mut self, w: u16, queued_ms: SimTime) {
-        self.jobs_completed += 1;
         self.by_workload[w as usize].jobs_completed += 1;
         self.record_wait(w, queued_ms);
     }
@@ -438,6 +424,8 @@ impl Metrics {
             (self.fleet_sq.area_until(horizon, w) / window_ms - fleet_mean * fleet_mean).max(0.0);
         let cost_usd = self.fleet_cost.area_until(horizon, w) / MS_PER_HOUR as f64;
         let useful_h = self.useful_gpu_ms / MS_PER_HOUR as f64;
+        let total = |count: fn(&WorkloadTotals) -> u64| self.by_workload.iter().map(count).sum();
+        let interruptions: u64 = total(|t| t.interruptions);
         let (mean_wait_h, p95_wait_h) = if self.waits_ms.is_empty() {
             (None, None)
         } else {
@@ -453,17 +441,17 @@ impl Metrics {
             replicate: 0,
             seed: 0,
             design: "",
-            jobs_submitted: self.jobs_submitted,
-            jobs_completed: self.jobs_completed,
+            jobs_submitted: total(|t| t.jobs_submitted),
+            jobs_completed: total(|t| t.jobs_completed),
             jobs_interrupted: self.jobs_interrupted,
-            jobs_lost_to_cloud: self.jobs_lost_to_cloud,
+            jobs_lost_to_cloud: total(|t| t.jobs_lost_to_cloud),
             mean_wait_h,
             p95_wait_h,
             utilization: finite(busy / up),
             availability: finite(up / fleet),
             gpu_hours_delivered: useful_h,
             usd_per_gpu_hour: finite(self.paid_usd / useful_h),
-            interruptions_per_1k_gpu_h: finite(self.interruptions as f64 / useful_h * 1000.0),
+            interruptions_per_1k_gpu_h: finite(interruptions as f64 / useful_h * 1000.0),
             fleet_mean,
             fleet_cv: if fleet_mean > 0.0 {
                 fleet_var.sqrt() / fleet_mean
@@ -475,11 +463,11 @@ impl Metrics {
             token_volatility: None,
             tokens_minted: None,
             tokens_burned: None,
-            interruptions: self.interruptions,
+            interruptions,
             lost_gpu_hours: self.lost_gpu_ms / MS_PER_HOUR as f64,
             mean_queue_len: finite(self.queue.area_until(horizon, w) / window_ms),
             user_usd: self.paid_usd,
-            jobs_not_served: self.jobs_not_served,
+            jobs_not_served: total(|t| t.jobs_not_served),
             frames_delivered: self.frames_delivered,
             bad_frames_delivered: self.bad_frames,
             bad_frame_share: (self.frames_delivered > 0)
