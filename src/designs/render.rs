@@ -676,6 +676,7 @@ impl Render {
             // burn come with the token economy).
             ctx.metrics
                 .segment(w, start, now, 1, now - start, paid, paid);
+            ctx.world.credit(NodeId(node), paid);
             rj.accepted += 1;
             rj.bad += bad as u32;
             if rj.accepted as usize == rj.work.len() {
@@ -843,6 +844,17 @@ impl Render {
             self.file(g, now);
         }
         self.dispatch(ctx);
+    }
+
+    /// `node` joined the fleet: its GPUs are idle from now.
+    pub fn node_join(&mut self, ctx: &mut Ctx, node: NodeId) {
+        self.node_up(ctx, node);
+    }
+
+    /// `node` left dispatch for good: its frames are re-queued unpaid, as
+    /// when it goes down (it never comes back up).
+    pub fn node_leave(&mut self, ctx: &mut Ctx, node: NodeId, _was_up: bool) {
+        self.node_down(ctx, node);
     }
 
     /// Render runs no gang jobs: frames end by timer.
