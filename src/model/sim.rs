@@ -102,7 +102,8 @@ impl Handler<Event> for Simulation<'_> {
                 let supply = self.supply.as_mut().expect("reviews need dynamic supply");
                 supply.review(&mut self.world, sched);
                 let next = now + supply.review_every();
-                if next <= self.sc.horizon {
+                // A review at the horizon would change nothing measured.
+                if next < self.sc.horizon {
                     sched.at(next, Event::Review);
                 }
                 for k in 0..supply.leaving_now.len() {
