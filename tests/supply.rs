@@ -219,7 +219,7 @@ fn supply_that_never_acts_changes_nothing() {
 }
 
 #[test]
-fn each_design_is_deterministic_with_entry_and_exit() {
+fn each_design_conserves_gpu_time_and_is_deterministic_with_entry_and_exit() {
     // Moderate costs: some providers lose and leave, others enter.
     let sc = scenario(&[
         "gpu_class.0.cost_per_hour=1",
@@ -241,6 +241,15 @@ fn each_design_is_deterministic_with_entry_and_exit() {
             "{design:?}: {entered} in, {gone} out"
         );
         let a = run.finish();
+        // GPU time conserved: busy GPU-hours = delivered + lost, with the
+        // fleet's GPU-hours from its time average.
+        let s = &a.summary;
+        let busy_h = s.utilization.unwrap() * s.availability.unwrap() * s.fleet_mean * 480.0;
+        let run_h = s.gpu_hours_delivered + s.lost_gpu_hours;
+        assert!(
+            (busy_h - run_h).abs() < 1e-6 * run_h,
+            "{design:?}: {busy_h} vs {run_h}"
+        );
         let b = simulate(&sc, design, 21);
         assert_eq!(a.summary, b.summary, "{design:?}");
         assert_eq!(a.samples, b.samples, "{design:?}");

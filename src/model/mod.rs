@@ -360,7 +360,72 @@ impl World {
 
 #[cfg(test)]
 mod tests {
-    use super::Event;
+    use super::{Event, node_layout};
+    use crate::scenario::{from_str, parse_override};
+
+    #[test]
+    fn pool_nodes_follow_the_initial_fleet_with_their_keys() {
+        let text = r#"
+            [scenario]
+            name = "layout"
+            horizon = "2d"
+            designs = ["ionet"]
+            [[gpu_class]]
+            name = "X"
+            vram_gb = 80
+            cost_per_hour = 1.0
+            cloud_price_per_hour = 2.0
+            [[gpu_class]]
+            name = "Y"
+            vram_gb = 24
+            cost_per_hour = 0.1
+            cloud_price_per_hour = 1.0
+            [supply]
+            initial = { X = 10, Y = 4 }
+            gpus_per_node = 4
+            dynamic = true
+            pool = { X = 5, Y = 8 }
+            [[workload]]
+            name = "w"
+            kind = "training"
+            arrivals = { process = "poisson", rate_per_hour = 1.0 }
+            duration = { dist = "fixed", value = "1h" }
+            gpu_class = ["X"]
+            max_price_per_gpu_hour = 10.0
+            [design.ionet]
+            price_per_gpu_hour = { X = 2.0, Y = 0.5 }
+        "#;
+        let sc = from_str(text, "layout.toml", &[]).unwrap();
+        let got: Vec<(u16, u16, u64, bool)> = node_layout(&sc)
+            .iter()
+            .map(|s| (s.class, s.gpus, s.key & 0xffff_ffff, s.initial))
+            .collect();
+        // X: 4 + 4 + 2 initial, Y: 4; then X's pool 4 + 1, Y's 4 + 4.
+        assert_eq!(
+            got,
+            [
+                (0, 4, 0, true),
+                (0, 4, 1, true),
+                (0, 2, 2, true),
+                (1, 4, 0, true),
+                (0, 4, 3, false),
+                (0, 1, 4, false),
+                (1, 4, 1, false),
+                (1, 4, 2, false),
+            ]
+        );
+        let fixed = from_str(
+            text,
+            "layout.toml",
+            &[parse_override("supply.dynamic=false").unwrap()],
+        )
+        .unwrap();
+        assert_eq!(
+            node_layout(&fixed).len(),
+            4,
+            "no pool without dynamic supply"
+        );
+    }
 
     #[test]
     fn events_stay_small() {

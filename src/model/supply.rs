@@ -203,3 +203,25 @@ impl Supply {
         self.p.review_every
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::entry_factor;
+
+    #[test]
+    fn entry_factor_is_zero_without_margin_and_saturates() {
+        assert_eq!(entry_factor(1.0, 1.0, 0.5), 0.0, "margin 0");
+        assert_eq!(entry_factor(0.5, 1.0, 0.5), 0.0, "a loss");
+        assert_eq!(
+            entry_factor(0.0, 0.0, 0.5),
+            0.0,
+            "nothing earned, nothing spent"
+        );
+        assert_eq!(entry_factor(1.0, 0.0, 0.5), 1.0, "free GPUs that earn");
+        // Margin of half the cost at scale 0.5: 1 − 1/e.
+        let f = entry_factor(1.5, 1.0, 0.5);
+        assert!((f - (1.0 - (-1.0f64).exp())).abs() < 1e-15);
+        assert!(entry_factor(2.0, 1.0, 0.5) > f);
+        assert_eq!(entry_factor(100.0, 1.0, 0.5), 1.0);
+    }
+}
