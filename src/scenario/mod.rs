@@ -746,7 +746,7 @@ fn dynamic_supply(
     for (name, &n) in &s.pool {
         let key = format!("supply.pool.{name}");
         if let Some(i) = ck.class_index(key.clone(), name, &spec.gpu_class) {
-            if n > 0 && !spec.supply.initial.get(name).is_some_and(|&g| g > 0) {
+            if n > 0 && spec.supply.initial.get(name).is_none_or(|&g| g == 0) {
                 ck.fail(
                     key,
                     format!(
