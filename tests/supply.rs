@@ -255,3 +255,46 @@ fn each_design_conserves_gpu_time_and_is_deterministic_with_entry_and_exit() {
         assert_eq!(a.samples, b.samples, "{design:?}");
     }
 }
+
+#[test]
+fn provider_income_is_credited_to_the_nodes_that_earned_it() {
+    // Jobs injected at 0, none arriving at random; read before the first
+    // review (1 d), which would reset the credits.
+    let sc = scenario(&["workload.frames.arrivals.rate_per_hour=1e-12"]);
+    let gang = scenario(&[
+        "workload.frames.arrivals.rate_per_hour=1e-12",
+        "workload.frames.gpus=2",
+        "scenario.designs=[\"ionet\"]",
+    ]);
+    let credited = |run: &Run| -> Vec<f64> {
+        (run.world().income_usd.iter().copied())
+            .filter(|&x| x != 0.0)
+            .collect()
+    };
+    // io.net: a 2-GPU gang spread over two 1-GPU nodes, 30 min billed as the
+    // 1-hour minimum at $5/GPU-h: providers get 10 · (1 − 0.0025 − 0.02),
+    // half to each node.
+    let mut run = Run::new(&gang, DesignKind::Ionet, 1);
+    run.inject(0, depinsim::model::Event::Arrival(0));
+    run.advance(H);
+    let half = 10.0 * (1.0 - 0.0025 - 0.02) / 2.0;
+    assert_eq!(credited(&run), [half, half]);
+    // Render: the job's one frame (30 min on one GPU at $5) to its node.
+    let mut run = Run::new(&sc, DesignKind::Render, 1);
+    run.inject(0, depinsim::model::Event::Arrival(0));
+    run.advance(H);
+    assert_eq!(credited(&run), [2.5]);
+    // Akash: the lease's provider earns every settled block less the 2%
+    // take rate, and nobody else does.
+    let mut run = Run::new(&sc, DesignKind::Akash, 1);
+    run.inject(0, depinsim::model::Event::Arrival(0));
+    run.advance(H);
+    let got = credited(&run);
+    assert_eq!(got.len(), 1);
+    let s = run.finish().summary;
+    assert!(
+        (got[0] - 0.98 * s.user_usd).abs() < 1e-9,
+        "{got:?} vs {}",
+        s.user_usd
+    );
+}

@@ -106,6 +106,9 @@ impl Handler<Event> for Simulation<'_> {
                 if next < self.sc.horizon {
                     sched.at(next, Event::Review);
                 }
+                // TOKEN: at merge, for each node of `supply.unstaking_now`
+                // call the io.net economy's unstake(now, class, gpus) here
+                // (it serves on and leaves at its `Leave` event).
                 for k in 0..supply.leaving_now.len() {
                     let node = self.supply.as_ref().expect("set above").leaving_now[k];
                     self.leave(node, sched);

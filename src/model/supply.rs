@@ -41,6 +41,9 @@ pub struct Supply {
     /// Nodes that decided at this review to leave at once (the caller takes
     /// them out of the fleet and tells the design).
     pub leaving_now: Vec<NodeId>,
+    /// Nodes that decided at this review to leave after the unstaking delay
+    /// (io.net): they unstake now and serve on; their `Leave` is scheduled.
+    pub unstaking_now: Vec<NodeId>,
     /// Entry rate per class set at the last review, per hour (tests, docs).
     pub last_rate_per_h: Vec<f64>,
 }
@@ -112,6 +115,7 @@ impl Supply {
             class_income: vec![0.0; classes],
             class_cost: vec![0.0; classes],
             leaving_now: Vec::new(),
+            unstaking_now: Vec::new(),
             last_rate_per_h: vec![0.0; classes],
             p,
         }
@@ -134,6 +138,7 @@ impl Supply {
     pub fn review(&mut self, world: &mut World, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         self.leaving_now.clear();
+        self.unstaking_now.clear();
         self.class_income.fill(0.0);
         self.class_cost.fill(0.0);
         for i in 0..world.nodes.len() {
@@ -158,12 +163,11 @@ impl Supply {
                 self.bad[i] = 0;
             }
             if self.bad[i] >= self.p.patience {
-                // TOKEN: economy.unstake(now, class, gpus) is called here at
-                // merge (io.net; the other designs have no stake to return).
                 if self.exit_delay == 0 {
                     self.leaving_now.push(node);
                 } else {
                     n.presence = Presence::Leaving;
+                    self.unstaking_now.push(node);
                     sched.after(self.exit_delay, Event::Leave(node));
                 }
             }
