@@ -3,8 +3,8 @@
 //! row; new nodes enter from a finite pool at a rate that rises with their
 //! class's margin. docs/model.md ("Profit-driven supply") has the equations.
 //!
-//! One `Review` event does all the work of a period, in O(nodes in the fleet
-//! + classes + entries); nothing runs per node per hour.
+//! One `Review` event does all the work of a period, in O(nodes, pool
+//! included, + classes + entries); nothing runs per node per hour.
 //!
 //! Entry draws keep common random numbers across designs: class c's k-th
 //! entrant always uses the k-th unit exponential of the stream
