@@ -92,6 +92,7 @@ fn with_a_positive_margin_entries_follow_the_entry_law() {
     let sc = scenario(&[]);
     let mean = 0.5 * 19.0 * 24.0;
     let mut counts = Vec::new();
+    let mut joins = Vec::new();
     for design in DESIGNS {
         let mut run = Run::new(&sc, design, 11);
         run.advance(sc.horizon);
@@ -105,8 +106,17 @@ fn with_a_positive_margin_entries_follow_the_entry_law() {
         assert_eq!(fleet_nodes(&run), 16 + entered - onboarding);
         assert_eq!(run.world().gpus_total as usize, fleet_nodes(&run));
         counts.push(entered);
+        let joined: Vec<(usize, SimTime)> = (run.world().nodes.iter().enumerate())
+            .filter(|(_, n)| n.presence.in_fleet())
+            .map(|(i, n)| (i, n.joined))
+            .collect();
+        joins.push(joined);
     }
     assert!(counts.iter().all(|&c| c == counts[0]), "{counts:?}");
+    assert!(
+        joins.iter().all(|j| *j == joins[0]),
+        "the same nodes join at the same times in every design"
+    );
     // Over 20 seeds the mean is within 4 standard errors of the law's.
     let total: usize = (100..120)
         .map(|seed| {
