@@ -153,7 +153,7 @@ pub struct World {
     pub pool: FreePool,
     /// GPUs on nodes that are up.
     pub gpus_up: u64,
-    /// GPUs in the fleet (up or down).
+    /// GPUs in the fleet (up or down; present or unstaking).
     pub gpus_total: u64,
     churn: Option<Churn>,
     /// Per node: the streams of its up and down periods.
@@ -169,9 +169,9 @@ pub struct World {
 }
 
 impl World {
-    /// Builds the fleet of `sc`: per class, nodes of `gpus_per_node` GPUs
-    /// (the last one smaller if the count does not divide). Every node is up
-    /// and all its GPUs free; call [`World::start_churn`] to begin churn.
+    /// Builds every node of `sc` in the order of [`node_layout`]: the initial
+    /// fleet, up with all GPUs free, then (dynamic supply) the pool's nodes,
+    /// absent until they join. Call [`World::start_churn`] to begin churn.
     pub fn new(sc: &Scenario, streams: &Streams) -> Self {
         let layout = node_layout(sc);
         let mut nodes = Vec::with_capacity(layout.len());
