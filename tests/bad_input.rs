@@ -521,15 +521,6 @@ fn supply_names_an_unknown_class() {
 }
 
 #[test]
-fn dynamic_supply_is_not_implemented() {
-    reject_edit(
-        "gpus_per_node = 8",
-        "gpus_per_node = 8\ndynamic = true",
-        &["supply.dynamic", "not implemented", "dynamic = false"],
-    );
-}
-
-#[test]
 fn token_economy_is_not_implemented() {
     reject_text(
         &format!("{MINIMAL}\n[token]\nenabled = true\n"),

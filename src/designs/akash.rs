@@ -134,27 +134,26 @@ impl Akash {
             .expect("scenario checking requires [design.akash] for akash");
         let mut population = Vec::new();
         let mut markup = Vec::new();
-        for (c, class) in sc.classes.iter().enumerate() {
-            for k in 0..class.initial_gpus.div_ceil(sc.gpus_per_node) as u64 {
-                let mut rng = streams.substream("akash/provider", ((c as u64) << 32) | k);
-                let u: f64 = rng.random();
-                let mut cum = 0.0;
-                let mut pick = p.populations.len() - 1;
-                for (i, pop) in p.populations.iter().enumerate() {
-                    cum += pop.share;
-                    if u < cum {
-                        pick = i;
-                        break;
-                    }
+        // Pool nodes of dynamic supply get theirs too, keyed the same way.
+        for slot in crate::model::node_layout(sc) {
+            let mut rng = streams.substream("akash/provider", slot.key);
+            let u: f64 = rng.random();
+            let mut cum = 0.0;
+            let mut pick = p.populations.len() - 1;
+            for (i, pop) in p.populations.iter().enumerate() {
+                cum += pop.share;
+                if u < cum {
+                    pick = i;
+                    break;
                 }
-                population.push(pick as u16);
-                markup.push(match &p.populations[pick].pricing {
-                    AkashPricing::Adaptive {
-                        start, min, max, ..
-                    } => start.sample(&mut rng).clamp(*min, *max),
-                    _ => 0.0,
-                });
             }
+            population.push(pick as u16);
+            markup.push(match &p.populations[pick].pricing {
+                AkashPricing::Adaptive {
+                    start, min, max, ..
+                } => start.sample(&mut rng).clamp(*min, *max),
+                _ => 0.0,
+            });
         }
         let n = population.len();
         Self {
@@ -414,13 +413,16 @@ impl Akash {
 
     /// Pays the lease of `slot` up to now (capped by its escrow): returns
     /// (user USD, provider USD).
-    fn settle(&mut self, ctx: &Ctx, slot: u32) -> (f64, f64) {
+    /// The lease's provider earns its share (for its margin review).
+    fn settle(&mut self, ctx: &mut Ctx, slot: u32) -> (f64, f64) {
         let l = &mut self.leases[slot as usize];
         let h = (ctx.sched.now() / self.p.block_time).min(l.max_height);
         let blocks = h.saturating_sub(l.paid_height);
         l.paid_height = l.paid_height.max(h);
         let user = blocks as f64 * l.usd_per_block;
-        (user, user * (1.0 - self.p.take_rate))
+        let provider = user * (1.0 - self.p.take_rate);
+        ctx.world.credit(NodeId(l.node), provider);
+        (user, provider)
     }
 
     /// Pays the outage of the lease of `slot` (provider down since
@@ -566,6 +568,28 @@ impl Akash {
             self.add_waiting(ctx, -1);
         }
         self.retry_waiting(ctx);
+    }
+
+    /// `node` joined the fleet: it bids on waiting orders.
+    pub fn node_join(&mut self, ctx: &mut Ctx, node: NodeId) {
+        self.node_up(ctx, node);
+    }
+
+    /// `node`'s provider left the market: it withdraws from the auction and
+    /// its leases are closed as when it is down past the health window (the
+    /// outage so far is paid; the users redeploy after the delay).
+    pub fn node_leave(&mut self, ctx: &mut Ctx, node: NodeId, was_up: bool) {
+        if was_up {
+            self.node_down(ctx, node);
+        }
+        self.scratch.clear();
+        self.scratch.append(&mut self.parked[node.ix()]);
+        for k in 0..self.scratch.len() {
+            let slot = self.scratch[k];
+            debug_assert_eq!(self.leases[slot as usize].phase, Phase::Down);
+            self.settle_outage(ctx, slot);
+            self.close(ctx, slot);
+        }
     }
 
     /// A design timer fires; stale ones (the lease or the node moved on)

@@ -77,11 +77,7 @@ impl Ionet {
                 .total_cmp(&price[b as usize])
                 .then(a.cmp(&b))
         });
-        let n_nodes = sc
-            .classes
-            .iter()
-            .map(|c| c.initial_gpus.div_ceil(sc.gpus_per_node) as usize)
-            .sum();
+        let n_nodes = crate::model::node_layout(sc).len();
         let backfill = p.policy == IonetPolicy::Backfill;
         Self {
             ends: if backfill {
@@ -462,10 +458,16 @@ impl Ionet {
         )
     }
 
-    /// A run finished: the job is done and paid.
+    /// A run finished: the job is done and paid; each of its nodes earns
+    /// the provider's share by the GPUs it gave.
     pub fn job_end(&mut self, ctx: &mut Ctx, slot: u32) {
         self.forget_end(ctx, slot);
         let (user, provider) = self.bill(&ctx.jobs[slot], run_elapsed(ctx, slot));
+        let job = &ctx.jobs[slot];
+        let per_gpu = provider / job.gpus as f64;
+        for &(node, g) in &job.alloc {
+            ctx.world.credit(node, per_gpu * g as f64);
+        }
         complete(ctx, slot, user, provider);
         self.dispatch(ctx);
     }
@@ -492,6 +494,19 @@ impl Ionet {
     /// `node` came up: its GPUs may start waiting jobs.
     pub fn node_up(&mut self, ctx: &mut Ctx, _node: NodeId) {
         self.dispatch(ctx);
+    }
+
+    /// `node` joined the fleet: its GPUs may start waiting jobs.
+    pub fn node_join(&mut self, ctx: &mut Ctx, _node: NodeId) {
+        self.dispatch(ctx);
+    }
+
+    /// `node` left the pool after unstaking (it served until now): its jobs
+    /// are interrupted as by a failure and go back to the queue.
+    pub fn node_leave(&mut self, ctx: &mut Ctx, node: NodeId, was_up: bool) {
+        if was_up {
+            self.node_down(ctx, node);
+        }
     }
 
     /// io.net sets no timers.

@@ -72,6 +72,20 @@ impl Market {
         each!(self, m => m.node_up(ctx, node))
     }
 
+    /// Dynamic supply: `node` just joined the fleet, up with all GPUs free.
+    #[inline]
+    pub fn node_join(&mut self, ctx: &mut Ctx, node: NodeId) {
+        each!(self, m => m.node_join(ctx, node))
+    }
+
+    /// Dynamic supply: `node` just left the fleet for good (the world already
+    /// took its GPUs out; `was_up` says whether it was up until now). Its
+    /// jobs go the way of jobs on a node that goes down and never returns.
+    #[inline]
+    pub fn node_leave(&mut self, ctx: &mut Ctx, node: NodeId, was_up: bool) {
+        each!(self, m => m.node_leave(ctx, node, was_up))
+    }
+
     /// A job's run ends (already checked to be current).
     #[inline]
     pub fn job_end(&mut self, ctx: &mut Ctx, slot: u32) {

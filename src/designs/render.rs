@@ -676,6 +676,7 @@ impl Render {
             // burn come with the token economy).
             ctx.metrics
                 .segment(w, start, now, 1, now - start, paid, paid);
+            ctx.world.credit(NodeId(node), paid);
             rj.accepted += 1;
             rj.bad += bad as u32;
             if rj.accepted as usize == rj.work.len() {
@@ -843,6 +844,17 @@ impl Render {
             self.file(g, now);
         }
         self.dispatch(ctx);
+    }
+
+    /// `node` joined the fleet: its GPUs are idle from now.
+    pub fn node_join(&mut self, ctx: &mut Ctx, node: NodeId) {
+        self.node_up(ctx, node);
+    }
+
+    /// `node` left dispatch for good: its frames are re-queued unpaid, as
+    /// when it goes down (it never comes back up).
+    pub fn node_leave(&mut self, ctx: &mut Ctx, node: NodeId, _was_up: bool) {
+        self.node_down(ctx, node);
     }
 
     /// Render runs no gang jobs: frames end by timer.
@@ -1406,14 +1418,31 @@ mod tests {
     /// GPU time is conserved.
     #[test]
     fn bookkeeping_survives_churn_faults_and_bans() {
-        let (banned_at_end, _) = churn_faults_and_bans(&[]);
+        let (banned_at_end, ..) = churn_faults_and_bans(&[]);
         assert!(banned_at_end, "the run must exercise bans");
     }
 
     #[test]
+    fn bookkeeping_survives_nodes_joining_and_leaving() {
+        // Dynamic supply: reviews every 2 h, out after 2 bad ones, entrants
+        // from a pool after 30 minutes of onboarding.
+        let sets = [
+            "supply.dynamic=true",
+            "supply.review_every=\"2h\"",
+            "supply.patience=2",
+            "supply.pool.X=16",
+            "supply.pool.Y=8",
+            "supply.entry_rate_per_hour=2",
+            "supply.onboarding=\"30m\"",
+        ];
+        let (_, _, (entered, gone)) = churn_faults_and_bans(&sets);
+        assert!(entered > 0 && gone > 0, "{entered} entered, {gone} left");
+    }
+
+    #[test]
     fn bookkeeping_survives_churn_faults_and_bans_that_end() {
-        let (_, rejected_for_good) = churn_faults_and_bans(&[]);
-        let (_, rejected) = churn_faults_and_bans(&["design.render.reputation.ban_for=\"2h\""]);
+        let (_, rejected_for_good, _) = churn_faults_and_bans(&[]);
+        let (_, rejected, _) = churn_faults_and_bans(&["design.render.reputation.ban_for=\"2h\""]);
         assert!(
             rejected > rejected_for_good,
             "faulty nodes back from a ban are caught again: {rejected} vs {rejected_for_good}"
@@ -1422,8 +1451,9 @@ mod tests {
 
     /// Runs a churning, faulty world with tiers and reputation for 40 h,
     /// checking every invariant of the design each 6 minutes. Returns
-    /// whether some node is banned at the end, and the frames rejected.
-    fn churn_faults_and_bans(extra: &[&str]) -> (bool, u64) {
+    /// whether some node is banned at the end, the frames rejected, and
+    /// (dynamic supply) the nodes that entered and that left.
+    fn churn_faults_and_bans(extra: &[&str]) -> (bool, u64, (usize, usize)) {
         let text = WORLD
             .replace(
                 "name = \"only\"\n        share = 1.0\n        price_factor = 1.0",
@@ -1455,18 +1485,26 @@ mod tests {
         for k in 1..=400 {
             run.advance(k * H / 10);
             render(&run).check();
+            let world = &run.world().nodes;
+            for (i, n) in render(&run).nodes.iter().enumerate() {
+                assert_eq!(n.up, world[i].up, "render and the world agree on node {i}");
+            }
         }
         let r = render(&run);
         let banned_at_end = (0..r.nodes.len()).any(|n| r.is_banned(NodeId(n as u32)));
         let rejected = r.rejected;
         assert!(rejected > 0);
+        let entered = run.supply().map_or(0, |s| s.entered().iter().sum());
+        let gone = (run.world().nodes.iter())
+            .filter(|n| n.presence == crate::model::Presence::Gone)
+            .count();
         let s = run.finish().summary;
         assert!(s.interruptions > 0 && s.jobs_completed > 100);
         // Busy GPU time = delivered + lost (segments cover every frame run).
-        let busy_h = s.utilization.unwrap() * s.availability.unwrap() * 32.0 * 40.0;
+        let busy_h = s.utilization.unwrap() * s.availability.unwrap() * s.fleet_mean * 40.0;
         let run_h = s.gpu_hours_delivered + s.lost_gpu_hours;
         assert!((busy_h - run_h).abs() < 1e-6 * run_h, "{busy_h} vs {run_h}");
-        (banned_at_end, rejected)
+        (banned_at_end, rejected, (entered, gone))
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod demand;
 pub mod jobs;
 pub mod pool;
 pub mod sim;
+pub mod supply;
 
 use crate::engine::{Rng, Scheduler, SimTime, Streams};
 use crate::scenario::{Churn, Scenario};
@@ -39,6 +40,87 @@ pub enum Event {
     /// A design's own timer; `tag` says which (each design defines its
     /// tags), `a` and `b` are its payload (a slot, a node, a generation...).
     Timer { tag: u8, a: u32, b: u32 },
+    /// Dynamic supply: every provider reviews its margin.
+    Review,
+    /// Dynamic supply: an onboarding node starts serving.
+    Join(NodeId),
+    /// Dynamic supply: a node whose unstaking period is over leaves.
+    Leave(NodeId),
+}
+
+/// Where a node stands with the fleet. Nodes of the pool of potential
+/// entrants exist from the start (so designs size their arrays once) but
+/// hold no capacity until they join.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// A potential node of the pool that has not decided to enter.
+    Absent,
+    /// Decided to enter; serves after the onboarding delay.
+    Onboarding,
+    /// In the fleet.
+    Present,
+    /// Decided to leave and unstaking (io.net): still in the fleet, serving.
+    Leaving,
+    /// Left for good (it does not return to the pool).
+    Gone,
+}
+
+impl Presence {
+    /// Whether the node is in the fleet (holds capacity, costs, churns).
+    #[inline]
+    pub fn in_fleet(self) -> bool {
+        matches!(self, Presence::Present | Presence::Leaving)
+    }
+}
+
+/// One node a run may have: its class, GPUs and the key of its per-node
+/// streams (class, index within class).
+#[derive(Clone, Copy, Debug)]
+pub struct NodeSlot {
+    pub class: u16,
+    pub gpus: u16,
+    pub key: u64,
+    /// In the fleet at t = 0 (false: in the pool of potential entrants).
+    pub initial: bool,
+}
+
+/// Every node a run of `sc` may have, in index order: per class, the initial
+/// fleet in nodes of `gpus_per_node` GPUs (the last one smaller if the count
+/// does not divide); then, with dynamic supply, per class the pool of
+/// potential nodes, cut the same way. Keys are (class, node within class),
+/// pool nodes continuing after the class's initial ones, so changing one
+/// class's fleet leaves every other node's draws as they were.
+pub fn node_layout(sc: &Scenario) -> Vec<NodeSlot> {
+    let mut out = Vec::new();
+    let mut next_k = vec![0u64; sc.classes.len()];
+    let pools: Vec<u32> = match &sc.supply {
+        Some(d) => d.pool_gpus.clone(),
+        None => vec![0; sc.classes.len()],
+    };
+    let per_class = [
+        sc.classes
+            .iter()
+            .map(|c| c.initial_gpus)
+            .collect::<Vec<_>>(),
+        pools,
+    ];
+    for (phase, counts) in per_class.iter().enumerate() {
+        for (c, &count) in counts.iter().enumerate() {
+            let mut left = count;
+            while left > 0 {
+                let g = left.min(sc.gpus_per_node);
+                out.push(NodeSlot {
+                    class: c as u16,
+                    gpus: g as u16,
+                    key: ((c as u64) << 32) | next_k[c],
+                    initial: phase == 0,
+                });
+                left -= g;
+                next_k[c] += 1;
+            }
+        }
+    }
+    out
 }
 
 /// A provider's machine: GPUs of one class.
@@ -59,6 +141,10 @@ pub struct Node {
     pub epoch: u32,
     /// Slots of the jobs running on it.
     pub running: Vec<u32>,
+    /// In the fleet or not (always present with a fixed fleet).
+    pub presence: Presence,
+    /// When it joined the fleet (0 for the initial fleet).
+    pub joined: SimTime,
 }
 
 /// Nodes, their free GPUs and their churn.
@@ -67,66 +153,136 @@ pub struct World {
     pub pool: FreePool,
     /// GPUs on nodes that are up.
     pub gpus_up: u64,
-    /// GPUs in the fleet (up or down).
+    /// GPUs in the fleet (up or down; present or unstaking).
     pub gpus_total: u64,
     churn: Option<Churn>,
     /// Per node: the streams of its up and down periods.
     churn_rngs: Vec<(Rng, Rng)>,
+    /// Per node: provider USD earned since the last supply review (designs
+    /// credit it as they pay; the review reads and resets it).
+    pub income_usd: Vec<f64>,
+    /// Per class: GPUs in the fleet; and the class costs, USD per GPU-hour.
+    class_gpus: Vec<u64>,
+    class_cost: Vec<f64>,
+    /// When the last node left the fleet, if any did.
+    pub last_leave: Option<SimTime>,
 }
 
 impl World {
-    /// Builds the fleet of `sc`: per class, nodes of `gpus_per_node` GPUs
-    /// (the last one smaller if the count does not divide). Every node is up
-    /// and all its GPUs free; call [`World::start_churn`] to begin churn.
+    /// Builds every node of `sc` in the order of [`node_layout`]: the initial
+    /// fleet, up with all GPUs free, then (dynamic supply) the pool's nodes,
+    /// absent until they join. Call [`World::start_churn`] to begin churn.
     pub fn new(sc: &Scenario, streams: &Streams) -> Self {
-        let mut nodes = Vec::new();
+        let layout = node_layout(sc);
+        let mut nodes = Vec::with_capacity(layout.len());
         let mut churn_rngs = Vec::new();
-        for (c, class) in sc.classes.iter().enumerate() {
-            let mut left = class.initial_gpus;
-            let mut k = 0u64;
-            while left > 0 {
-                let g = left.min(sc.gpus_per_node);
-                // Keyed by (class, node within class): changing one class's
-                // fleet leaves every other node's outages as they were.
-                let id = ((c as u64) << 32) | k;
-                let faulty = sc.faults.share > 0.0 && {
-                    let mut r = streams.substream("faults", id);
-                    r.random::<f64>() < sc.faults.share
-                };
-                nodes.push(Node {
-                    class: c as u16,
-                    gpus: g as u16,
-                    up: true,
-                    faulty,
-                    since: 0,
-                    up_since: 0,
-                    epoch: 0,
-                    running: Vec::with_capacity(g as usize),
-                });
-                if sc.churn.is_some() {
-                    churn_rngs.push((
-                        streams.substream("churn/up", id),
-                        streams.substream("churn/down", id),
-                    ));
-                }
-                left -= g;
-                k += 1;
+        for slot in &layout {
+            let id = slot.key;
+            let faulty = sc.faults.share > 0.0 && {
+                let mut r = streams.substream("faults", id);
+                r.random::<f64>() < sc.faults.share
+            };
+            nodes.push(Node {
+                class: slot.class,
+                gpus: slot.gpus,
+                up: slot.initial,
+                faulty,
+                since: 0,
+                up_since: 0,
+                epoch: 0,
+                running: Vec::with_capacity(slot.gpus as usize),
+                presence: if slot.initial {
+                    Presence::Present
+                } else {
+                    Presence::Absent
+                },
+                joined: 0,
+            });
+            if sc.churn.is_some() {
+                churn_rngs.push((
+                    streams.substream("churn/up", id),
+                    streams.substream("churn/down", id),
+                ));
             }
         }
         let classes: Vec<u16> = nodes.iter().map(|n| n.class).collect();
         let mut pool = FreePool::new(sc.classes.len(), &classes, sc.gpus_per_node as u16);
         for (i, n) in nodes.iter().enumerate() {
-            pool.set(NodeId(i as u32), n.gpus);
+            if n.up {
+                pool.set(NodeId(i as u32), n.gpus);
+            }
         }
         let gpus_total = sc.total_gpus();
         Self {
+            income_usd: vec![0.0; nodes.len()],
             nodes,
             pool,
             gpus_up: gpus_total,
             gpus_total,
             churn: sc.churn.clone(),
             churn_rngs,
+            class_gpus: sc.classes.iter().map(|c| c.initial_gpus as u64).collect(),
+            class_cost: sc.classes.iter().map(|c| c.cost_per_hour).collect(),
+            last_leave: None,
         }
+    }
+
+    /// Providers' cost rate of the fleet, USD per hour. O(classes).
+    pub fn cost_usd_per_h(&self) -> f64 {
+        (self.class_cost.iter())
+            .zip(&self.class_gpus)
+            .map(|(c, &g)| c * g as f64)
+            .sum()
+    }
+
+    /// Credits `usd` of provider income to `node` (for its margin review).
+    #[inline]
+    pub fn credit(&mut self, node: NodeId, usd: f64) {
+        self.income_usd[node.ix()] += usd;
+    }
+
+    /// An onboarding `node` joins the fleet: up, all GPUs free, its first
+    /// failure scheduled from its own churn stream.
+    pub fn join(&mut self, node: NodeId, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let n = &mut self.nodes[node.ix()];
+        debug_assert_eq!(n.presence, Presence::Onboarding);
+        n.presence = Presence::Present;
+        n.joined = now;
+        n.up = true;
+        n.since = now;
+        n.up_since = now;
+        n.epoch += 1;
+        self.gpus_up += n.gpus as u64;
+        self.gpus_total += n.gpus as u64;
+        self.class_gpus[n.class as usize] += n.gpus as u64;
+        self.pool.set(node, n.gpus);
+        self.income_usd[node.ix()] = 0.0;
+        if let Some(churn) = &self.churn {
+            let u = churn.uptime.sample_ms(&mut self.churn_rngs[node.ix()].0, 1);
+            sched.after(u, Event::NodeDown(node));
+        }
+    }
+
+    /// `node` leaves the fleet for good; returns whether it was up (its GPUs
+    /// then left the pool now). Jobs on it are the design's business;
+    /// pending churn events for it are ignored from now on.
+    pub fn leave(&mut self, node: NodeId, now: SimTime) -> bool {
+        let n = &mut self.nodes[node.ix()];
+        debug_assert!(n.presence.in_fleet());
+        n.presence = Presence::Gone;
+        let was_up = n.up;
+        if was_up {
+            n.up = false;
+            n.since = now;
+            n.epoch += 1;
+            self.gpus_up -= n.gpus as u64;
+            self.pool.set(node, 0);
+        }
+        self.gpus_total -= n.gpus as u64;
+        self.class_gpus[n.class as usize] -= n.gpus as u64;
+        self.last_leave = Some(now);
+        was_up
     }
 
     /// Draws each node's initial state (up with probability equal to the
@@ -136,6 +292,9 @@ impl World {
         let Some(churn) = &self.churn else { return };
         let a = churn.availability();
         for i in 0..self.nodes.len() {
+            if self.nodes[i].presence != Presence::Present {
+                continue;
+            }
             let node = NodeId(i as u32);
             let (up_rng, down_rng) = &mut self.churn_rngs[i];
             if up_rng.random::<f64>() < a {
@@ -201,7 +360,72 @@ impl World {
 
 #[cfg(test)]
 mod tests {
-    use super::Event;
+    use super::{Event, node_layout};
+    use crate::scenario::{from_str, parse_override};
+
+    #[test]
+    fn pool_nodes_follow_the_initial_fleet_with_their_keys() {
+        let text = r#"
+            [scenario]
+            name = "layout"
+            horizon = "2d"
+            designs = ["ionet"]
+            [[gpu_class]]
+            name = "X"
+            vram_gb = 80
+            cost_per_hour = 1.0
+            cloud_price_per_hour = 2.0
+            [[gpu_class]]
+            name = "Y"
+            vram_gb = 24
+            cost_per_hour = 0.1
+            cloud_price_per_hour = 1.0
+            [supply]
+            initial = { X = 10, Y = 4 }
+            gpus_per_node = 4
+            dynamic = true
+            pool = { X = 5, Y = 8 }
+            [[workload]]
+            name = "w"
+            kind = "training"
+            arrivals = { process = "poisson", rate_per_hour = 1.0 }
+            duration = { dist = "fixed", value = "1h" }
+            gpu_class = ["X"]
+            max_price_per_gpu_hour = 10.0
+            [design.ionet]
+            price_per_gpu_hour = { X = 2.0, Y = 0.5 }
+        "#;
+        let sc = from_str(text, "layout.toml", &[]).unwrap();
+        let got: Vec<(u16, u16, u64, bool)> = node_layout(&sc)
+            .iter()
+            .map(|s| (s.class, s.gpus, s.key & 0xffff_ffff, s.initial))
+            .collect();
+        // X: 4 + 4 + 2 initial, Y: 4; then X's pool 4 + 1, Y's 4 + 4.
+        assert_eq!(
+            got,
+            [
+                (0, 4, 0, true),
+                (0, 4, 1, true),
+                (0, 2, 2, true),
+                (1, 4, 0, true),
+                (0, 4, 3, false),
+                (0, 1, 4, false),
+                (1, 4, 1, false),
+                (1, 4, 2, false),
+            ]
+        );
+        let fixed = from_str(
+            text,
+            "layout.toml",
+            &[parse_override("supply.dynamic=false").unwrap()],
+        )
+        .unwrap();
+        assert_eq!(
+            node_layout(&fixed).len(),
+            4,
+            "no pool without dynamic supply"
+        );
+    }
 
     #[test]
     fn events_stay_small() {

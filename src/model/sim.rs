@@ -3,7 +3,8 @@
 
 use super::demand::Demand;
 use super::jobs::Jobs;
-use super::{Event, World};
+use super::supply::Supply;
+use super::{Event, NodeId, World};
 use crate::designs::{Ctx, Market};
 use crate::engine::{Handler, Scheduler, SimTime, Streams, run_until};
 use crate::metrics::{Metrics, Sample, Summary, WAIT_PROBS, WorkloadSummary};
@@ -30,9 +31,26 @@ struct Simulation<'a> {
     jobs: Jobs,
     metrics: Metrics,
     market: Market,
+    /// Profit-driven entry and exit (`None` for a fixed fleet).
+    supply: Option<Supply>,
 }
 
 impl Simulation<'_> {
+    /// Takes `node` out of the fleet for good and lets the design react (its
+    /// jobs are handled as on a node that went down and never returns).
+    fn leave(&mut self, node: NodeId, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let was_up = self.world.leave(node, now);
+        let g = self.world.nodes[node.ix()].gpus as f64;
+        if was_up {
+            self.metrics.up_add(now, -g);
+        }
+        let cost = self.world.cost_usd_per_h();
+        self.metrics.set_fleet(now, self.world.gpus_total, cost);
+        let (mut ctx, market) = self.ctx(sched);
+        market.node_leave(&mut ctx, node, was_up);
+    }
+
     fn ctx<'b>(&'b mut self, sched: &'b mut Scheduler<Event>) -> (Ctx<'b>, &'b mut Market) {
         (
             Ctx {
@@ -61,6 +79,9 @@ impl Handler<Event> for Simulation<'_> {
                 market.submit(&mut ctx, w, draw);
             }
             Event::NodeDown(node) => {
+                if !self.world.nodes[node.ix()].presence.in_fleet() {
+                    return; // it left: its churn is over
+                }
                 self.world.node_down(node, sched);
                 let g = self.world.nodes[node.ix()].gpus as f64;
                 self.metrics.up_add(now, -g);
@@ -68,12 +89,43 @@ impl Handler<Event> for Simulation<'_> {
                 market.node_down(&mut ctx, node);
             }
             Event::NodeUp(node) => {
+                if !self.world.nodes[node.ix()].presence.in_fleet() {
+                    return;
+                }
                 self.world.node_up(node, sched);
                 let g = self.world.nodes[node.ix()].gpus as f64;
                 self.metrics.up_add(now, g);
                 let (mut ctx, market) = self.ctx(sched);
                 market.node_up(&mut ctx, node);
             }
+            Event::Review => {
+                let supply = self.supply.as_mut().expect("reviews need dynamic supply");
+                supply.review(&mut self.world, sched);
+                let next = now + supply.review_every();
+                // A review at the horizon would change nothing measured.
+                if next < self.sc.horizon {
+                    sched.at(next, Event::Review);
+                }
+                // TOKEN: at merge, for each node of `supply.unstaking_now`
+                // call the io.net economy's unstake(now, class, gpus) here
+                // (it serves on and leaves at its `Leave` event).
+                for k in 0..supply.leaving_now.len() {
+                    let node = self.supply.as_ref().expect("set above").leaving_now[k];
+                    self.leave(node, sched);
+                }
+            }
+            Event::Join(node) => {
+                self.world.join(node, sched);
+                let g = self.world.nodes[node.ix()].gpus as f64;
+                self.metrics.up_add(now, g);
+                let cost = self.world.cost_usd_per_h();
+                self.metrics.set_fleet(now, self.world.gpus_total, cost);
+                // TOKEN: economy.stake(now, class, gpus) is called here at
+                // merge (io.net: a joining provider stakes per GPU).
+                let (mut ctx, market) = self.ctx(sched);
+                market.node_join(&mut ctx, node);
+            }
+            Event::Leave(node) => self.leave(node, sched),
             Event::Timer { tag, a, b } => {
                 let (mut ctx, market) = self.ctx(sched);
                 market.timer(&mut ctx, tag, a, b);
@@ -124,6 +176,10 @@ impl<'a> Run<'a> {
             .sum();
         metrics.set_fleet(0, world.gpus_total, cost_rate);
         metrics.up_add(0, world.gpus_up as f64);
+        let supply = sc
+            .supply
+            .as_ref()
+            .map(|_| Supply::new(sc, design, &world, &streams, &mut sched));
         let mut demand = Demand::new(&sc.workloads, &streams);
         for w in 0..sc.workloads.len() {
             let t = demand.next_arrival(w, 0);
@@ -137,6 +193,7 @@ impl<'a> Run<'a> {
             jobs: Jobs::default(),
             metrics,
             market: Market::new(design, sc, &streams),
+            supply,
         };
         Self {
             sim,
@@ -193,6 +250,11 @@ impl<'a> Run<'a> {
     /// The current time.
     pub fn now(&self) -> SimTime {
         self.sched.now()
+    }
+
+    /// The supply side, with dynamic supply (tests inspect it).
+    pub fn supply(&self) -> Option<&Supply> {
+        self.sim.supply.as_ref()
     }
 
     /// Jobs in the system (waiting or running).

@@ -29,6 +29,9 @@ pub struct IonetParams {
     /// Continuous uptime before a node's hours earn rewards, ms.
     pub uptime_for_rewards: SimTime,
     pub serves: KindMask,
+    /// Unstaking period, ms: a provider that decides to leave unstakes and
+    /// leaves this long after (io.net staking docs: 14 days).
+    pub unstaking_delay: SimTime,
 }
 
 /// How one Akash provider population prices its bids.
@@ -189,6 +192,7 @@ pub(super) fn ionet(ck: &mut Checker, io: &IonetSpec, spec: &ScenarioFile) -> Io
         payment_fee: io.payment_fee,
         uptime_for_rewards: io.uptime_for_rewards.0,
         serves: kind_mask(&io.serves),
+        unstaking_delay: io.unstaking_delay.0,
     }
 }
 

@@ -55,6 +55,24 @@ pub struct Faults {
     pub frame_error_rate: f64,
 }
 
+/// Profit-driven supply (`supply.dynamic = true`), resolved; docs/model.md
+/// ("Profit-driven supply") gives the equations and the defaults' reasons.
+#[derive(Debug, Clone)]
+pub struct DynamicSupply {
+    /// Review period, ms.
+    pub review_every: SimTime,
+    /// Consecutive bad reviews before a provider leaves (≥ 1).
+    pub patience: u32,
+    /// Potential GPUs per class index that may enter.
+    pub pool_gpus: Vec<u32>,
+    /// Ceiling of node entries per class per hour.
+    pub entry_rate_per_hour: f64,
+    /// Margin over cost at which entry reaches 63% of its ceiling (> 0).
+    pub entry_margin_scale: f64,
+    /// Decision to serving, ms.
+    pub onboarding: SimTime,
+}
+
 /// Node churn: alternating up and down periods, in ms.
 #[derive(Debug, Clone)]
 pub struct Churn {
@@ -116,6 +134,8 @@ pub struct Scenario {
     pub classes: Vec<GpuClass>,
     pub gpus_per_node: u32,
     pub churn: Option<Churn>,
+    /// Profit-driven entry and exit; `None` for a fixed fleet.
+    pub supply: Option<DynamicSupply>,
     pub workloads: Vec<Workload>,
     pub faults: Faults,
     pub akash: Option<AkashParams>,
@@ -372,12 +392,7 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
             format!("must be between 1 and 64, got {gpus_per_node}"),
         );
     }
-    if spec.supply.dynamic {
-        ck.fail(
-            "supply.dynamic",
-            "profit-driven supply is not implemented in this version of depinsim; set dynamic = false",
-        );
-    }
+    let supply = dynamic_supply(&mut ck, &spec, total);
 
     // Churn.
     let churn = if spec.churn.enabled {
@@ -674,6 +689,7 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
             .collect(),
         gpus_per_node,
         churn,
+        supply,
         workloads,
         faults,
         akash,
@@ -682,4 +698,81 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         spec,
     };
     ck.finish(|| scenario(spec))
+}
+
+/// Checks and resolves the profit-driven supply keys of `[supply]`; `None`
+/// when `dynamic = false` (the other keys are then ignored, so a sweep may
+/// switch `supply.dynamic` on and off). `initial_total` is the initial fleet.
+fn dynamic_supply(
+    ck: &mut Checker,
+    spec: &ScenarioFile,
+    initial_total: u64,
+) -> Option<DynamicSupply> {
+    let s = &spec.supply;
+    if !s.dynamic {
+        return None;
+    }
+    let horizon = spec.scenario.horizon.0;
+    if s.review_every.0 == 0 {
+        ck.fail("supply.review_every", "must be > 0");
+    } else if s.review_every.0 >= horizon {
+        ck.fail(
+            "supply.review_every",
+            format!(
+                "must be shorter than scenario.horizon ({} >= {}): no review would happen",
+                format_duration(s.review_every.0),
+                format_duration(horizon)
+            ),
+        );
+    }
+    if s.patience == 0 {
+        ck.fail(
+            "supply.patience",
+            "must be >= 1 (the number of consecutive bad reviews before a provider leaves), got 0",
+        );
+    }
+    ck.number("supply.entry_rate_per_hour", s.entry_rate_per_hour, true);
+    if s.entry_rate_per_hour.is_finite() && s.entry_rate_per_hour > MAX_RATE_PER_HOUR {
+        ck.fail(
+            "supply.entry_rate_per_hour",
+            format!(
+                "must be at most {MAX_RATE_PER_HOUR} per hour, got {}",
+                s.entry_rate_per_hour
+            ),
+        );
+    }
+    ck.number("supply.entry_margin_scale", s.entry_margin_scale, false);
+    let mut pool_gpus = vec![0u32; spec.gpu_class.len()];
+    for (name, &n) in &s.pool {
+        let key = format!("supply.pool.{name}");
+        if let Some(i) = ck.class_index(key.clone(), name, &spec.gpu_class) {
+            if n > 0 && spec.supply.initial.get(name).is_none_or(|&g| g == 0) {
+                ck.fail(
+                    key,
+                    format!(
+                        "class {name:?} has no initial fleet (supply.initial.{name}): entry follows the margin of the class's providers, so it would never enter"
+                    ),
+                );
+            }
+            pool_gpus[i] = n;
+        }
+    }
+    let pool_total: u64 = pool_gpus.iter().map(|&n| n as u64).sum();
+    if initial_total + pool_total > 50_000_000 {
+        ck.fail(
+            "supply.pool",
+            format!(
+                "{} GPUs (initial + pool) is more than the 50,000,000 supported",
+                initial_total + pool_total
+            ),
+        );
+    }
+    Some(DynamicSupply {
+        review_every: s.review_every.0,
+        patience: s.patience,
+        pool_gpus,
+        entry_rate_per_hour: s.entry_rate_per_hour,
+        entry_margin_scale: s.entry_margin_scale,
+        onboarding: s.onboarding.0,
+    })
 }

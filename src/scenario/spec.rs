@@ -125,13 +125,48 @@ pub struct SupplySpec {
     /// GPUs per node (a provider's machine); the last node of a class may be smaller.
     #[serde(default = "default_gpus_per_node")]
     pub gpus_per_node: u32,
-    /// Profit-driven entry and exit (not in this version).
+    /// Profit-driven entry and exit (docs/model.md, "Profit-driven supply").
+    /// The keys below are ignored when it is false, so a sweep can switch it.
     #[serde(default)]
     pub dynamic: bool,
+    /// How often every provider reviews its margin over the period just ended.
+    #[serde(default = "default_review_every")]
+    pub review_every: Duration,
+    /// Consecutive bad reviews (margin < 0) after which a provider leaves.
+    #[serde(default = "default_patience")]
+    pub patience: u32,
+    /// Potential GPUs per class that may still enter (the finite pool).
+    #[serde(default)]
+    pub pool: BTreeMap<String, u32>,
+    /// Node entries per class per hour when the class's margin is high
+    /// (the entry rate's ceiling).
+    #[serde(default = "default_entry_rate_per_hour")]
+    pub entry_rate_per_hour: f64,
+    /// Margin over cost at which entry reaches 1 − 1/e (63%) of its ceiling.
+    #[serde(default = "default_entry_margin_scale")]
+    pub entry_margin_scale: f64,
+    /// Delay from a provider's decision to enter to its node serving.
+    #[serde(default = "default_onboarding")]
+    pub onboarding: Duration,
 }
 
 fn default_gpus_per_node() -> u32 {
     8
+}
+fn default_review_every() -> Duration {
+    Duration(24 * 3_600_000)
+}
+fn default_patience() -> u32 {
+    7
+}
+fn default_entry_rate_per_hour() -> f64 {
+    0.05
+}
+fn default_entry_margin_scale() -> f64 {
+    0.5
+}
+fn default_onboarding() -> Duration {
+    Duration(24 * 3_600_000)
 }
 
 /// `[churn]`: nodes alternate between up and down periods.
@@ -284,6 +319,14 @@ pub struct IonetSpec {
     /// Workload kinds io.net serves.
     #[serde(default = "default_ionet_serves")]
     pub serves: Vec<WorkloadKind>,
+    /// How long a provider that unstakes keeps its stake locked (and, with
+    /// dynamic supply, keeps serving) before it can leave.
+    #[serde(default = "default_unstaking_delay")]
+    pub unstaking_delay: Duration,
+}
+
+fn default_unstaking_delay() -> Duration {
+    Duration(14 * 24 * 3_600_000)
 }
 
 fn default_min_billed() -> Duration {
