@@ -187,7 +187,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "KEY")]
     pub vary: String,
     /// The values to search, `LO..HI` (integers for integer keys).
-    #[arg(long, value_name = "LO..HI")]
+    #[arg(long, value_name = "LO..HI", allow_hyphen_values = true)]
     pub range: String,
     /// Replications at every point, and the step by which a point near the
     /// threshold gets more [default: scenario.replications, at least 3].

@@ -253,8 +253,8 @@ impl Planner {
                 .zip(&stats)
                 .map(|(t, s)| verdict(t, *s))
                 .collect();
-            let decided = verdicts.contains(&Verdict::Fails)
-                || verdicts.iter().all(|v| *v == Verdict::Holds);
+            let decided =
+                verdicts.contains(&Verdict::Fails) || verdicts.iter().all(|v| *v == Verdict::Holds);
             if decided || n >= self.req.max_replications {
                 return Ok(PlanPoint {
                     value: x,
@@ -387,7 +387,12 @@ mod tests {
     #[test]
     fn metric_names_are_the_summary_columns() {
         let names = metric_names();
-        for m in ["p95_wait_h", "mean_wait_h", "utilization", "usd_per_gpu_hour"] {
+        for m in [
+            "p95_wait_h",
+            "mean_wait_h",
+            "utilization",
+            "usd_per_gpu_hour",
+        ] {
             assert!(names.iter().any(|n| n == m), "{m} missing from {names:?}");
         }
         assert!(!names.iter().any(|n| n == "design" || n == "seed"));

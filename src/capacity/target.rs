@@ -159,9 +159,15 @@ mod tests {
     #[test]
     fn parses_both_operators_and_spaces() {
         let t = Target::parse("p95_wait_h<=0.5", &METRICS).unwrap();
-        assert_eq!((t.metric.as_str(), t.bound, t.threshold), ("p95_wait_h", Bound::AtMost, 0.5));
+        assert_eq!(
+            (t.metric.as_str(), t.bound, t.threshold),
+            ("p95_wait_h", Bound::AtMost, 0.5)
+        );
         let t = Target::parse(" utilization >= 0.7 ", &METRICS).unwrap();
-        assert_eq!((t.metric.as_str(), t.bound, t.threshold), ("utilization", Bound::AtLeast, 0.7));
+        assert_eq!(
+            (t.metric.as_str(), t.bound, t.threshold),
+            ("utilization", Bound::AtLeast, 0.7)
+        );
     }
 
     #[test]

@@ -269,6 +269,19 @@ fn chart(planner: &Planner, plans: &[DesignPlan], i: usize, t: &Target) -> XyCha
         }
         c.series.push(s);
     }
+    // Waits near saturation dwarf those near the target: a log scale when
+    // the means span two decades (points at 0 are then not drawn).
+    let ys: Vec<f64> = (c.series.iter())
+        .flat_map(|s| s.points.iter().map(|p| p.y))
+        .filter(|y| *y > 0.0)
+        .collect();
+    let (ymin, ymax) = ys
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(a, b), &y| (a.min(y), b.max(y)));
+    if t.threshold > 0.0 && ymax > 100.0 * ymin {
+        c.y_log = true;
+        c.subtitle = c.subtitle.map(|s| s + "; log scale, zeros not drawn");
+    }
     let mut line = Series::new(
         format!("target {} {}", t.op(), t.threshold),
         RGBColor(90, 90, 90),
@@ -283,7 +296,11 @@ fn chart(planner: &Planner, plans: &[DesignPlan], i: usize, t: &Target) -> XyCha
 /// just below it, each with the first target's mean and 95% CI.
 pub fn answer_table(planner: &Planner, plans: &[DesignPlan]) -> String {
     let req = &planner.req;
-    let targets: Vec<String> = req.targets.iter().map(|t| t.text.trim().to_string()).collect();
+    let targets: Vec<String> = req
+        .targets
+        .iter()
+        .map(|t| t.text.trim().to_string())
+        .collect();
     let mut s = format!(
         "Smallest {} in {}..{} with {} (95% one-sided bound)\n\n",
         req.key,
