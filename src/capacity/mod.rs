@@ -337,14 +337,17 @@ impl Planner {
                 ));
             }
         }
-        for p in &plan.points {
-            if p.verdicts.contains(&Verdict::Unsure) && !p.verdicts.contains(&Verdict::Fails) {
-                w.push(format!(
-                    "at {key} = {} the 95% bounds still straddle a threshold after {} replications; counted as not holding",
-                    fmt_value(p.value),
-                    p.replications
-                ));
-            }
+        let unsure: Vec<String> = (plan.points.iter())
+            .filter(|p| {
+                p.verdicts.contains(&Verdict::Unsure) && !p.verdicts.contains(&Verdict::Fails)
+            })
+            .map(|p| format!("{} (n={})", fmt_value(p.value), p.replications))
+            .collect();
+        if !unsure.is_empty() {
+            w.push(format!(
+                "at {key} = {} the 95% bounds still straddle a threshold at the replication cap; counted as not holding (raise --max-replications to decide them)",
+                unsure.join(", ")
+            ));
         }
         w
     }
