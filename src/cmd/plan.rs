@@ -239,24 +239,41 @@ fn chart(planner: &Planner, plans: &[DesignPlan], i: usize, t: &Target) -> XyCha
         .iter()
         .map(|p| {
             format!(
-                "{}: {}",
+                "{} {}",
                 p.design.name(),
                 p.answer.map_or("unreachable".into(), fmt_value)
             )
         })
         .collect();
-    c.subtitle = Some(format!(
-        "target {} {} (holds when the one-sided 95% bound does); smallest {} — {}",
+    // Doubling leaves the high end far from the answers: when every design
+    // has an answer, show up to twice the largest (and say so).
+    let all_answered = plans.iter().all(|p| p.answer.is_some());
+    let top = plans.iter().filter_map(|p| p.answer).fold(req.lo, f64::max);
+    let x_max = if all_answered && 2.0 * top < req.hi {
+        (2.0 * top).max(req.lo + (req.hi - req.lo) / 64.0)
+    } else {
+        req.hi
+    };
+    let mut sub = format!(
+        "target {} {} {}; smallest: {}",
+        t.metric,
         t.op(),
         t.threshold,
-        req.key,
         answers.join(", ")
-    ));
-    c.x_range = Some((req.lo, req.hi));
+    );
+    if x_max < req.hi {
+        sub.push_str(&format!(
+            "; shown up to {} of {}",
+            fmt_value(x_max),
+            fmt_value(req.hi)
+        ));
+    }
+    c.subtitle = Some(sub);
+    c.x_range = Some((req.lo, x_max));
     for (k, plan) in plans.iter().enumerate() {
         let name = plan.design.name();
         let mut s = Series::new(name, design_color(name, k));
-        for p in &plan.points {
+        for p in plan.points.iter().filter(|p| p.value <= x_max) {
             if let Some(st) = p.stats[i] {
                 s.line.push((p.value, st.mean));
                 s.points.push(Point {
@@ -280,14 +297,14 @@ fn chart(planner: &Planner, plans: &[DesignPlan], i: usize, t: &Target) -> XyCha
         .fold((f64::INFINITY, 0.0f64), |(a, b), &y| (a.min(y), b.max(y)));
     if t.threshold > 0.0 && ymax > 100.0 * ymin {
         c.y_log = true;
-        c.subtitle = c.subtitle.map(|s| s + "; log scale, zeros not drawn");
+        c.subtitle = c.subtitle.map(|s| s + "; log scale");
     }
     let mut line = Series::new(
         format!("target {} {}", t.op(), t.threshold),
         RGBColor(90, 90, 90),
     );
     line.dashed = true;
-    line.line = vec![(req.lo, t.threshold), (req.hi, t.threshold)];
+    line.line = vec![(req.lo, t.threshold), (x_max, t.threshold)];
     c.series.push(line);
     c
 }
