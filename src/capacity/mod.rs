@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::runner::{RunSpec, run_one, run_seed};
 use crate::scenario::{self, DesignKind, Override, Scenario};
+use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 pub use search::{Domain, Outcome, not_monotone, search};
 pub use target::{Bound, Stats, Target, Verdict, verdict};
@@ -217,7 +218,13 @@ impl Planner {
     /// Evaluates design `d` at `x`: replications in rounds of
     /// `replications` while some target is unsure, none fails, and the cap
     /// allows.
-    fn evaluate(&self, d: DesignKind, x: f64, order: usize) -> Result<PlanPoint> {
+    fn evaluate(
+        &self,
+        d: DesignKind,
+        x: f64,
+        order: usize,
+        bar: &ProgressBar,
+    ) -> Result<PlanPoint> {
         let sc = self.scenario_at(x)?;
         let targets = &self.req.targets;
         let mut values: Vec<Vec<f64>> = vec![Vec::new(); targets.len()];
@@ -234,7 +241,9 @@ impl Planner {
                         design: d,
                         seed: run_seed(sc.seed, replicate),
                     };
-                    run_one(&sc, spec)
+                    let r = run_one(&sc, spec);
+                    bar.inc(1);
+                    r
                 })
                 .collect();
             for r in &results {
@@ -270,10 +279,10 @@ impl Planner {
     }
 
     /// Plans design `d`.
-    pub fn plan_design(&self, d: DesignKind) -> Result<DesignPlan> {
+    pub fn plan_design(&self, d: DesignKind, bar: &ProgressBar) -> Result<DesignPlan> {
         let mut points: Vec<PlanPoint> = Vec::new();
         let outcome = search(self.req.lo, self.req.hi, self.domain, |x| {
-            let p = self.evaluate(d, x, points.len())?;
+            let p = self.evaluate(d, x, points.len(), bar)?;
             let ok = p.holds;
             points.push(p);
             Ok::<bool, Error>(ok)
@@ -290,17 +299,26 @@ impl Planner {
         Ok(plan)
     }
 
-    /// Plans every design, in parallel on `pool`; results in scenario order.
+    /// Plans every design, in parallel on `pool`; results in scenario
+    /// order. A spinner counts the runs on a terminal (stderr).
     pub fn plan_all(&self, pool: &rayon::ThreadPool) -> Result<Vec<DesignPlan>> {
         let designs = self.base.designs.clone();
-        pool.install(|| {
-            designs
-                .par_iter()
-                .map(|&d| self.plan_design(d))
-                .collect::<Vec<_>>()
-        })
-        .into_iter()
-        .collect()
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {pos} runs  {per_sec}  {elapsed}")
+                .expect("the progress template is valid"),
+        );
+        let plans = pool
+            .install(|| {
+                designs
+                    .par_iter()
+                    .map(|&d| self.plan_design(d, &bar))
+                    .collect::<Vec<_>>()
+            })
+            .into_iter()
+            .collect();
+        bar.finish_and_clear();
+        plans
     }
 
     /// What a reader of the answer must know: unreachable targets, answers
