@@ -278,3 +278,21 @@ fn real_valued_keys_bisect_to_the_tolerance() {
     // bisection stops at 0.25, so allow a little either side.
     assert!((9.0..11.5).contains(&a), "answer {a}\n{}", o.describe());
 }
+
+#[test]
+fn a_target_that_fails_above_the_answer_is_flagged_not_monotone() {
+    // Utilization 12/c falls with c: `>= 0.5` holds at c = 10 (saturated)
+    // and fails at 64 (0.19). The "smallest c" is the low end, and the
+    // failure above it is reported.
+    let sb = Sandbox::new();
+    let o = plan(
+        &sb,
+        "a",
+        &["--target", "utilization>=0.5", "--range", "10..64"],
+    );
+    o.assert_code(0).assert_stdout_has(&[
+        "already hold at the low end",
+        "not monotone: the targets fail at supply.initial.A100 = 64 above the answer",
+    ]);
+    assert_eq!(answers(&sb, "a"), vec!["10".to_string()]);
+}
