@@ -331,3 +331,38 @@ fn converted_philly_trace_replays() {
     let s = Run::new(&sc, DesignKind::Ionet, 1).finish().summary;
     assert_eq!((s.jobs_submitted, s.jobs_completed), (2, 2));
 }
+
+#[test]
+fn render_trace_jobs_split_their_work_over_frames() {
+    // A render job of 2 GPUs for 1 h is 2 GPU-hours of work; with 10
+    // frames each frame is 12 min on one GPU. On Render's two Y GPUs the
+    // frames run two at a time: 5 rounds of 12 min, done at 1 h.
+    let scenario = common::edit(SCENARIO, "designs = [\"ionet\"]", "designs = [\"render\"]");
+    let scenario = common::edit(
+        &scenario,
+        "kind = \"training\"",
+        "kind = \"render\"\nframes = { dist = \"fixed\", value = 10 }",
+    );
+    let scenario = common::edit(
+        &scenario,
+        "[design.ionet]",
+        "[design.render]\nprice_per_gpu_hour = { Y = 1.0 }\ndetect = 0.0\n\
+         [[design.render.tier]]\nname = \"t\"\nshare = 1.0\nprice_factor = 1.0\n\
+         [design.render.reputation]\nenabled = false\n[design.ionet]",
+    );
+    let sb = Sandbox::new();
+    sb.write(
+        "jobs.csv",
+        "submit_s,gpus,duration_s,gpu_class\n0,2,3600,Y\n",
+    );
+    let file = sb.write("trace.toml", &scenario);
+    let sc = scenario::load(&file, &[]).unwrap();
+    let mut run = Run::new(&sc, DesignKind::Render, 1);
+    run.advance(MS_PER_HOUR - 1);
+    assert_eq!(run.live_jobs(), 1);
+    run.advance(MS_PER_HOUR);
+    assert_eq!(run.live_jobs(), 0, "the last two frames end at 1 h");
+    let s = run.finish().summary;
+    assert_eq!((s.jobs_completed, s.frames_delivered), (1, 10));
+    assert!((s.gpu_hours_delivered - 2.0).abs() < 1e-9);
+}
