@@ -366,3 +366,29 @@ fn render_trace_jobs_split_their_work_over_frames() {
     assert_eq!((s.jobs_completed, s.frames_delivered), (1, 10));
     assert!((s.gpu_hours_delivered - 2.0).abs() < 1e-9);
 }
+
+#[test]
+fn trace_gangs_larger_than_a_node_are_rejected_for_akash() {
+    let sb = Sandbox::new();
+    let scenario = common::edit(
+        SCENARIO,
+        "designs = [\"ionet\"]",
+        "designs = [\"akash\", \"ionet\"]",
+    );
+    let scenario = common::edit(&scenario, "gpus_per_node = 4", "gpus_per_node = 2");
+    let scenario = common::edit(
+        &scenario,
+        "[design.ionet]",
+        "[design.akash]\n[[design.akash.provider]]\nshare = 1.0\nstrategy = \"cost_plus\"\n\
+         markup = { dist = \"fixed\", value = 0.5 }\n[design.ionet]",
+    );
+    sb.write("jobs.csv", "submit_s,gpus,duration_s\n0,2,60\n30,4,60\n");
+    let file = sb.write("trace.toml", &scenario);
+    let o = sb.run(&file, &[]);
+    o.assert_bad_input(&[
+        "workload[0].arrivals.file",
+        "trace job 2 (submitted at 30 s) takes 4 GPUs",
+        "--max-gpus 2",
+    ]);
+    sb.assert_no_output(&o);
+}

@@ -691,6 +691,30 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         }
         _ => None,
     };
+    // A lease is on one node: the spec-level gang check above cannot see
+    // a trace's gangs, so check them here.
+    if let Some(ak) = &akash {
+        for w in workloads.iter().filter(|w| ak.serves & w.kind.bit() != 0) {
+            let Some(jobs) = &w.trace else { continue };
+            if let Some((n, j)) = (jobs.iter().enumerate()).find(|(_, j)| j.gpus > gpus_per_node) {
+                let i = spec
+                    .workload
+                    .iter()
+                    .position(|s| s.name == w.name)
+                    .unwrap_or(0);
+                ck.fail(
+                    format!("workload[{i}].arrivals.file"),
+                    format!(
+                        "trace job {} (submitted at {} s) takes {} GPUs: it cannot run on Akash, where a lease is on one provider's node of at most supply.gpus_per_node = {gpus_per_node} GPUs (drop larger gangs from the trace, e.g. convert-philly-trace.py --max-gpus {gpus_per_node}, or drop {:?} from design.akash.serves)",
+                        n + 1,
+                        j.submit_ms as f64 / 1000.0,
+                        j.gpus,
+                        w.kind.name()
+                    ),
+                );
+            }
+        }
+    }
     let ionet = match (&spec.design.ionet, has(DesignKind::Ionet)) {
         (Some(io), true) => {
             let params = designs::ionet(&mut ck, io, &spec);
