@@ -30,6 +30,9 @@ pub enum Command {
     Plot(PlotArgs),
     /// Write a self-contained HTML report of one or more results directories.
     Report(ReportArgs),
+    /// Capacity planning: per design, the smallest value of a key (e.g.
+    /// supply.initial.H100) at which every target holds with 95% confidence.
+    Plan(PlanArgs),
 }
 
 /// `depinsim run`.
@@ -167,6 +170,49 @@ pub struct ReportArgs {
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Output file [default: report.html in the first directory].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `depinsim plan`.
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// A service level to meet: `METRIC<=X` or `METRIC>=X`, METRIC a numeric
+    /// column of summary.csv, e.g. 'p95_wait_h<=0.5' (repeatable: all must hold).
+    #[arg(long = "target", value_name = "METRIC<=X", required = true)]
+    pub targets: Vec<String>,
+    /// The key to vary, by dotted path as for `--set`, e.g. supply.initial.H100.
+    #[arg(long, value_name = "KEY")]
+    pub vary: String,
+    /// The values to search, `LO..HI` (integers for integer keys).
+    #[arg(long, value_name = "LO..HI", allow_hyphen_values = true)]
+    pub range: String,
+    /// Replications at every point, and the step by which a point near the
+    /// threshold gets more [default: scenario.replications, at least 3].
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// The most replications a point may get [default: 4 × --replications].
+    #[arg(long)]
+    pub max_replications: Option<u32>,
+    /// Real-valued keys: bisection stops when the bracket is this narrow
+    /// [default: (HI - LO) / 256].
+    #[arg(long)]
+    pub tolerance: Option<f64>,
+    /// Master seed (overrides scenario.seed); 0 to 2^63 - 1, as in TOML.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub seed: Option<u64>,
+    /// Plan only this design (repeatable; overrides scenario.designs).
+    #[arg(long = "design", value_name = "DESIGN")]
+    pub designs: Vec<String>,
+    /// Override a scenario key before planning (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output directory [default: results/<scenario name>-plan/].
     #[arg(long)]
     pub out: Option<PathBuf>,
 }

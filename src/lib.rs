@@ -6,8 +6,10 @@
 //! churn, demand, jobs); [`designs`] are the markets; [`metrics`] measures;
 //! [`runner`] runs replicates in parallel; [`sweep`] runs grids of scenario
 //! variants, resumable and shardable; [`output`] writes the files and the
-//! HTML report; [`plot`] draws the SVG charts.
+//! HTML report; [`plot`] draws the SVG charts; [`capacity`] plans the
+//! fleet a service level needs (`depinsim plan`).
 
+pub mod capacity;
 pub mod cli;
 pub mod cmd;
 pub mod designs;

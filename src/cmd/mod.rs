@@ -1,6 +1,7 @@
 //! One module per subcommand; each has a `run` returning `Result`.
 
 pub mod merge;
+pub mod plan;
 pub mod plot;
 pub mod report;
 pub mod run;
@@ -22,6 +23,7 @@ pub fn dispatch(cli: Cli, argv: &[String]) -> Result<()> {
         Command::Merge(args) => merge::run(args, argv),
         Command::Plot(args) => plot::run(args),
         Command::Report(args) => report::run(args),
+        Command::Plan(args) => plan::run(args, argv),
     }
 }
 

@@ -195,7 +195,7 @@ impl Akash {
         let Some(counted) = admit(ctx, w, self.p.serves) else {
             return;
         };
-        let mask = ctx.sc.workloads[w].class_mask;
+        let mask = draw.class_mask;
         let slot = new_job(ctx, self.next_serial, w, draw, mask, counted);
         self.next_serial += 1;
         if self.leases.len() <= slot as usize {

@@ -141,7 +141,7 @@ impl Ionet {
             .iter()
             .filter(|&&c| self.p.price_per_gpu_hour[c as usize] <= draw.max_price)
             .fold(0u64, |m, &c| m | (1 << c));
-        let mask = ctx.sc.workloads[w].class_mask & affordable;
+        let mask = draw.class_mask & affordable;
         if mask == 0 {
             lost_to_cloud(ctx, w as u16, counted);
             return;

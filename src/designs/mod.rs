@@ -182,7 +182,7 @@ pub fn new_job(
     ctx.jobs.insert(Job {
         serial,
         workload: w as u16,
-        gpus: wl.gpus,
+        gpus: draw.gpus,
         frames: draw.frames,
         stateless: wl.kind == WorkloadKind::Web,
         max_price: draw.max_price,

@@ -559,7 +559,7 @@ impl Render {
             .enumerate()
             .filter(|&(_, &p)| p.is_finite() && p <= draw.max_price)
             .fold(0u64, |m, (c, _)| m | (1 << c));
-        let mask = ctx.sc.workloads[w].class_mask & affordable;
+        let mask = draw.class_mask & affordable;
         if mask == 0 {
             lost_to_cloud(ctx, w as u16, counted);
             return;

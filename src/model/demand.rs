@@ -1,11 +1,13 @@
 //! Demand: job arrivals and job attributes per workload. Every workload draws
 //! from its own named streams (times, durations, prices), so every design and
-//! every sweep point that leaves a workload alone sees the same jobs.
+//! every sweep point that leaves a workload alone sees the same jobs. A
+//! trace-replay workload takes its jobs from its trace instead, in order.
 
 use crate::engine::{MS_PER_HOUR, Rng, SimTime, Streams};
-use crate::scenario::{Arrivals, Workload};
+use crate::scenario::{Arrivals, TraceJob, Workload};
 use rand::Rng as _;
 use rand_distr::{Distribution, Exp1};
+use std::sync::Arc;
 
 const MS_PER_DAY: f64 = 24.0 * MS_PER_HOUR as f64;
 
@@ -22,6 +24,10 @@ pub struct JobDraw {
     /// Frames of a render job (its per-frame work is in
     /// [`Demand::frame_work`]); 0 for other kinds.
     pub frames: u32,
+    /// GPUs it takes at once (the workload's, or its trace row's).
+    pub gpus: u32,
+    /// Acceptable classes as a bitmask (the workload's, or its trace row's).
+    pub class_mask: u64,
 }
 
 struct Stream {
@@ -32,6 +38,9 @@ struct Stream {
     durations: Rng,
     prices: Rng,
     frames: Rng,
+    /// Trace replay: the jobs, and the index of the next one to arrive.
+    trace: Option<Arc<[TraceJob]>>,
+    next: usize,
 }
 
 /// The arrival generators of all workloads of one run.
@@ -56,6 +65,8 @@ impl Demand {
                     durations: streams.stream(&format!("durations/{}", w.name)),
                     prices: streams.stream(&format!("prices/{}", w.name)),
                     frames: streams.stream(&format!("frames/{}", w.name)),
+                    trace: w.trace.clone(),
+                    next: 0,
                 })
                 .collect(),
             frame_work: Vec::new(),
@@ -64,8 +75,16 @@ impl Demand {
 
     /// The first arrival after `now` of workload `w` (Poisson; a daily cycle
     /// by thinning, Lewis & Shedler 1979).
+    /// A trace's next job arrives at its submit time (jobs submitted at the
+    /// same time arrive in file order at that time); after its last job,
+    /// never (`SimTime::MAX`).
     pub fn next_arrival(&mut self, w: usize, now: SimTime) -> SimTime {
         let s = &mut self.streams[w];
+        if let Some(jobs) = &s.trace {
+            return jobs
+                .get(s.next)
+                .map_or(SimTime::MAX, |j| j.submit_ms.max(now));
+        }
         let mut t = now as f64;
         loop {
             let gap: f64 = Exp1.sample(&mut s.times);
@@ -92,6 +111,11 @@ impl Demand {
     pub fn draw_job(&mut self, w: usize, wl: &Workload) -> JobDraw {
         let s = &mut self.streams[w];
         self.frame_work.clear();
+        if let Some(jobs) = &s.trace {
+            let job = jobs[s.next];
+            s.next += 1;
+            return Self::trace_job(s, wl, job, &mut self.frame_work);
+        }
         let (work_ms, frames) = match &wl.frames {
             None => (wl.duration.sample_ms(&mut s.durations, 1), 0),
             Some(f) => {
@@ -110,6 +134,39 @@ impl Demand {
             work_ms,
             max_price: wl.max_price.sample(&mut s.prices),
             frames,
+            gpus: wl.gpus,
+            class_mask: wl.class_mask,
+        }
+    }
+
+    /// A trace job as drawn: its row's values; its price from the
+    /// workload when the row has none; a render job's frames drawn from the
+    /// workload and its work (run time × GPUs) split evenly over them.
+    fn trace_job(
+        s: &mut Stream,
+        wl: &Workload,
+        job: TraceJob,
+        frame_work: &mut Vec<SimTime>,
+    ) -> JobDraw {
+        let frames = match &wl.frames {
+            None => 0,
+            Some(f) => {
+                // ≥ 0: adding ½ and truncating rounds; at least one frame.
+                let n = ((f.sample(&mut s.frames) + 0.5) as u32).clamp(1, MAX_FRAMES);
+                let total = job.work_ms * job.gpus as u64;
+                let (each, extra) = (total / n as u64, total % n as u64);
+                frame_work.extend((0..n as u64).map(|i| each + u64::from(i < extra)));
+                n
+            }
+        };
+        JobDraw {
+            work_ms: job.work_ms,
+            max_price: job
+                .max_price
+                .unwrap_or_else(|| wl.max_price.sample(&mut s.prices)),
+            frames,
+            gpus: job.gpus,
+            class_mask: job.class_mask,
         }
     }
 }
@@ -134,6 +191,7 @@ mod tests {
             max_price: Sampler::Fixed(1.0),
             checkpoint_every: None,
             frames: None,
+            trace: None,
         }
     }
 

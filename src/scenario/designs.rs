@@ -229,12 +229,13 @@ pub(super) fn akash(ck: &mut Checker, ak: &AkashSpec, spec: &ScenarioFile) -> Ak
     // A lease is on one provider: a gang must fit on one node.
     let serves = kind_mask(&ak.serves);
     for (i, w) in spec.workload.iter().enumerate() {
-        if serves & w.kind.bit() != 0 && w.gpus > spec.supply.gpus_per_node {
+        let gpus = w.gpus.unwrap_or(1);
+        if serves & w.kind.bit() != 0 && gpus > spec.supply.gpus_per_node {
             ck.fail(
                 format!("workload[{i}].gpus"),
                 format!(
                     "a gang of {} GPUs cannot run on Akash, where a lease is on one provider's node of at most supply.gpus_per_node = {} GPUs (drop {:?} from design.akash.serves or use smaller gangs)",
-                    w.gpus,
+                    gpus,
                     spec.supply.gpus_per_node,
                     w.kind.name()
                 ),

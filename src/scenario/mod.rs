@@ -8,6 +8,7 @@ pub mod dist;
 pub mod duration;
 pub mod overrides;
 pub mod spec;
+pub mod trace;
 
 use crate::engine::SimTime;
 use crate::error::{Error, Problem, Result, closest};
@@ -22,6 +23,8 @@ pub use spec::{AkashStrategy, DesignKind, IonetPolicy, ScenarioFile, WorkloadKin
 use spec::{ArrivalSpec, PriceSpec};
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
+pub use trace::TraceJob;
 
 /// The most GPU classes a scenario may have (class sets are `u64` bitmasks).
 pub const MAX_CLASSES: usize = 64;
@@ -117,6 +120,11 @@ pub struct Workload {
     pub checkpoint_every: Option<SimTime>,
     /// Frames per job (render jobs; `duration` is then the work per frame).
     pub frames: Option<Sampler>,
+    /// Trace replay: the jobs, in submit order (then `arrivals` and
+    /// `duration` are unused, `gpus` is the largest gang, `class_mask` the
+    /// union of the jobs' classes, and `max_price` is drawn only for jobs
+    /// whose row has no price).
+    pub trace: Option<Arc<[TraceJob]>>,
 }
 
 /// A checked, resolved scenario.
@@ -451,41 +459,85 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         } else if !wl_names.insert(w.name.as_str()) {
             ck.fail(k("name"), format!("workload {:?} is defined twice", w.name));
         }
-        let ArrivalSpec::Poisson {
-            rate_per_hour,
-            diurnal_amplitude,
-            diurnal_peak_hour,
-        } = w.arrivals;
-        if ck.number(k("arrivals.rate_per_hour"), rate_per_hour, false)
-            && rate_per_hour > MAX_RATE_PER_HOUR
-        {
-            ck.fail(
-                k("arrivals.rate_per_hour"),
-                format!("must be at most {MAX_RATE_PER_HOUR} per hour (time resolves to 1 ms), got {rate_per_hour}"),
-            );
-        }
-        if !(0.0..=1.0).contains(&diurnal_amplitude) {
-            ck.fail(
-                k("arrivals.diurnal_amplitude"),
-                format!("must be in [0, 1], got {diurnal_amplitude}"),
-            );
-        }
-        if !(0.0..24.0).contains(&diurnal_peak_hour) {
-            ck.fail(
-                k("arrivals.diurnal_peak_hour"),
-                format!("must be in [0, 24), got {diurnal_peak_hour}"),
-            );
-        }
-        let duration = ck.sampler(k("duration"), &w.duration);
+        let (arrivals, trace_file) = match &w.arrivals {
+            ArrivalSpec::Poisson {
+                rate_per_hour,
+                diurnal_amplitude,
+                diurnal_peak_hour,
+            } => {
+                let (rate_per_hour, diurnal_amplitude, diurnal_peak_hour) =
+                    (*rate_per_hour, *diurnal_amplitude, *diurnal_peak_hour);
+                if ck.number(k("arrivals.rate_per_hour"), rate_per_hour, false)
+                    && rate_per_hour > MAX_RATE_PER_HOUR
+                {
+                    ck.fail(
+                        k("arrivals.rate_per_hour"),
+                        format!("must be at most {MAX_RATE_PER_HOUR} per hour (time resolves to 1 ms), got {rate_per_hour}"),
+                    );
+                }
+                if !(0.0..=1.0).contains(&diurnal_amplitude) {
+                    ck.fail(
+                        k("arrivals.diurnal_amplitude"),
+                        format!("must be in [0, 1], got {diurnal_amplitude}"),
+                    );
+                }
+                if !(0.0..24.0).contains(&diurnal_peak_hour) {
+                    ck.fail(
+                        k("arrivals.diurnal_peak_hour"),
+                        format!("must be in [0, 24), got {diurnal_peak_hour}"),
+                    );
+                }
+                let arrivals = Arrivals {
+                    rate_per_hour,
+                    diurnal_amplitude,
+                    diurnal_peak_hour,
+                };
+                (arrivals, None)
+            }
+            ArrivalSpec::Trace { file: trace_file } => {
+                // What the trace gives per job must not also be set here.
+                for (key, set, column) in [
+                    ("duration", w.duration.is_some(), "duration_s"),
+                    ("gpus", w.gpus.is_some(), "gpus"),
+                    ("vram_gb", w.vram_gb.is_some(), "vram_gb"),
+                ] {
+                    if set {
+                        ck.fail(
+                            k(key),
+                            format!("is taken from the trace's {column} column with process = \"trace\"; remove it"),
+                        );
+                    }
+                }
+                let arrivals = Arrivals {
+                    rate_per_hour: 0.0,
+                    diurnal_amplitude: 0.0,
+                    diurnal_peak_hour: 0.0,
+                };
+                (arrivals, Some(trace_file.as_str()))
+            }
+        };
+        let duration = match (&w.duration, trace_file) {
+            (Some(d), None) => ck.sampler(k("duration"), d),
+            (None, None) => {
+                ck.fail(
+                    k("duration"),
+                    "is required (a distribution of job run times)",
+                );
+                None
+            }
+            // Unused: every job's run time comes from the trace.
+            (_, Some(_)) => Some(Sampler::Fixed(1.0)),
+        };
         if let Some(d) = &duration
             && d.mean() < 1.0
         {
             ck.fail(k("duration"), "mean duration must be at least 1ms");
         }
-        if w.gpus == 0 {
+        let gpus = w.gpus.unwrap_or(1);
+        if gpus == 0 {
             ck.fail(k("gpus"), "must be >= 1, got 0");
         }
-        if w.gpu_class.is_empty() {
+        if w.gpu_class.is_empty() && trace_file.is_none() {
             ck.fail(
                 k("gpu_class"),
                 "must list at least one acceptable GPU class",
@@ -568,20 +620,51 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 format!("no listed class has {vram} GB of VRAM or more"),
             );
         }
-        if w.gpus > 0 && pool_max > 0 && w.gpus as u64 > pool_max {
+        if gpus > 0 && pool_max > 0 && gpus as u64 > pool_max {
             ck.fail(
                 k("gpus"),
                 format!(
-                    "a gang of {} GPUs is larger than any acceptable class's fleet (largest: {pool_max}); it could never run",
-                    w.gpus
+                    "a gang of {gpus} GPUs is larger than any acceptable class's fleet (largest: {pool_max}); it could never run"
                 ),
             );
         }
-        let max_price = match &w.max_price_per_gpu_hour {
-            PriceSpec::Fixed(v) => ck
+        let max_price = match (&w.max_price_per_gpu_hour, trace_file) {
+            (Some(PriceSpec::Fixed(v)), _) => ck
                 .number(k("max_price_per_gpu_hour"), *v, true)
                 .then_some(Sampler::Fixed(*v)),
-            PriceSpec::Dist(d) => ck.sampler(k("max_price_per_gpu_hour"), d),
+            (Some(PriceSpec::Dist(d)), _) => ck.sampler(k("max_price_per_gpu_hour"), d),
+            (None, None) => {
+                ck.fail(
+                    k("max_price_per_gpu_hour"),
+                    "is required (USD per GPU-hour, a number or a distribution)",
+                );
+                None
+            }
+            // Never drawn: the trace checks every row has its own price.
+            (None, Some(_)) => Some(Sampler::Fixed(0.0)),
+        };
+        let trace = trace_file.and_then(|f| {
+            let base = Path::new(file).parent().unwrap_or(Path::new(""));
+            let rules = trace::TraceRules {
+                classes: &spec.gpu_class,
+                initial: &initial,
+                default_mask: mask,
+                has_default_price: w.max_price_per_gpu_hour.is_some(),
+                horizon: sc.horizon.0,
+            };
+            match trace::load(&base.join(f), &rules) {
+                Ok(jobs) => Some(Arc::<[TraceJob]>::from(jobs)),
+                Err(e) => {
+                    ck.fail(k("arrivals.file"), e);
+                    None
+                }
+            }
+        });
+        let (gpus, mask) = match &trace {
+            Some(jobs) => jobs
+                .iter()
+                .fold((0, 0), |(g, m), j| (j.gpus.max(g), m | j.class_mask)),
+            None => (gpus, mask),
         };
         if let Some(c) = w.checkpoint_every
             && c.0 == 0
@@ -595,17 +678,14 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
             workloads.push(Workload {
                 name: w.name.clone(),
                 kind: w.kind,
-                arrivals: Arrivals {
-                    rate_per_hour,
-                    diurnal_amplitude,
-                    diurnal_peak_hour,
-                },
+                arrivals,
                 duration,
-                gpus: w.gpus,
+                gpus,
                 class_mask: mask,
                 max_price,
                 checkpoint_every: w.checkpoint_every.map(|d| d.0),
                 frames: frames.clone(),
+                trace,
             });
         }
     }
@@ -626,6 +706,30 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         }
         _ => None,
     };
+    // A lease is on one node: the spec-level gang check above cannot see
+    // a trace's gangs, so check them here.
+    if let Some(ak) = &akash {
+        for w in workloads.iter().filter(|w| ak.serves & w.kind.bit() != 0) {
+            let Some(jobs) = &w.trace else { continue };
+            if let Some((n, j)) = (jobs.iter().enumerate()).find(|(_, j)| j.gpus > gpus_per_node) {
+                let i = spec
+                    .workload
+                    .iter()
+                    .position(|s| s.name == w.name)
+                    .unwrap_or(0);
+                ck.fail(
+                    format!("workload[{i}].arrivals.file"),
+                    format!(
+                        "trace job {} (submitted at {} s) takes {} GPUs: it cannot run on Akash, where a lease is on one provider's node of at most supply.gpus_per_node = {gpus_per_node} GPUs (drop larger gangs from the trace, e.g. convert-philly-trace.py --max-gpus {gpus_per_node}, or drop {:?} from design.akash.serves)",
+                        n + 1,
+                        j.submit_ms as f64 / 1000.0,
+                        j.gpus,
+                        w.kind.name()
+                    ),
+                );
+            }
+        }
+    }
     let ionet = match (&spec.design.ionet, has(DesignKind::Ionet)) {
         (Some(io), true) => {
             let params = designs::ionet(&mut ck, io, &spec);

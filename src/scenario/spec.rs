@@ -227,30 +227,33 @@ pub struct WorkloadSpec {
     pub kind: WorkloadKind,
     pub arrivals: ArrivalSpec,
     /// Run time of a job on its GPUs, without interruptions. For `render`
-    /// jobs: the work of one frame on one GPU.
-    pub duration: DistSpec<Duration>,
+    /// jobs: the work of one frame on one GPU. Required for Poisson
+    /// arrivals; taken from the trace with `process = "trace"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<DistSpec<Duration>>,
     /// Frames per job (`render` jobs only, required there).
     #[serde(default)]
     pub frames: Option<DistSpec<f64>>,
     /// VRAM a job needs, GB: listed classes with less are not used.
     #[serde(default)]
     pub vram_gb: Option<f64>,
-    /// GPUs per job, all needed at once (a gang).
-    #[serde(default = "default_gpus")]
-    pub gpus: u32,
-    /// Acceptable GPU classes.
+    /// GPUs per job, all needed at once (a gang) [default: 1]; taken from
+    /// the trace with `process = "trace"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpus: Option<u32>,
+    /// Acceptable GPU classes. With a trace: the classes of jobs whose row
+    /// names neither a class nor a VRAM need.
+    #[serde(default)]
     pub gpu_class: Vec<String>,
     /// The most a user pays per GPU-hour before going to the cloud, USD: a
-    /// number, or a distribution of per-job values.
-    pub max_price_per_gpu_hour: PriceSpec,
+    /// number, or a distribution of per-job values. With a trace: for jobs
+    /// whose row gives no price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_price_per_gpu_hour: Option<PriceSpec>,
     /// The job saves its progress this often; on interruption it restarts
     /// from the last checkpoint. Absent: all progress of the attempt is lost.
     #[serde(default)]
     pub checkpoint_every: Option<Duration>,
-}
-
-fn default_gpus() -> u32 {
-    1
 }
 
 /// A price: one number, or a distribution of per-job values.
@@ -274,6 +277,10 @@ pub enum ArrivalSpec {
         #[serde(default = "default_peak_hour")]
         diurnal_peak_hour: f64,
     },
+    /// Jobs replayed from a CSV file (path relative to the scenario file):
+    /// submit time, GPUs, duration, and optionally class or VRAM and
+    /// maximum price per job (docs/model.md, "Trace replay").
+    Trace { file: String },
 }
 
 fn default_peak_hour() -> f64 {
