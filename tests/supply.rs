@@ -37,6 +37,8 @@ pool = { X = 4000 }
 entry_rate_per_hour = 0.5
 entry_margin_scale = 0.01
 onboarding = "1d"
+# Identical providers, so margins (and the times below) are exact.
+cost_cv = 0
 
 [churn]
 enabled = false
@@ -307,4 +309,52 @@ fn provider_income_is_credited_to_the_nodes_that_earned_it() {
         "{got:?} vs {}",
         s.user_usd
     );
+}
+
+#[test]
+fn with_spread_costs_the_dearer_providers_leave() {
+    // Demand pays about $1.875 per GPU-hour of the 16-GPU fleet (6 busy
+    // GPU-hours per hour at $5); the class cost is that much on average,
+    // spread with cv 0.5. Providers with a cost factor above their share of
+    // income leave; those who stay earn more as the fleet shrinks. No entry.
+    let sc = scenario(&[
+        "gpu_class.0.cost_per_hour=1.875",
+        "supply.cost_cv=0.5",
+        "supply.patience=2",
+        "supply.entry_rate_per_hour=0",
+        "scenario.horizon=\"20d\"",
+        // Akash providers bid their own cost + 167%: $5 at the mean cost.
+        "design.akash.provider.0.markup.value=1.6667",
+    ]);
+    // The factors: lognormal of mean 1 and cv 0.5 over all 4,016 nodes.
+    let run = Run::new(&sc, DesignKind::Render, 3);
+    let f: Vec<f64> = run.world().nodes.iter().map(|n| n.cost_factor).collect();
+    let mean = f.iter().sum::<f64>() / f.len() as f64;
+    let sd = (f.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / f.len() as f64).sqrt();
+    assert!(
+        (mean - 1.0).abs() < 4.0 * 0.5 / (f.len() as f64).sqrt(),
+        "mean {mean}"
+    );
+    assert!((sd / mean - 0.5).abs() < 0.05, "cv {}", sd / mean);
+    for design in DESIGNS {
+        let mut run = Run::new(&sc, design, 3);
+        run.advance(20 * D);
+        let (mut gone, mut stay) = (Vec::new(), Vec::new());
+        for n in &run.world().nodes[..16] {
+            match n.presence {
+                Presence::Gone | Presence::Leaving => gone.push(n.cost_factor),
+                _ => stay.push(n.cost_factor),
+            }
+        }
+        let avg = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        eprintln!(
+            "{design:?}: {} left (mean factor {:.3}), {} stayed ({:.3})",
+            gone.len(),
+            avg(&gone),
+            stay.len(),
+            avg(&stay)
+        );
+        assert!(!gone.is_empty() && !stay.is_empty(), "{design:?}");
+        assert!(avg(&gone) > avg(&stay), "{design:?}");
+    }
 }

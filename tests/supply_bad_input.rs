@@ -207,3 +207,21 @@ fn unstaking_delay_negative() {
         &["design.ionet.unstaking_delay"],
     );
 }
+
+#[test]
+fn negative_cost_cv() {
+    reject_with(
+        &dynamic(),
+        &["supply.cost_cv=-0.1"],
+        &["supply.cost_cv", "must be a finite number >= 0, got -0.1"],
+    );
+}
+
+#[test]
+fn cost_cv_too_large() {
+    reject_with(
+        &dynamic(),
+        &["supply.cost_cv=50"],
+        &["supply.cost_cv", "must be at most 5", "got 50"],
+    );
+}

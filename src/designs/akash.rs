@@ -281,8 +281,11 @@ impl Akash {
 
     /// Provider `node`'s bid, USD per GPU-hour.
     fn bid(&mut self, ctx: &Ctx, node: NodeId) -> f64 {
-        let class = ctx.world.nodes[node.ix()].class as usize;
-        let cost = ctx.sc.classes[class].cost_per_hour;
+        let n = &ctx.world.nodes[node.ix()];
+        let class = n.class as usize;
+        // The provider's own cost (its factor is 1 unless dynamic supply
+        // spreads costs).
+        let cost = ctx.sc.classes[class].cost_per_hour * n.cost_factor;
         match &self.p.populations[self.population[node.ix()] as usize].pricing {
             AkashPricing::CostPlus { markup } => cost * (1.0 + markup.sample(&mut self.markup_rng)),
             AkashPricing::Adaptive { .. } => cost * (1.0 + self.markup[node.ix()]),
@@ -350,8 +353,8 @@ impl Akash {
             return;
         }
         let node = self.bidders[wi];
-        let class = ctx.world.nodes[node.ix()].class as usize;
-        let cost = ctx.sc.classes[class].cost_per_hour;
+        let n = &ctx.world.nodes[node.ix()];
+        let cost = ctx.sc.classes[n.class as usize].cost_per_hour * n.cost_factor;
         if after_warmup && cost > 0.0 {
             self.markup_sum += price / cost - 1.0;
             self.markups += 1;

@@ -11,6 +11,7 @@ use crate::engine::{Rng, Scheduler, SimTime, Streams};
 use crate::scenario::{Churn, Scenario};
 use pool::FreePool;
 use rand::Rng as _;
+use rand_distr::{Distribution, LogNormal};
 
 /// Index of a node in [`World::nodes`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -145,6 +146,9 @@ pub struct Node {
     pub presence: Presence,
     /// When it joined the fleet (0 for the initial fleet).
     pub joined: SimTime,
+    /// Its provider's cost per GPU-hour as a multiple of the class's
+    /// `cost_per_hour` (1 unless dynamic supply spreads costs).
+    pub cost_factor: f64,
 }
 
 /// Nodes, their free GPUs and their churn.
@@ -161,8 +165,10 @@ pub struct World {
     /// Per node: provider USD earned since the last supply review (designs
     /// credit it as they pay; the review reads and resets it).
     pub income_usd: Vec<f64>,
-    /// Per class: GPUs in the fleet; and the class costs, USD per GPU-hour.
-    class_gpus: Vec<u64>,
+    /// Per class: GPUs in the fleet weighted by their providers' cost
+    /// factors (the GPU count when costs are not spread); and the class
+    /// costs, USD per GPU-hour.
+    class_weight: Vec<f64>,
     class_cost: Vec<f64>,
     /// When the last node left the fleet, if any did.
     pub last_leave: Option<SimTime>,
@@ -176,6 +182,10 @@ impl World {
         let layout = node_layout(sc);
         let mut nodes = Vec::with_capacity(layout.len());
         let mut churn_rngs = Vec::new();
+        let cost_spread = sc.supply.as_ref().filter(|d| d.cost_cv > 0.0).map(|d| {
+            let sigma2 = (1.0 + d.cost_cv * d.cost_cv).ln();
+            LogNormal::new(-sigma2 / 2.0, sigma2.sqrt()).expect("cost_cv is checked")
+        });
         for slot in &layout {
             let id = slot.key;
             let faulty = sc.faults.share > 0.0 && {
@@ -197,6 +207,9 @@ impl World {
                     Presence::Absent
                 },
                 joined: 0,
+                cost_factor: cost_spread
+                    .as_ref()
+                    .map_or(1.0, |d| d.sample(&mut streams.substream("supply/cost", id))),
             });
             if sc.churn.is_some() {
                 churn_rngs.push((
@@ -213,6 +226,10 @@ impl World {
             }
         }
         let gpus_total = sc.total_gpus();
+        let mut class_weight = vec![0.0; sc.classes.len()];
+        for n in nodes.iter().filter(|n| n.presence == Presence::Present) {
+            class_weight[n.class as usize] += n.gpus as f64 * n.cost_factor;
+        }
         Self {
             income_usd: vec![0.0; nodes.len()],
             nodes,
@@ -221,7 +238,7 @@ impl World {
             gpus_total,
             churn: sc.churn.clone(),
             churn_rngs,
-            class_gpus: sc.classes.iter().map(|c| c.initial_gpus as u64).collect(),
+            class_weight,
             class_cost: sc.classes.iter().map(|c| c.cost_per_hour).collect(),
             last_leave: None,
         }
@@ -230,8 +247,8 @@ impl World {
     /// Providers' cost rate of the fleet, USD per hour. O(classes).
     pub fn cost_usd_per_h(&self) -> f64 {
         (self.class_cost.iter())
-            .zip(&self.class_gpus)
-            .map(|(c, &g)| c * g as f64)
+            .zip(&self.class_weight)
+            .map(|(c, &w)| c * w)
             .sum()
     }
 
@@ -255,7 +272,7 @@ impl World {
         n.epoch += 1;
         self.gpus_up += n.gpus as u64;
         self.gpus_total += n.gpus as u64;
-        self.class_gpus[n.class as usize] += n.gpus as u64;
+        self.class_weight[n.class as usize] += n.gpus as f64 * n.cost_factor;
         self.pool.set(node, n.gpus);
         self.income_usd[node.ix()] = 0.0;
         if let Some(churn) = &self.churn {
@@ -280,7 +297,7 @@ impl World {
             self.pool.set(node, 0);
         }
         self.gpus_total -= n.gpus as u64;
-        self.class_gpus[n.class as usize] -= n.gpus as u64;
+        self.class_weight[n.class as usize] -= n.gpus as f64 * n.cost_factor;
         self.last_leave = Some(now);
         was_up
     }

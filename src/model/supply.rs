@@ -149,7 +149,7 @@ impl Supply {
             let node = NodeId(i as u32);
             let c = n.class as usize;
             let hours = (now - n.joined.max(self.last_review)) as f64 / MS_PER_HOUR as f64;
-            let cost = self.cost[c] * n.gpus as f64 * hours;
+            let cost = self.cost[c] * n.cost_factor * n.gpus as f64 * hours;
             let income = world.income_usd[i] + token_income_usd(node);
             world.income_usd[i] = 0.0;
             self.class_income[c] += income;

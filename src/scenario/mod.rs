@@ -32,6 +32,9 @@ pub const MAX_CLASSES: usize = 64;
 /// The highest arrival rate a workload may have, per hour: with 1 ms time
 /// resolution, a higher rate would be capped silently.
 pub const MAX_RATE_PER_HOUR: f64 = 1_000_000.0;
+/// Largest `supply.cost_cv` accepted: beyond it a lognormal of mean 1 puts
+/// nearly all its mass near 0 and a few providers carry the class's cost.
+pub const MAX_COST_CV: f64 = 5.0;
 
 /// A GPU class as the model sees it.
 #[derive(Debug, Clone)]
@@ -74,6 +77,9 @@ pub struct DynamicSupply {
     pub entry_margin_scale: f64,
     /// Decision to serving, ms.
     pub onboarding: SimTime,
+    /// Coefficient of variation of providers' cost factors within a class
+    /// (lognormal, mean 1; 0: every provider has the class cost).
+    pub cost_cv: f64,
 }
 
 /// Node churn: alternating up and down periods, in ms.
@@ -846,6 +852,16 @@ fn dynamic_supply(
         );
     }
     ck.number("supply.entry_margin_scale", s.entry_margin_scale, false);
+    ck.number("supply.cost_cv", s.cost_cv, true);
+    if s.cost_cv.is_finite() && s.cost_cv > MAX_COST_CV {
+        ck.fail(
+            "supply.cost_cv",
+            format!(
+                "must be at most {MAX_COST_CV} (a coefficient of variation of providers' costs), got {}",
+                s.cost_cv
+            ),
+        );
+    }
     let mut pool_gpus = vec![0u32; spec.gpu_class.len()];
     for (name, &n) in &s.pool {
         let key = format!("supply.pool.{name}");
@@ -878,5 +894,6 @@ fn dynamic_supply(
         entry_rate_per_hour: s.entry_rate_per_hour,
         entry_margin_scale: s.entry_margin_scale,
         onboarding: s.onboarding.0,
+        cost_cv: s.cost_cv,
     })
 }

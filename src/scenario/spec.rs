@@ -148,6 +148,11 @@ pub struct SupplySpec {
     /// Delay from a provider's decision to enter to its node serving.
     #[serde(default = "default_onboarding")]
     pub onboarding: Duration,
+    /// Spread of providers' costs within a class: each node's cost per
+    /// GPU-hour is the class's `cost_per_hour` times a lognormal factor of
+    /// mean 1 and this coefficient of variation (0: identical providers).
+    #[serde(default = "default_cost_cv")]
+    pub cost_cv: f64,
 }
 
 fn default_gpus_per_node() -> u32 {
@@ -164,6 +169,9 @@ fn default_entry_rate_per_hour() -> f64 {
 }
 fn default_entry_margin_scale() -> f64 {
     0.5
+}
+fn default_cost_cv() -> f64 {
+    0.3
 }
 fn default_onboarding() -> Duration {
     Duration(24 * 3_600_000)
