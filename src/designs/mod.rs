@@ -13,6 +13,7 @@ use crate::model::demand::JobDraw;
 use crate::model::jobs::{Job, JobState, Jobs};
 use crate::model::{Event, NodeId, World};
 use crate::scenario::{DesignKind, KindMask, Scenario, WorkloadKind};
+use crate::token::TokenEconomy;
 
 /// What a design may touch while it handles an event.
 pub struct Ctx<'a> {
@@ -23,6 +24,27 @@ pub struct Ctx<'a> {
     pub sched: &'a mut Scheduler<Event>,
     /// Per-frame work (ms on one GPU) of the render job just submitted.
     pub frame_work: &'a [SimTime],
+    /// The design's token economy (`None` with tokens off).
+    pub token: Option<&'a mut TokenEconomy>,
+}
+
+/// Tells the token economy (if any) of a payment settled now for work that
+/// began at `since`: the user paid `user_usd`, the providers got
+/// `provider_usd`; `work` is the node and GPU-ms it paid for, where the
+/// economy pays emissions pro rata to work (Render).
+#[inline]
+pub fn pay_tokens(
+    ctx: &mut Ctx,
+    since: SimTime,
+    user_usd: f64,
+    provider_usd: f64,
+    work: Option<(NodeId, f64)>,
+) {
+    if let Some(t) = ctx.token.as_deref_mut()
+        && user_usd > 0.0
+    {
+        t.pay(since, user_usd, provider_usd, work);
+    }
 }
 
 /// The design under simulation.
@@ -227,6 +249,8 @@ pub fn end_run(ctx: &mut Ctx, slot: u32, useful: SimTime, user_usd: f64, provide
         ctx.world.release(node, gpus, slot);
     }
     job.alloc.clear();
+    pay_tokens(ctx, since, user_usd, provider_usd, None);
+    let job = &ctx.jobs[slot];
     ctx.metrics.segment(
         job.workload,
         since,

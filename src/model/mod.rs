@@ -39,6 +39,8 @@ pub enum Event {
     /// A design's own timer; `tag` says which (each design defines its
     /// tags), `a` and `b` are its payload (a slot, a node, a generation...).
     Timer { tag: u8, a: u32, b: u32 },
+    /// A token price period ends (only with tokens on).
+    TokenTick,
 }
 
 /// A provider's machine: GPUs of one class.

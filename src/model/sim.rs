@@ -8,6 +8,7 @@ use crate::designs::{Ctx, Market};
 use crate::engine::{Handler, Scheduler, SimTime, Streams, run_until};
 use crate::metrics::{Metrics, Sample, Summary, WAIT_PROBS, WorkloadSummary};
 use crate::scenario::{DesignKind, Scenario};
+use crate::token::TokenEconomy;
 
 /// What one run produced.
 #[derive(Debug, Clone)]
@@ -30,6 +31,7 @@ struct Simulation<'a> {
     jobs: Jobs,
     metrics: Metrics,
     market: Market,
+    token: Option<TokenEconomy>,
 }
 
 impl Simulation<'_> {
@@ -42,6 +44,7 @@ impl Simulation<'_> {
                 metrics: &mut self.metrics,
                 sched,
                 frame_work: &self.demand.frame_work,
+                token: self.token.as_mut(),
             },
             &mut self.market,
         )
@@ -91,9 +94,20 @@ impl Handler<Event> for Simulation<'_> {
                     self.market.queue_len() as u64,
                     self.jobs.live() as u64 - self.market.queue_len() as u64,
                 );
+                if let (Some(t), Some(s)) = (&self.token, self.metrics.samples.last_mut()) {
+                    s.token = Some(t.sample());
+                }
                 let next = now + self.sc.sample_every;
                 if next <= self.sc.horizon {
                     sched.at(next, Event::Sample);
+                }
+            }
+            Event::TokenTick => {
+                let t = self.token.as_mut().expect("token ticks only with tokens on");
+                t.tick(now, &self.world);
+                let next = now + t.period;
+                if next <= self.sc.horizon {
+                    sched.at(next, Event::TokenTick);
                 }
             }
         }
@@ -129,6 +143,11 @@ impl<'a> Run<'a> {
             let t = demand.next_arrival(w, 0);
             sched.at(t, Event::Arrival(w as u16));
         }
+        // Before the first sample, so a sample sees its period's price.
+        let token = TokenEconomy::new(sc, design, &streams, &world);
+        if token.is_some() {
+            sched.at(0, Event::TokenTick);
+        }
         sched.at(0, Event::Sample);
         let sim = Simulation {
             sc,
@@ -137,6 +156,7 @@ impl<'a> Run<'a> {
             jobs: Jobs::default(),
             metrics,
             market: Market::new(design, sc, &streams),
+            token,
         };
         Self {
             sim,
@@ -161,7 +181,10 @@ impl<'a> Run<'a> {
         self.advance(horizon);
         let (mut ctx, market) = self.sim.ctx(&mut self.sched);
         market.finish(&mut ctx);
-        let summary = self.sim.metrics.summarize(horizon);
+        let mut summary = self.sim.metrics.summarize(horizon);
+        if let Some(t) = &self.sim.token {
+            t.fill(&mut summary, horizon);
+        }
         let workloads = (self.sim.metrics.by_workload.iter())
             .zip(&self.sim.sc.workloads)
             .map(|(t, w)| t.summary(&w.name))
@@ -188,6 +211,17 @@ impl<'a> Run<'a> {
     /// The design under simulation (tests inspect its state).
     pub fn market(&self) -> &Market {
         &self.sim.market
+    }
+
+    /// The token economy (`None` with tokens off).
+    pub fn token(&self) -> Option<&TokenEconomy> {
+        self.sim.token.as_ref()
+    }
+
+    /// The token economy, to call its supply-side API (stake, unstake,
+    /// take_node_rewards) as the supply model will.
+    pub fn token_mut(&mut self) -> Option<&mut TokenEconomy> {
+        self.sim.token.as_mut()
     }
 
     /// The current time.

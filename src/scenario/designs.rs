@@ -28,6 +28,8 @@ pub struct IonetParams {
     pub payment_fee: f64,
     /// Continuous uptime before a node's hours earn rewards, ms.
     pub uptime_for_rewards: SimTime,
+    /// Delay between unstaking and the stake's sale, ms.
+    pub unstaking_delay: SimTime,
     pub serves: KindMask,
 }
 
@@ -188,6 +190,7 @@ pub(super) fn ionet(ck: &mut Checker, io: &IonetSpec, spec: &ScenarioFile) -> Io
         reservation_fee: io.reservation_fee,
         payment_fee: io.payment_fee,
         uptime_for_rewards: io.uptime_for_rewards.0,
+        unstaking_delay: io.unstaking_delay.0,
         serves: kind_mask(&io.serves),
     }
 }

@@ -281,6 +281,10 @@ pub struct IonetSpec {
     /// Continuous uptime a node needs before its hours earn block rewards.
     #[serde(default = "default_uptime_for_rewards")]
     pub uptime_for_rewards: Duration,
+    /// A provider's stake can be sold this long after it unstakes (io.net
+    /// docs: 14-day unstaking period).
+    #[serde(default = "default_unstaking_delay")]
+    pub unstaking_delay: Duration,
     /// Workload kinds io.net serves.
     #[serde(default = "default_ionet_serves")]
     pub serves: Vec<WorkloadKind>,
@@ -297,6 +301,9 @@ fn default_payment_fee() -> f64 {
 }
 fn default_uptime_for_rewards() -> Duration {
     Duration(5 * 3_600_000)
+}
+fn default_unstaking_delay() -> Duration {
+    Duration(14 * 86_400_000)
 }
 fn default_ionet_serves() -> Vec<WorkloadKind> {
     vec![
@@ -518,10 +525,4 @@ impl Default for ReputationSpec {
     }
 }
 
-/// `[token]`: token economies (a later version).
-#[derive(Deserialize, Serialize, Debug, Clone, Default)]
-#[serde(deny_unknown_fields)]
-pub struct TokenSpec {
-    #[serde(default)]
-    pub enabled: bool,
-}
+pub use super::token::TokenSpec;
