@@ -356,10 +356,19 @@ pub(crate) mod test_scenario {
         gpu_class = ["X"]
         max_price_per_gpu_hour = 10.0
         [design.akash]
+        [[design.akash.provider]]
+        share = 1.0
+        strategy = "cost_plus"
+        markup = { dist = "uniform", low = 0.5, high = 1.0 }
         [design.ionet]
         price_per_gpu_hour = { X = 2.0 }
         [design.render]
         price_per_gpu_hour = { X = 2.0 }
+        [[design.render.tier]]
+        name = "only"
+        share = 1.0
+        price_factor = 1.0
+        priority = 0
         [token]
         enabled = true
     "#;
