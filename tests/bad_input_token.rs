@@ -41,7 +41,10 @@ fn tokens_on_is_valid_and_runs() {
 fn negative_pool_depth() {
     reject(
         &with_token("[token.render]\npool_depth_usd = -5.0"),
-        &["token.render.pool_depth_usd", "must be a finite number > 0, got -5"],
+        &[
+            "token.render.pool_depth_usd",
+            "must be a finite number > 0, got -5",
+        ],
     );
 }
 
@@ -107,7 +110,11 @@ fn yearly_schedule_that_does_not_sum_to_its_total() {
         &with_token(
             "[token.render]\nemissions = { schedule = \"yearly\", per_year = [9126804, 5900000], total = 20000000 }",
         ),
-        &["token.render.emissions.total", "adds up to 15026804", "total = 20000000"],
+        &[
+            "token.render.emissions.total",
+            "adds up to 15026804",
+            "total = 20000000",
+        ],
     );
 }
 
@@ -115,7 +122,11 @@ fn yearly_schedule_that_does_not_sum_to_its_total() {
 fn unknown_schedule_name() {
     reject(
         &with_token("[token.ionet]\nemissions = { schedule = \"decayed\", genesis = 1.0 }"),
-        &["token.ionet.emissions", "unknown variant `decayed`", "did you mean `decaying`?"],
+        &[
+            "token.ionet.emissions",
+            "unknown variant `decayed`",
+            "did you mean `decaying`?",
+        ],
     );
 }
 
@@ -145,20 +156,30 @@ fn monthly_decay_of_one() {
         &with_token(
             "[token.ionet]\nemissions = { schedule = \"decaying\", genesis = 5e8, first_year_inflation = 0.08, monthly_decay = 1.0, total = 3e8 }",
         ),
-        &["token.ionet.emissions.monthly_decay", "must be in [0, 1), got 1"],
+        &[
+            "token.ionet.emissions.monthly_decay",
+            "must be in [0, 1), got 1",
+        ],
     );
 }
 
 #[test]
 fn period_that_does_not_divide_a_day() {
-    reject(&with_token("period = \"7h\""), &["token.period", "must divide one day"]);
+    reject(
+        &with_token("period = \"7h\""),
+        &["token.period", "must divide one day"],
+    );
 }
 
 #[test]
 fn unknown_token_key_is_suggested() {
     reject(
         &with_token("[token.render]\nburn_shar = 0.9"),
-        &["token.render", "unknown field `burn_shar`", "did you mean `burn_share`?"],
+        &[
+            "token.render",
+            "unknown field `burn_shar`",
+            "did you mean `burn_share`?",
+        ],
     );
 }
 

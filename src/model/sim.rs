@@ -103,7 +103,10 @@ impl Handler<Event> for Simulation<'_> {
                 }
             }
             Event::TokenTick => {
-                let t = self.token.as_mut().expect("token ticks only with tokens on");
+                let t = self
+                    .token
+                    .as_mut()
+                    .expect("token ticks only with tokens on");
                 t.tick(now, &self.world);
                 let next = now + t.period;
                 if next <= self.sc.horizon {

@@ -26,9 +26,9 @@ pub struct TokenSpec {
     /// Emission changes that apply to every design's schedule from `at` on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub emission_change: Vec<EmissionChangeSpec>,
-        pub render: RenderTokenSpec,
-        pub ionet: IonetTokenSpec,
-        pub akash: AkashTokenSpec,
+    pub render: RenderTokenSpec,
+    pub ionet: IonetTokenSpec,
+    pub akash: AkashTokenSpec,
 }
 
 impl Default for TokenSpec {
@@ -404,7 +404,13 @@ pub struct TokenParams {
 
 impl Checker<'_> {
     fn base(&mut self, key: &str, b: [f64; 5]) -> TokenBaseParams {
-        let [price_usd, supply, pool_depth_usd, sell_share, emission_share] = b;
+        let [
+            price_usd,
+            supply,
+            pool_depth_usd,
+            sell_share,
+            emission_share,
+        ] = b;
         self.number(format!("{key}.price_usd"), price_usd, false);
         self.number(format!("{key}.supply"), supply, true);
         self.number(format!("{key}.pool_depth_usd"), pool_depth_usd, false);
@@ -541,20 +547,29 @@ pub(super) fn resolve(ck: &mut Checker, spec: &ScenarioFile) -> Option<TokenPara
             "must divide one day (e.g. \"15m\", \"1h\", \"6h\", \"1d\"): daily returns are read at period ends",
         );
     } else if horizon / t.period.0 > 10_000_000 {
-        ck.fail("token.period", "gives more than 10,000,000 price updates; use a longer period");
+        ck.fail(
+            "token.period",
+            "gives more than 10,000,000 price updates; use a longer period",
+        );
     }
     let m = &t.market;
     ck.number("token.market.volatility", m.volatility, true);
     ck.unit("token.market.correlation", m.correlation);
     if !m.drift.is_finite() {
-        ck.fail("token.market.drift", format!("must be finite, got {}", m.drift));
+        ck.fail(
+            "token.market.drift",
+            format!("must be finite, got {}", m.drift),
+        );
     }
     let mut shocks = Vec::new();
     for (i, s) in m.shock.iter().enumerate() {
         if !(s.change.is_finite() && s.change > -1.0) {
             ck.fail(
                 format!("token.market.shock[{i}].change"),
-                format!("must be a finite number > -1 (a fraction: -0.8 is a fall of 80%), got {}", s.change),
+                format!(
+                    "must be a finite number > -1 (a fraction: -0.8 is a fall of 80%), got {}",
+                    s.change
+                ),
             );
         }
         shocks.push((s.at.0, 1.0 + s.change));
@@ -571,7 +586,13 @@ pub(super) fn resolve(ck: &mut Checker, spec: &ScenarioFile) -> Option<TokenPara
     let render = RenderToken {
         base: ck.base(
             "token.render",
-            [r.price_usd, r.supply, r.pool_depth_usd, r.sell_share, r.emission_share],
+            [
+                r.price_usd,
+                r.supply,
+                r.pool_depth_usd,
+                r.sell_share,
+                r.emission_share,
+            ],
         ),
         burn_share: r.burn_share,
         epoch: r.epoch.0,
@@ -619,7 +640,13 @@ pub(super) fn resolve(ck: &mut Checker, spec: &ScenarioFile) -> Option<TokenPara
     let ionet = IonetToken {
         base: ck.base(
             "token.ionet",
-            [io.price_usd, io.supply, io.pool_depth_usd, io.sell_share, io.emission_share],
+            [
+                io.price_usd,
+                io.supply,
+                io.pool_depth_usd,
+                io.sell_share,
+                io.emission_share,
+            ],
         ),
         emissions: ck.schedule("token.ionet.emissions", &io.emissions),
         emission_mode: io.emission_mode,
@@ -642,7 +669,13 @@ pub(super) fn resolve(ck: &mut Checker, spec: &ScenarioFile) -> Option<TokenPara
     let akash = AkashToken {
         base: ck.base(
             "token.akash",
-            [ak.price_usd, ak.supply, ak.pool_depth_usd, ak.sell_share, ak.emission_share],
+            [
+                ak.price_usd,
+                ak.supply,
+                ak.pool_depth_usd,
+                ak.sell_share,
+                ak.emission_share,
+            ],
         ),
         mode: ak.mode,
         inflation: ck.schedule("token.akash.inflation", &ak.inflation),

@@ -117,3 +117,46 @@ mod tests {
         assert_eq!((r2(m), r2(b - m)), (665.0, 212.19));
     }
 }
+
+#[cfg(test)]
+mod economy_tests {
+    use crate::engine::Streams;
+    use crate::model::World;
+    use crate::scenario::{DesignKind, from_str, parse_override};
+    use crate::token::TokenEconomy;
+
+    const H: u64 = 3_600_000;
+
+    /// The AEP-76 example through the Akash economy in burn-mint mode:
+    /// funded at $1.14, the market moves the price to $1.50 (a shock; no
+    /// volatility, a pool too deep to move), settled at $1.50.
+    #[test]
+    fn burn_mint_mode_reproduces_the_aep76_example() {
+        let sets: Vec<_> = [
+            "token.akash.mode=burn_mint",
+            "token.akash.mint_spread=0",
+            "token.akash.emission_share=0",
+            "token.akash.pool_depth_usd=1e18",
+            "token.market.volatility=0",
+        ]
+        .iter()
+        .map(|s| parse_override(s).unwrap())
+        .collect();
+        let mut text = super::super::test_scenario::TEXT.to_string();
+        text.push_str("[[token.market.shock]]\nat = \"1h\"\nchange = 0.3157894736842106\n");
+        let sc = from_str(&text, "t.toml", &sets).unwrap();
+        let streams = Streams::new(1);
+        let world = World::new(&sc, &streams);
+        let mut e = TokenEconomy::new(&sc, DesignKind::Akash, &streams, &world).unwrap();
+        e.tick(0, &world);
+        e.tick(H, &world);
+        assert!((e.price_usd() - 1.5).abs() < 1e-9, "{}", e.price_usd());
+        e.pay(0, 1000.0, 980.0, None);
+        let l = e.ledger();
+        let r2 = |x: f64| (x * 100.0).round() / 100.0;
+        assert_eq!(r2(l.burned), 877.19);
+        assert_eq!(r2(l.minted), 666.67);
+        assert_eq!(r2(l.burned - l.minted), 210.53);
+        assert!((l.supply() - (280e6 - 1000.0 / 1.14 + 1000.0 / 1.5)).abs() < 1e-6);
+    }
+}

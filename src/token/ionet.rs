@@ -131,9 +131,7 @@ impl IonetFlows {
                 self.buyback_share * revenue
             }
             IonetEmissionMode::IncentiveDynamic => {
-                let payout_usd = self.usd_per_gpu_hour
-                    * factor_at(&self.changes, from)
-                    * total
+                let payout_usd = self.usd_per_gpu_hour * factor_at(&self.changes, from) * total
                     / MS_PER_HOUR as f64;
                 self.pay_out(l, now, payout_usd / l.price(), total);
                 self.buyback_share * (revenue - payout_usd).max(0.0)

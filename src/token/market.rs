@@ -67,3 +67,85 @@ impl MarketFactor {
         self.ln_factor.exp()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn market(vol: f64, corr: f64, shocks: Vec<(SimTime, f64)>) -> Market {
+        Market {
+            drift: 0.0,
+            volatility: vol,
+            correlation: corr,
+            shocks,
+        }
+    }
+
+    const H: SimTime = 3_600_000;
+
+    #[test]
+    fn fully_correlated_tokens_share_one_path_and_draws_do_not_depend_on_the_design() {
+        let s = Streams::new(42);
+        let m = market(0.8, 1.0, vec![]);
+        let mut f: Vec<MarketFactor> = DesignKind::ALL
+            .iter()
+            .map(|&d| MarketFactor::new(&m, d, H, &s))
+            .collect();
+        for k in 0..500 {
+            for x in &mut f {
+                x.step(k * H);
+            }
+            assert_eq!(f[0].value(), f[1].value());
+            assert_eq!(f[1].value(), f[2].value());
+        }
+        assert_ne!(f[0].value(), 1.0);
+    }
+
+    #[test]
+    fn increments_have_the_configured_correlation_and_volatility() {
+        let s = Streams::new(7);
+        let m = market(0.8, 0.7, vec![]);
+        let mut a = MarketFactor::new(&m, DesignKind::Akash, H, &s);
+        let mut b = MarketFactor::new(&m, DesignKind::Render, H, &s);
+        let n = 40_000;
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        for k in 1..=n {
+            let (a0, b0) = (a.ln_factor, b.ln_factor);
+            a.step(k * H);
+            b.step(k * H);
+            xs.push(a.ln_factor - a0);
+            ys.push(b.ln_factor - b0);
+        }
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let (mx, my) = (mean(&xs), mean(&ys));
+        let cov: f64 = xs
+            .iter()
+            .zip(&ys)
+            .map(|(x, y)| (x - mx) * (y - my))
+            .sum::<f64>()
+            / n as f64;
+        let vx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum::<f64>() / n as f64;
+        let vy: f64 = ys.iter().map(|y| (y - my).powi(2)).sum::<f64>() / n as f64;
+        let rho = cov / (vx * vy).sqrt();
+        // Standard error of a correlation near 0.7 with n = 40,000: ~0.0026.
+        assert!((rho - 0.7).abs() < 0.015, "{rho}");
+        let annual = (vx * super::super::schedule::YEAR_MS as f64 / H as f64).sqrt();
+        assert!((annual - 0.8).abs() < 0.02, "{annual}");
+    }
+
+    #[test]
+    fn a_shock_multiplies_the_factor_once_when_due() {
+        let s = Streams::new(1);
+        let day = 24 * H;
+        let m = market(0.0, 0.7, vec![(10 * day, 0.2)]);
+        let mut f = MarketFactor::new(&m, DesignKind::Ionet, H, &s);
+        for k in 0..=(10 * 24 - 1) {
+            f.step(k * H);
+        }
+        assert_eq!(f.value(), 1.0);
+        f.step(10 * day);
+        assert!((f.value() - 0.2).abs() < 1e-12);
+        f.step(10 * day + H);
+        assert!((f.value() - 0.2).abs() < 1e-12);
+    }
+}

@@ -71,7 +71,10 @@ pub struct Ledger {
 
 impl Ledger {
     fn new(b: &TokenBaseParams, market: MarketFactor, sc: &Scenario, nodes: usize) -> Self {
-        let t = sc.token.as_ref().expect("a ledger only exists with tokens on");
+        let t = sc
+            .token
+            .as_ref()
+            .expect("a ledger only exists with tokens on");
         Self {
             price: b.price_usd,
             pool: Pool::new(b.price_usd, b.pool_depth_usd),
@@ -103,6 +106,16 @@ impl Ledger {
     pub fn price_at(&self, t: SimTime) -> f64 {
         let k = (t / self.period) as usize;
         self.prices.get(k).copied().unwrap_or(self.price)
+    }
+
+    /// Tokens minted since t = 0.
+    pub fn minted_cum(&self) -> f64 {
+        self.minted
+    }
+
+    /// Tokens burned since t = 0.
+    pub fn burned_cum(&self) -> f64 {
+        self.burned
     }
 
     /// Tokens in circulation.
@@ -147,10 +160,11 @@ impl Ledger {
         self.sell_tokens += tokens;
     }
 
-    /// Period end at `now`: the market moves, the period's net flow trades
-    /// in the pool, and the new price is quoted.
+    /// Period end at `now`: the period's net flow trades in the pool, the
+    /// market moves, and the new price is quoted.
     fn update_price(&mut self, now: SimTime) {
-        self.market.step(now);
+        // The period's flow trades at the period's market factor; then the
+        // market moves (so a shock scales the price by exactly its factor).
         let m = self.market.value();
         let net_usd = self.buy_usd - self.sell_tokens * self.price;
         if net_usd > 0.0 {
@@ -161,7 +175,8 @@ impl Ledger {
         }
         self.buy_usd = 0.0;
         self.sell_tokens = 0.0;
-        self.price = m * self.pool.price();
+        self.market.step(now);
+        self.price = self.market.value() * self.pool.price();
         self.prices.push(self.price);
         if now >= self.warmup {
             if now % DAY_MS == 0 {
@@ -193,7 +208,12 @@ pub struct TokenEconomy {
 impl TokenEconomy {
     /// The economy of `design` in `sc` (`None` with tokens off), with its
     /// market factor drawn from `streams`; stakes the initial fleet (io.net).
-    pub fn new(sc: &Scenario, design: DesignKind, streams: &Streams, world: &World) -> Option<Self> {
+    pub fn new(
+        sc: &Scenario,
+        design: DesignKind,
+        streams: &Streams,
+        world: &World,
+    ) -> Option<Self> {
         let t: &TokenParams = sc.token.as_ref()?;
         let market = MarketFactor::new(&t.market, design, t.period, streams);
         let nodes = world.nodes.len();
@@ -310,7 +330,8 @@ impl TokenEconomy {
         s.token_max_drawdown = Some(l.max_drawdown);
         s.token_rewards_usd = Some(l.rewards_usd);
         s.token_volatility = daily_volatility(&l.daily);
-        let fleet_h = s.fleet_mean * (horizon - l.warmup) as f64 / crate::engine::MS_PER_HOUR as f64;
+        let fleet_h =
+            s.fleet_mean * (horizon - l.warmup) as f64 / crate::engine::MS_PER_HOUR as f64;
         if let Some(m) = &mut s.provider_margin {
             *m += l.rewards_usd / fleet_h;
         }

@@ -66,8 +66,8 @@ impl RenderFlows {
             }
         }
         if now > self.epoch_start && (now - self.epoch_start) >= self.epoch {
-            let amount = self.emission_share
-                * emitted(&self.schedule, &self.changes, self.epoch_start, now);
+            let amount =
+                self.emission_share * emitted(&self.schedule, &self.changes, self.epoch_start, now);
             for (weights, share) in [
                 (&mut self.work_ms, self.work_weight),
                 (&mut self.online_ms, 1.0 - self.work_weight),

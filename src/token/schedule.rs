@@ -56,7 +56,8 @@ pub fn emitted(schedule: &Schedule, changes: &[(SimTime, f64)], a: SimTime, b: S
         | Schedule::Halving { start, .. } => *start,
         Schedule::Band { .. } => return 0.0,
     };
-    let piece = |x: SimTime, y: SimTime| cumulative(schedule, start + y) - cumulative(schedule, start + x);
+    let piece =
+        |x: SimTime, y: SimTime| cumulative(schedule, start + y) - cumulative(schedule, start + x);
     let mut total = 0.0;
     let (mut from, mut factor) = (a, 1.0);
     for &(at, f) in changes {
@@ -73,11 +74,7 @@ pub fn emitted(schedule: &Schedule, changes: &[(SimTime, f64)], a: SimTime, b: S
 
 /// The emission factor in force at `t`.
 pub fn factor_at(changes: &[(SimTime, f64)], t: SimTime) -> f64 {
-    changes
-        .iter()
-        .rev()
-        .find(|c| c.0 <= t)
-        .map_or(1.0, |c| c.1)
+    changes.iter().rev().find(|c| c.0 <= t).map_or(1.0, |c| c.1)
 }
 
 #[cfg(test)]
@@ -97,7 +94,9 @@ mod tests {
         assert!((e - 9_126_804.0).abs() < 1e-6, "{e}");
         // 52 weekly epochs and a day and a quarter make the year.
         let week = 7 * 86_400_000;
-        let epochs: f64 = (0..52).map(|k| emitted(&t.render.emissions, &[], k * week, (k + 1) * week)).sum();
+        let epochs: f64 = (0..52)
+            .map(|k| emitted(&t.render.emissions, &[], k * week, (k + 1) * week))
+            .sum();
         assert!((epochs - 9_126_804.0 * 364.0 / 365.25).abs() < 1e-6);
     }
 
@@ -105,20 +104,34 @@ mod tests {
     fn ionet_emits_300m_over_20_years_hour_by_hour_within_the_cap() {
         let t = schedules();
         let s = &t.ionet.emissions;
-        assert!((emitted(s, &[], 0, YEAR_MS) - 40e6).abs() < 1e-4, "year 1 = 8% of 500 M");
+        assert!(
+            (emitted(s, &[], 0, YEAR_MS) - 40e6).abs() < 1e-4,
+            "year 1 = 8% of 500 M"
+        );
         let hour = 3_600_000;
         let hours = 20 * YEAR_MS / hour;
-        let sum: f64 = (0..hours).map(|h| emitted(s, &[], h * hour, (h + 1) * hour)).sum();
+        let sum: f64 = (0..hours)
+            .map(|h| emitted(s, &[], h * hour, (h + 1) * hour))
+            .sum();
         assert!((sum - 300e6).abs() < 1.0, "{sum}");
         // Uncapped, the decaying months would reach 316 M: the cap binds.
-        let Schedule::Decaying { first_month, ratio, .. } = *s else { unreachable!() };
+        let Schedule::Decaying {
+            first_month, ratio, ..
+        } = *s
+        else {
+            unreachable!()
+        };
         let uncapped = first_month * (1.0 - ratio.powi(240)) / (1.0 - ratio);
         assert!(uncapped > 310e6 && uncapped < 320e6, "{uncapped}");
     }
 
     #[test]
     fn halving_curve_matches_the_whitepaper_formula() {
-        let s = Schedule::Halving { genesis: 100e6, half_life: 2 * YEAR_MS, start: 0 };
+        let s = Schedule::Halving {
+            genesis: 100e6,
+            half_life: 2 * YEAR_MS,
+            start: 0,
+        };
         // T½ = 2 y: 288.5 M over all time, half of it in the first 2 years.
         let all = 100e6 * 2.0 / std::f64::consts::LN_2;
         assert!((cumulative(&s, 2 * YEAR_MS) - all / 2.0).abs() < 1e-3);
@@ -127,7 +140,10 @@ mod tests {
 
     #[test]
     fn emission_changes_scale_what_follows_them() {
-        let s = Schedule::Yearly { per_year: vec![YEAR_MS as f64], start: 0 };
+        let s = Schedule::Yearly {
+            per_year: vec![YEAR_MS as f64],
+            start: 0,
+        };
         // 1 token per ms; halved from 100 ms on.
         assert!((emitted(&s, &[(100, 0.5)], 0, 300) - 200.0).abs() < 1e-9);
         assert!((emitted(&s, &[(100, 0.5)], 150, 250) - 50.0).abs() < 1e-9);
