@@ -27,6 +27,7 @@ pub fn report_metrics() -> Vec<&'static str> {
         "provider_margin",
         "token_price_final_usd",
         "token_volatility",
+        "token_max_drawdown",
     ]);
     m
 }
