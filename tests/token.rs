@@ -286,3 +286,27 @@ fn ionet_stakes_buy_on_joining_and_sell_after_the_unstaking_delay() {
     );
     assert!((pb / pq - 1.0).abs() < 1e-5, "{}", pb / pq);
 }
+
+#[test]
+fn incentive_dynamic_emission_mints_a_fixed_usd_payout_per_eligible_gpu_hour() {
+    // No churn: every GPU is up from t = 0, so from 5 h on every GPU-hour
+    // is eligible. A pool too deep to move keeps the price at $0.50.
+    let sc = baseline(&[
+        "churn.enabled=false",
+        "token.ionet.emission_mode=incentive_dynamic",
+        "token.ionet.usd_per_gpu_hour=0.05",
+        "token.ionet.pool_depth_usd=1e30",
+        "token.market.volatility=0",
+    ]);
+    let gpus = sc.total_gpus() as f64;
+    let mut run = Run::new(&sc, DesignKind::Ionet, 2);
+    run.advance(5 * H);
+    assert_eq!(run.token().unwrap().ledger().minted_cum(), 0.0);
+    run.advance(10 * H);
+    let minted = run.token().unwrap().ledger().minted_cum();
+    let expect = gpus * 5.0 * 0.05 / 0.5;
+    assert!(
+        (minted - expect).abs() < 1e-6 * expect,
+        "{minted} vs {expect}"
+    );
+}

@@ -24,8 +24,10 @@ pub struct Ctx<'a> {
     pub sched: &'a mut Scheduler<Event>,
     /// Per-frame work (ms on one GPU) of the render job just submitted.
     pub frame_work: &'a [SimTime],
-    /// The design's token economy (`None` with tokens off).
-    pub token: Option<&'a mut TokenEconomy>,
+    /// The design's token economy (`None` with tokens off). A reference to
+    /// the option, not an option of a reference: building `Ctx` on every
+    /// event then costs a pointer copy.
+    pub token: &'a mut Option<TokenEconomy>,
 }
 
 /// Tells the token economy (if any) of a payment settled now for work that
@@ -40,9 +42,23 @@ pub fn pay_tokens(
     provider_usd: f64,
     work: Option<(NodeId, f64)>,
 ) {
-    if let Some(t) = ctx.token.as_deref_mut()
-        && user_usd > 0.0
-    {
+    if let Some(t) = ctx.token {
+        pay_tokens_to(t, since, user_usd, provider_usd, work);
+    }
+}
+
+/// The token side of [`pay_tokens`], kept out of line so that the designs'
+/// hot paths pay only a pointer test when tokens are off.
+#[cold]
+#[inline(never)]
+fn pay_tokens_to(
+    t: &mut TokenEconomy,
+    since: SimTime,
+    user_usd: f64,
+    provider_usd: f64,
+    work: Option<(NodeId, f64)>,
+) {
+    if user_usd > 0.0 {
         t.pay(since, user_usd, provider_usd, work);
     }
 }
@@ -249,8 +265,6 @@ pub fn end_run(ctx: &mut Ctx, slot: u32, useful: SimTime, user_usd: f64, provide
         ctx.world.release(node, gpus, slot);
     }
     job.alloc.clear();
-    pay_tokens(ctx, since, user_usd, provider_usd, None);
-    let job = &ctx.jobs[slot];
     ctx.metrics.segment(
         job.workload,
         since,
@@ -261,6 +275,7 @@ pub fn end_run(ctx: &mut Ctx, slot: u32, useful: SimTime, user_usd: f64, provide
         provider_usd,
     );
     ctx.metrics.busy_add(now, -(job.gpus as f64));
+    pay_tokens(ctx, since, user_usd, provider_usd, None);
 }
 
 /// How long the current run of `slot` has lasted.

@@ -44,7 +44,7 @@ impl Simulation<'_> {
                 metrics: &mut self.metrics,
                 sched,
                 frame_work: &self.demand.frame_work,
-                token: self.token.as_mut(),
+                token: &mut self.token,
             },
             &mut self.market,
         )

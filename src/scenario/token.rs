@@ -541,7 +541,7 @@ pub(super) fn resolve(ck: &mut Checker, spec: &ScenarioFile) -> Option<TokenPara
     let horizon = spec.scenario.horizon.0;
     if t.period.0 == 0 {
         ck.fail("token.period", "must be > 0");
-    } else if DAY_MS % t.period.0 != 0 {
+    } else if !DAY_MS.is_multiple_of(t.period.0) {
         ck.fail(
             "token.period",
             "must divide one day (e.g. \"15m\", \"1h\", \"6h\", \"1d\"): daily returns are read at period ends",

@@ -179,7 +179,7 @@ impl Ledger {
         self.price = self.market.value() * self.pool.price();
         self.prices.push(self.price);
         if now >= self.warmup {
-            if now % DAY_MS == 0 {
+            if now.is_multiple_of(DAY_MS) {
                 self.daily.push(self.price);
             }
             self.peak = self.peak.max(self.price);
