@@ -310,3 +310,28 @@ fn incentive_dynamic_emission_mints_a_fixed_usd_payout_per_eligible_gpu_hour() {
         "{minted} vs {expect}"
     );
 }
+
+#[test]
+fn the_token_scenarios_load_as_they_are() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/");
+    for (file, check) in [("token-crash.toml", 0), ("emission-halving.toml", 1)] {
+        let path = format!("{dir}{file}");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("# supply.dynamic = true is set once profit-driven supply lands"),
+            "{file}"
+        );
+        let sc = scenario::load(path.as_ref(), &[]).unwrap();
+        let t = sc.token.as_ref().expect("tokens on");
+        assert!(sc.horizon >= 30 * DAY && sc.replications >= 3, "{file}");
+        assert_eq!(sc.designs.len(), 3);
+        if check == 0 {
+            let [(at, factor)] = t.market.shocks[..] else {
+                panic!("one shock")
+            };
+            assert!(at == 10 * DAY && (factor - 0.2).abs() < 1e-12);
+        } else {
+            assert_eq!(t.emission_changes, vec![(15 * DAY, 0.5)]);
+        }
+    }
+}
