@@ -335,3 +335,23 @@ fn the_token_scenarios_load_as_they_are() {
         }
     }
 }
+
+#[test]
+fn akash_halving_inflation_mints_the_whitepaper_curve() {
+    // supply(t) = M0 + M0·T½/ln2·(1 − 2^(−t/T½)), M0 = 100 M, T½ = 2 years:
+    // 547,050.91 AKT in the first 2 days, minted hour by hour.
+    let sc = baseline(&[
+        "scenario.horizon=2d",
+        r#"token.akash.inflation={ schedule = "halving", genesis = 100e6, half_life = "730.5d" }"#,
+        "token.akash.emission_share=1",
+    ]);
+    let out = depinsim::model::sim::simulate(&sc, DesignKind::Akash, 4);
+    let t_years = 2.0 / 365.25;
+    let expect = 100e6 * 2.0 / std::f64::consts::LN_2 * (1.0 - (-t_years / 2.0f64).exp2());
+    let minted = out.summary.tokens_minted.unwrap();
+    assert!(
+        (minted - expect).abs() < 1e-6 * expect,
+        "{minted} vs {expect}"
+    );
+    assert!((expect - 547_050.91).abs() < 0.01);
+}
