@@ -111,6 +111,7 @@ impl IonetFlows {
             return;
         }
         let from = now - self.period;
+        super::grow(&mut self.eligible, world.nodes.len());
         let mut total = 0.0;
         for (i, n) in world.nodes.iter().enumerate() {
             let eligible_from = (n.up_since + self.uptime_for_rewards).max(from);

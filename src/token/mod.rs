@@ -144,6 +144,7 @@ impl Ledger {
     pub fn reward_node(&mut self, now: SimTime, node: usize, tokens: f64) {
         self.minted += tokens;
         self.sell_tokens += self.sell_share * tokens;
+        grow(&mut self.node_rewards, node + 1);
         self.node_rewards[node] += tokens;
         if now >= self.warmup {
             self.rewards_usd += tokens * self.price;
@@ -270,7 +271,10 @@ impl TokenEconomy {
     /// Tokens paid to the provider of `node` since the last call (rewards
     /// only; payments for work are in USD).
     pub fn take_node_rewards(&mut self, node: NodeId) -> f64 {
-        std::mem::take(&mut self.ledger.node_rewards[node.ix()])
+        self.ledger
+            .node_rewards
+            .get_mut(node.ix())
+            .map_or(0.0, std::mem::take)
     }
 
     /// The current token price, USD.
@@ -335,6 +339,15 @@ impl TokenEconomy {
         if let Some(m) = &mut s.provider_margin {
             *m += l.rewards_usd / fleet_h;
         }
+    }
+}
+
+/// Extends a per-node tally to `n` nodes (nodes that join mid-run get
+/// their entries on first use).
+#[inline]
+pub(crate) fn grow(v: &mut Vec<f64>, n: usize) {
+    if v.len() < n {
+        v.resize(n, 0.0);
     }
 }
 

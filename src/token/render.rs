@@ -49,6 +49,7 @@ impl RenderFlows {
     pub fn pay(&mut self, l: &mut Ledger, user_usd: f64, work: Option<(NodeId, f64)>) {
         l.buy_and_burn(self.burn_share * user_usd);
         if let Some((node, gpu_ms)) = work {
+            super::grow(&mut self.work_ms, node.ix() + 1);
             self.work_ms[node.ix()] += gpu_ms;
         }
     }
@@ -57,6 +58,8 @@ impl RenderFlows {
     /// counts from when it came up, at most one period); at an epoch end,
     /// the epoch's emissions are paid out.
     pub fn tick(&mut self, l: &mut Ledger, now: SimTime, world: &World) {
+        super::grow(&mut self.work_ms, world.nodes.len());
+        super::grow(&mut self.online_ms, world.nodes.len());
         if now > 0 {
             for (i, n) in world.nodes.iter().enumerate() {
                 if n.up {
