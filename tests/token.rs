@@ -211,6 +211,8 @@ fn render_pays_each_epoch_to_the_nodes_and_rewards_are_taken_once() {
         .map(|n| e.take_node_rewards(NodeId(n as u32)))
         .sum();
     assert_eq!(again, 0.0);
+    // A node the supply model adds later has nothing yet (and no panic).
+    assert_eq!(e.take_node_rewards(NodeId(nodes as u32 + 10)), 0.0);
 }
 
 #[test]
