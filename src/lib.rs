@@ -4,7 +4,7 @@
 //! The crate is layered: [`engine`] is a generic DES kernel; [`scenario`]
 //! parses and checks scenario files; [`model`] is the shared world (GPUs,
 //! churn, demand, jobs); [`designs`] are the markets; [`metrics`] measures;
-//! [`runner`] runs replicates in parallel; [`sweep`] runs grids of scenario
+//! [`token`] holds the token economies; [`runner`] runs replicates in parallel; [`sweep`] runs grids of scenario
 //! variants, resumable and shardable; [`output`] writes the files and the
 //! HTML report; [`plot`] draws the SVG charts; [`capacity`] plans the
 //! fleet a service level needs (`depinsim plan`).
@@ -22,5 +22,6 @@ pub mod plot;
 pub mod runner;
 pub mod scenario;
 pub mod sweep;
+pub mod token;
 
 pub use error::{Error, Result};

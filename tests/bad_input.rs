@@ -521,14 +521,6 @@ fn supply_names_an_unknown_class() {
 }
 
 #[test]
-fn token_economy_is_not_implemented() {
-    reject_text(
-        &format!("{MINIMAL}\n[token]\nenabled = true\n"),
-        &["token.enabled", "not implemented", "enabled = false"],
-    );
-}
-
-#[test]
 fn missing_ionet_price_for_a_class() {
     reject_edit(
         "price_per_gpu_hour = { A100 = 1.9, RTX4090 = 0.4 }",

@@ -3,38 +3,89 @@
 //! update `EXPECTED` and say in the commit what moved and by how much.
 
 use depinsim::output::{summary_csv, timeseries_csv};
-use depinsim::runner::{plan_runs, run_one};
+use depinsim::runner::{RunResult, plan_runs, run_one};
 use depinsim::scenario::{self, parse_override};
 use sha2::{Digest, Sha256};
 
-const EXPECTED: &str = "53a2613893b75797028871c39f5338b2c877c4cfa92dfc25ff1e104c6518cbe4";
+/// The baseline as shipped (tokens on).
+const EXPECTED: &str = "88a71d61ede3d67476eea1e0ca753620dce48e376b1e1957f21f4bea5cfc49a3";
 
-#[test]
-fn baseline_three_days_fingerprint() {
-    let sets: Vec<_> = [
+/// The baseline with tokens off and the token columns added with the token
+/// economies left out: the bytes from before the token economies existed.
+const EXPECTED_BEFORE_TOKENS: &str =
+    "53a2613893b75797028871c39f5338b2c877c4cfa92dfc25ff1e104c6518cbe4";
+
+fn results(extra: &[&str]) -> Vec<RunResult> {
+    let mut sets = vec![
         "scenario.horizon=3d",
         "scenario.warmup=12h",
         "scenario.replications=2",
         "output.sample_every=6h",
-    ]
-    .iter()
-    .map(|s| parse_override(s).unwrap())
-    .collect();
+    ];
+    sets.extend_from_slice(extra);
+    let sets: Vec<_> = sets.iter().map(|s| parse_override(s).unwrap()).collect();
     let sc = scenario::load(
         concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.toml").as_ref(),
         &sets,
     )
     .unwrap();
-    let results: Vec<_> = plan_runs(&sc, 0)
+    plan_runs(&sc, 0)
         .into_iter()
         .map(|s| run_one(&sc, s))
+        .collect()
+}
+
+fn hex(h: Sha256) -> String {
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `csv` without the columns named in `drop`, re-serialized.
+fn drop_columns(csv: &[u8], drop: &[&str]) -> Vec<u8> {
+    let mut r = csv::Reader::from_reader(csv);
+    let keep: Vec<bool> = r
+        .headers()
+        .unwrap()
+        .iter()
+        .map(|h| !drop.contains(&h))
         .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let pick = |rec: &csv::StringRecord| -> Vec<String> {
+        rec.iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| c.to_string())
+            .collect()
+    };
+    w.write_record(pick(r.headers().unwrap())).unwrap();
+    for rec in r.records() {
+        w.write_record(pick(&rec.unwrap())).unwrap();
+    }
+    w.into_inner().unwrap()
+}
+
+#[test]
+fn baseline_three_days_fingerprint() {
+    let results = results(&[]);
     let mut h = Sha256::new();
     h.update(summary_csv(&results).unwrap());
     h.update(timeseries_csv(&results).unwrap());
-    let got: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(
-        got, EXPECTED,
+        hex(h),
+        EXPECTED,
         "results moved; if intended, update EXPECTED and explain the move in the commit"
     );
+}
+
+#[test]
+fn without_tokens_the_bytes_are_those_from_before_the_token_economies() {
+    let results = results(&["token.enabled=false"]);
+    let new_columns = [
+        "token_max_drawdown",
+        "token_supply_final",
+        "token_rewards_usd",
+    ];
+    let mut h = Sha256::new();
+    h.update(drop_columns(&summary_csv(&results).unwrap(), &new_columns));
+    h.update(timeseries_csv(&results).unwrap());
+    assert_eq!(hex(h), EXPECTED_BEFORE_TOKENS, "non-token results moved");
 }

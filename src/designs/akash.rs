@@ -24,7 +24,7 @@
 //!   lanes of identical requirements, so a retry costs O(lanes).
 
 use super::{Ctx, Lane, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs};
-use super::{kept_progress, new_job};
+use super::{kept_progress, new_job, pay_tokens};
 use super::{lost_to_cloud, requeue_interrupted, run_elapsed};
 use crate::engine::{MS_PER_HOUR, Rng, SimTime, Streams};
 use crate::metrics::{DesignColumns, finite};
@@ -435,6 +435,7 @@ impl Akash {
         let since = self.leases[slot as usize].down_since;
         // On no GPUs: paid, but neither useful nor lost GPU-time.
         let w = ctx.jobs[slot].workload;
+        pay_tokens(ctx, since, user, provider, None);
         ctx.metrics
             .segment(w, since, ctx.sched.now(), 0, 0, user, provider);
     }

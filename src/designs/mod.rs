@@ -13,6 +13,7 @@ use crate::model::demand::JobDraw;
 use crate::model::jobs::{Job, JobState, Jobs};
 use crate::model::{Event, NodeId, World};
 use crate::scenario::{DesignKind, KindMask, Scenario, WorkloadKind};
+use crate::token::TokenEconomy;
 
 /// What a design may touch while it handles an event.
 pub struct Ctx<'a> {
@@ -23,6 +24,43 @@ pub struct Ctx<'a> {
     pub sched: &'a mut Scheduler<Event>,
     /// Per-frame work (ms on one GPU) of the render job just submitted.
     pub frame_work: &'a [SimTime],
+    /// The design's token economy (`None` with tokens off). A reference to
+    /// the option, not an option of a reference: building `Ctx` on every
+    /// event then costs a pointer copy.
+    pub token: &'a mut Option<TokenEconomy>,
+}
+
+/// Tells the token economy (if any) of a payment settled now for work that
+/// began at `since`: the user paid `user_usd`, the providers got
+/// `provider_usd`; `work` is the node and GPU-ms it paid for, where the
+/// economy pays emissions pro rata to work (Render).
+#[inline]
+pub fn pay_tokens(
+    ctx: &mut Ctx,
+    since: SimTime,
+    user_usd: f64,
+    provider_usd: f64,
+    work: Option<(NodeId, f64)>,
+) {
+    if let Some(t) = ctx.token {
+        pay_tokens_to(t, since, user_usd, provider_usd, work);
+    }
+}
+
+/// The token side of [`pay_tokens`], kept out of line so that the designs'
+/// hot paths pay only a pointer test when tokens are off.
+#[cold]
+#[inline(never)]
+fn pay_tokens_to(
+    t: &mut TokenEconomy,
+    since: SimTime,
+    user_usd: f64,
+    provider_usd: f64,
+    work: Option<(NodeId, f64)>,
+) {
+    if user_usd > 0.0 {
+        t.pay(since, user_usd, provider_usd, work);
+    }
 }
 
 /// The design under simulation.
@@ -251,6 +289,7 @@ pub fn end_run(ctx: &mut Ctx, slot: u32, useful: SimTime, user_usd: f64, provide
         provider_usd,
     );
     ctx.metrics.busy_add(now, -(job.gpus as f64));
+    pay_tokens(ctx, since, user_usd, provider_usd, None);
 }
 
 /// How long the current run of `slot` has lasted.

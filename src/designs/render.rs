@@ -20,7 +20,7 @@
 //!   or is banned. Bands are the distinct `min_reputation` thresholds of the
 //!   tiers, so reputation filtering never rescans a list.
 
-use super::{Ctx, admit, lost_to_cloud, new_job, usd};
+use super::{Ctx, admit, lost_to_cloud, new_job, pay_tokens, usd};
 use crate::engine::{Rng, SimTime, Streams};
 use crate::metrics::DesignColumns;
 use crate::model::demand::JobDraw;
@@ -672,8 +672,10 @@ impl Render {
             let rj = &mut self.jobs[slot as usize];
             let price = self.price[rj.tier as usize * self.classes + class];
             let paid = usd(1, now - start, price);
-            // The provider gets what the user pays (operator share and token
-            // burn come with the token economy).
+            // The provider gets what the user pays; the token economy burns
+            // the job's value and pays emissions for the work.
+            let work = Some((NodeId(node), (now - start) as f64));
+            pay_tokens(ctx, start, paid, paid, work);
             ctx.metrics
                 .segment(w, start, now, 1, now - start, paid, paid);
             ctx.world.credit(NodeId(node), paid);
@@ -878,6 +880,8 @@ impl Render {
             let price = self.price[self.jobs[slot as usize].tier as usize * self.classes + class];
             let paid = usd(1, now - start, price);
             let w = ctx.jobs[slot].workload;
+            let work = Some((NodeId(gpu.node), (now - start) as f64));
+            pay_tokens(ctx, start, paid, paid, work);
             ctx.metrics
                 .segment(w, start, now, 1, now - start, paid, paid);
             ctx.metrics.busy_add(now, -1.0);

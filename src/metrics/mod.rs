@@ -61,6 +61,8 @@ pub struct Sample {
     pub jobs_running: u64,
     /// USD paid per useful GPU-hour over the interval since the last sample.
     pub usd_per_gpu_hour: Option<f64>,
+    /// The token economy's state (tokens on).
+    pub token: Option<crate::token::TokenSample>,
 }
 
 /// What one run of one design measured, after warmup. Units in the names.
@@ -90,6 +92,15 @@ pub struct Summary {
     pub token_volatility: Option<f64>,
     pub tokens_minted: Option<f64>,
     pub tokens_burned: Option<f64>,
+    /// Largest fall of the token price from its running peak after warmup,
+    /// as a fraction.
+    pub token_max_drawdown: Option<f64>,
+    /// Tokens in circulation at the horizon: the initial supply plus
+    /// `tokens_minted` minus `tokens_burned` (both over the whole run).
+    pub token_supply_final: Option<f64>,
+    /// Token rewards paid to providers after warmup, USD at the price when
+    /// paid (included in `provider_margin`).
+    pub token_rewards_usd: Option<f64>,
     pub interruptions: u64,
     pub lost_gpu_hours: f64,
     pub mean_queue_len: Option<f64>,
@@ -407,6 +418,7 @@ impl Metrics {
             queue_len,
             jobs_running,
             usd_per_gpu_hour: finite(usd),
+            token: None,
         });
         self.interval_paid_usd = 0.0;
         self.interval_useful_gpu_ms = 0.0;
@@ -463,6 +475,9 @@ impl Metrics {
             token_volatility: None,
             tokens_minted: None,
             tokens_burned: None,
+            token_max_drawdown: None,
+            token_supply_final: None,
+            token_rewards_usd: None,
             interruptions,
             lost_gpu_hours: self.lost_gpu_ms / MS_PER_HOUR as f64,
             mean_queue_len: finite(self.queue.area_until(horizon, w) / window_ms),

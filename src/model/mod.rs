@@ -47,6 +47,8 @@ pub enum Event {
     Join(NodeId),
     /// Dynamic supply: a node whose unstaking period is over leaves.
     Leave(NodeId),
+    /// A token price period ends (only with tokens on).
+    TokenTick,
 }
 
 /// Where a node stands with the fleet. Nodes of the pool of potential

@@ -9,6 +9,7 @@ use crate::designs::{Ctx, Market};
 use crate::engine::{Handler, Scheduler, SimTime, Streams, run_until};
 use crate::metrics::{Metrics, Sample, Summary, WAIT_PROBS, WorkloadSummary};
 use crate::scenario::{DesignKind, Scenario};
+use crate::token::TokenEconomy;
 
 /// What one run produced.
 #[derive(Debug, Clone)]
@@ -33,6 +34,8 @@ struct Simulation<'a> {
     market: Market,
     /// Profit-driven entry and exit (`None` for a fixed fleet).
     supply: Option<Supply>,
+    /// The design's token economy (`None` with tokens off).
+    token: Option<TokenEconomy>,
 }
 
 impl Simulation<'_> {
@@ -60,6 +63,7 @@ impl Simulation<'_> {
                 metrics: &mut self.metrics,
                 sched,
                 frame_work: &self.demand.frame_work,
+                token: &mut self.token,
             },
             &mut self.market,
         )
@@ -100,15 +104,28 @@ impl Handler<Event> for Simulation<'_> {
             }
             Event::Review => {
                 let supply = self.supply.as_mut().expect("reviews need dynamic supply");
-                supply.review(&mut self.world, sched);
+                let token = &mut self.token;
+                // Token rewards paid since the last review, valued at the
+                // market price now (0 with tokens off).
+                supply.review(&mut self.world, sched, |node| {
+                    token
+                        .as_mut()
+                        .map_or(0.0, |t| t.take_node_rewards(node) * t.price_usd())
+                });
                 let next = now + supply.review_every();
                 // A review at the horizon would change nothing measured.
                 if next < self.sc.horizon {
                     sched.at(next, Event::Review);
                 }
-                // TOKEN: at merge, for each node of `supply.unstaking_now`
-                // call the io.net economy's unstake(now, class, gpus) here
-                // (it serves on and leaves at its `Leave` event).
+                // Providers that decided to leave unstake now (io.net: the
+                // stake is sold after the unstaking delay; they serve on and
+                // leave at their `Leave` event; other designs: no stake).
+                if let Some(t) = &mut self.token {
+                    for &node in supply.unstaking_now.iter().chain(&supply.leaving_now) {
+                        let n = &self.world.nodes[node.ix()];
+                        t.unstake(now, n.class, n.gpus as u32);
+                    }
+                }
                 for k in 0..supply.leaving_now.len() {
                     let node = self.supply.as_ref().expect("set above").leaving_now[k];
                     self.leave(node, sched);
@@ -116,12 +133,15 @@ impl Handler<Event> for Simulation<'_> {
             }
             Event::Join(node) => {
                 self.world.join(node, sched);
-                let g = self.world.nodes[node.ix()].gpus as f64;
+                let n = &self.world.nodes[node.ix()];
+                let g = n.gpus as f64;
+                // io.net: a joining provider buys its stake through the pool.
+                if let Some(t) = &mut self.token {
+                    t.stake(now, n.class, n.gpus as u32);
+                }
                 self.metrics.up_add(now, g);
                 let cost = self.world.cost_usd_per_h();
                 self.metrics.set_fleet(now, self.world.gpus_total, cost);
-                // TOKEN: economy.stake(now, class, gpus) is called here at
-                // merge (io.net: a joining provider stakes per GPU).
                 let (mut ctx, market) = self.ctx(sched);
                 market.node_join(&mut ctx, node);
             }
@@ -143,9 +163,23 @@ impl Handler<Event> for Simulation<'_> {
                     self.market.queue_len() as u64,
                     self.jobs.live() as u64 - self.market.queue_len() as u64,
                 );
+                if let (Some(t), Some(s)) = (&self.token, self.metrics.samples.last_mut()) {
+                    s.token = Some(t.sample());
+                }
                 let next = now + self.sc.sample_every;
                 if next <= self.sc.horizon {
                     sched.at(next, Event::Sample);
+                }
+            }
+            Event::TokenTick => {
+                let t = self
+                    .token
+                    .as_mut()
+                    .expect("token ticks only with tokens on");
+                t.tick(now, &self.world);
+                let next = now + t.period;
+                if next <= self.sc.horizon {
+                    sched.at(next, Event::TokenTick);
                 }
             }
         }
@@ -185,6 +219,11 @@ impl<'a> Run<'a> {
             let t = demand.next_arrival(w, 0);
             sched.at(t, Event::Arrival(w as u16));
         }
+        // Before the first sample, so a sample sees its period's price.
+        let token = TokenEconomy::new(sc, design, &streams, &world);
+        if token.is_some() {
+            sched.at(0, Event::TokenTick);
+        }
         sched.at(0, Event::Sample);
         let sim = Simulation {
             sc,
@@ -194,6 +233,7 @@ impl<'a> Run<'a> {
             metrics,
             market: Market::new(design, sc, &streams),
             supply,
+            token,
         };
         Self {
             sim,
@@ -218,7 +258,10 @@ impl<'a> Run<'a> {
         self.advance(horizon);
         let (mut ctx, market) = self.sim.ctx(&mut self.sched);
         market.finish(&mut ctx);
-        let summary = self.sim.metrics.summarize(horizon);
+        let mut summary = self.sim.metrics.summarize(horizon);
+        if let Some(t) = &self.sim.token {
+            t.fill(&mut summary, horizon);
+        }
         let workloads = (self.sim.metrics.by_workload.iter())
             .zip(&self.sim.sc.workloads)
             .map(|(t, w)| t.summary(&w.name))
@@ -245,6 +288,17 @@ impl<'a> Run<'a> {
     /// The design under simulation (tests inspect its state).
     pub fn market(&self) -> &Market {
         &self.sim.market
+    }
+
+    /// The token economy (`None` with tokens off).
+    pub fn token(&self) -> Option<&TokenEconomy> {
+        self.sim.token.as_ref()
+    }
+
+    /// The token economy, to call its supply-side API (stake, unstake,
+    /// take_node_rewards) as the supply model will.
+    pub fn token_mut(&mut self) -> Option<&mut TokenEconomy> {
+        self.sim.token.as_mut()
     }
 
     /// The current time.

@@ -48,14 +48,6 @@ pub struct Supply {
     pub last_rate_per_h: Vec<f64>,
 }
 
-/// Token income of `node` over the period, USD: the tokens it was paid since
-/// the last review at the token's market price. Returns 0 in this version:
-/// wired to the token economy at merge (its `take_node_rewards(node)` ×
-/// `price_usd()`).
-fn token_income_usd(_node: NodeId) -> f64 {
-    0.0
-}
-
 /// The entry-rate multiplier f of a class whose providers earned `income`
 /// against `cost` (USD) over the period: 0 when the margin is ≤ 0, else
 /// 1 − exp(−(margin / cost) / scale), and 1 when the cost is 0.
@@ -96,8 +88,8 @@ impl Supply {
             .map(|r| Exp1.sample(r))
             .collect::<Vec<f64>>();
         let exit_delay = match design {
-            // TOKEN: the unstaking delay of io.net's staking (the token
-            // economy may own this key at merge).
+            // io.net's unstaking delay: the stake is locked and the node
+            // serves on until it is over.
             DesignKind::Ionet => sc.ionet.as_ref().map_or(0, |io| io.unstaking_delay),
             DesignKind::Akash | DesignKind::Render => 0,
         };
@@ -135,7 +127,15 @@ impl Supply {
     /// serving meanwhile. Then each class's entry rate for the next period
     /// is set from its providers' margin, and the entrants of that period
     /// are drawn and scheduled to join after onboarding.
-    pub fn review(&mut self, world: &mut World, sched: &mut Scheduler<Event>) {
+    /// `token_income_usd(node)` is the node's token income since the last
+    /// review, USD (the token economy's rewards at the market price; 0 with
+    /// tokens off).
+    pub fn review(
+        &mut self,
+        world: &mut World,
+        sched: &mut Scheduler<Event>,
+        mut token_income_usd: impl FnMut(NodeId) -> f64,
+    ) {
         let now = sched.now();
         self.leaving_now.clear();
         self.unstaking_now.clear();

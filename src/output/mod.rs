@@ -212,10 +212,10 @@ pub fn timeseries_rows(r: &RunResult) -> impl Iterator<Item = TimeseriesRow> + '
         gpus_busy: s.gpus_busy,
         queue_len: s.queue_len,
         usd_per_gpu_hour: s.usd_per_gpu_hour,
-        token_price_usd: None,
-        token_supply: None,
-        tokens_minted_cum: None,
-        tokens_burned_cum: None,
+        token_price_usd: s.token.map(|t| t.price_usd),
+        token_supply: s.token.map(|t| t.supply),
+        tokens_minted_cum: s.token.map(|t| t.minted_cum),
+        tokens_burned_cum: s.token.map(|t| t.burned_cum),
         jobs_running: s.jobs_running,
     })
 }

@@ -27,6 +27,7 @@ pub fn report_metrics() -> Vec<&'static str> {
         "provider_margin",
         "token_price_final_usd",
         "token_volatility",
+        "token_max_drawdown",
     ]);
     m
 }
@@ -740,7 +741,15 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
             rows.push((format!("design.{name}"), v));
         }
     }
-    rows.push(("tokens".into(), &sc["token"]));
+    // Tokens on: one row per `[token]` key and table; off: just that.
+    match sc["token"].as_object() {
+        Some(t) if sc["token"]["enabled"].as_bool() == Some(true) => {
+            for (k, v) in t.iter().filter(|(k, _)| *k != "enabled") {
+                rows.push((format!("token.{k}"), v));
+            }
+        }
+        _ => rows.push(("tokens".into(), &sc["token"]["enabled"])),
+    }
     rows.push(("overrides (--set)".into(), &d.manifest["overrides"]));
     o.push_str("<table class=\"params\"><tbody>");
     for (k, v) in rows {

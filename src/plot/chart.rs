@@ -407,7 +407,9 @@ pub fn draw_xy(c: &XyChart) -> Result<String> {
             }
             None => fmt_num(*x),
         };
-        let y_fmt = |y: &f64| fmt_num(*y);
+        // A tick that is zero up to float noise of the axis reads "0".
+        let y_noise = 1e-9 * (y_range.1 - y_range.0).abs();
+        let y_fmt = move |y: &f64| fmt_num(if y.abs() < y_noise { 0.0 } else { *y });
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(c.x_label.as_str())
             .y_desc(c.y_label.as_str())

@@ -52,6 +52,9 @@ pub fn metric_label(metric: &str) -> String {
         "token_volatility" => "token price volatility".into(),
         "tokens_minted" => "tokens minted".into(),
         "tokens_burned" => "tokens burned".into(),
+        "token_max_drawdown" => "token max drawdown (share of peak)".into(),
+        "token_supply_final" => "token supply at the horizon".into(),
+        "token_rewards_usd" => "token rewards to providers (USD)".into(),
         other => other.replace('_', " "),
     }
 }
@@ -71,7 +74,7 @@ pub fn short_name(metric: &str) -> String {
 pub const WORKLOAD_PRICE_CHART: &str = "workload_usd_per_gpu_hour.svg";
 
 /// The metrics plotted against swept parameters (those with values).
-pub const SWEEP_METRICS: [&str; 14] = [
+pub const SWEEP_METRICS: [&str; 15] = [
     "usd_per_gpu_hour",
     "mean_wait_h",
     "p95_wait_h",
@@ -85,6 +88,7 @@ pub const SWEEP_METRICS: [&str; 14] = [
     "fleet_cv",
     "token_price_final_usd",
     "token_volatility",
+    "token_max_drawdown",
     "tokens_burned",
 ];
 
@@ -251,6 +255,36 @@ fn series_of(ts: &Table, design: &str, point: u64, col: usize) -> Vec<(f64, f64)
         .collect()
 }
 
+/// Like [`series_of`], as the percent change of each replicate's value
+/// from its first sample (supplies of hundreds of millions move by
+/// fractions of a percent).
+fn change_since_start(ts: &Table, design: &str, point: u64, col: usize) -> Vec<(f64, f64)> {
+    let (Some(pc), Some(dc), Some(tc), Some(rc)) = (
+        ts.col("point"),
+        ts.col("design"),
+        ts.col("t_h"),
+        ts.col("replicate"),
+    ) else {
+        return Vec::new();
+    };
+    let mut first: Vec<(String, f64)> = Vec::new();
+    ts.rows
+        .iter()
+        .filter(|r| &r[dc] == design && r[pc].parse::<u64>().ok() == Some(point))
+        .filter_map(|r| {
+            let (t, v) = (num(&r[tc])?, num(&r[col])?);
+            let v0 = match first.iter().find(|f| f.0 == r[rc]) {
+                Some(f) => f.1,
+                None => {
+                    first.push((r[rc].to_string(), v));
+                    v
+                }
+            };
+            (v0 != 0.0).then(|| (t, 100.0 * (v - v0) / v0))
+        })
+        .collect()
+}
+
 fn band_series(label: String, color: plotters::style::RGBColor, pairs: Vec<(f64, f64)>) -> Series {
     // Quantities that are never negative keep their bands at or above 0.
     let floor = if pairs.iter().all(|p| p.1 >= 0.0) {
@@ -316,9 +350,9 @@ fn timeseries_charts(
         (
             &[("token_supply", "", false)],
             "ts_token_supply.svg",
-            "Token supply over time",
-            "tokens in circulation",
-            "Each design's token supply at each sample time.",
+            "Token supply over time: change since t = 0",
+            "% of the initial supply",
+            "Each design's token supply at each sample time, as the change since t = 0 in percent of the initial supply (minted minus burned).",
         ),
     ];
     for (cols, file, title, y_label, caption) in specs {
@@ -331,7 +365,10 @@ fn timeseries_charts(
             // grey, instead of one line hiding the others.
             let mut groups: Vec<SeriesGroup> = Vec::new();
             for (k, d) in designs.iter().enumerate() {
-                let pairs = series_of(ts, d, point, ci);
+                let mut pairs = series_of(ts, d, point, ci);
+                if col == "token_supply" {
+                    pairs = change_since_start(ts, d, point, ci);
+                }
                 if pairs.is_empty() {
                     continue;
                 }

@@ -29,8 +29,9 @@ pub struct IonetParams {
     /// Continuous uptime before a node's hours earn rewards, ms.
     pub uptime_for_rewards: SimTime,
     pub serves: KindMask,
-    /// Unstaking period, ms: a provider that decides to leave unstakes and
-    /// leaves this long after (io.net staking docs: 14 days).
+    /// Unstaking period, ms: a provider that decides to leave unstakes, and
+    /// sells its stake and leaves this long after (io.net staking docs: 14
+    /// days).
     pub unstaking_delay: SimTime,
 }
 

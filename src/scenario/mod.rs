@@ -8,6 +8,7 @@ pub mod dist;
 pub mod duration;
 pub mod overrides;
 pub mod spec;
+pub mod token;
 pub mod trace;
 
 use crate::engine::SimTime;
@@ -155,6 +156,8 @@ pub struct Scenario {
     pub akash: Option<AkashParams>,
     pub ionet: Option<IonetParams>,
     pub render: Option<RenderParams>,
+    /// The token economies; `None` when `token.enabled = false`.
+    pub token: Option<token::TokenParams>,
     /// The file's content after overrides, as checked (for the manifest).
     pub spec: ScenarioFile,
 }
@@ -767,12 +770,7 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         _ => None,
     };
 
-    if spec.token.enabled {
-        ck.fail(
-            "token.enabled",
-            "token economies are not implemented in this version of depinsim; set enabled = false",
-        );
-    }
+    let token = token::resolve(&mut ck, &spec);
 
     let scenario = |spec: ScenarioFile| Scenario {
         file: file.to_string(),
@@ -805,6 +803,7 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         akash,
         ionet,
         render,
+        token: token.clone(),
         spec,
     };
     ck.finish(|| scenario(spec))

@@ -335,7 +335,8 @@ pub struct IonetSpec {
     #[serde(default = "default_ionet_serves")]
     pub serves: Vec<WorkloadKind>,
     /// How long a provider that unstakes keeps its stake locked (and, with
-    /// dynamic supply, keeps serving) before it can leave.
+    /// dynamic supply, keeps serving) before it can sell it and leave (io.net
+    /// docs: 14-day unstaking period).
     #[serde(default = "default_unstaking_delay")]
     pub unstaking_delay: Duration,
 }
@@ -576,10 +577,4 @@ impl Default for ReputationSpec {
     }
 }
 
-/// `[token]`: token economies (a later version).
-#[derive(Deserialize, Serialize, Debug, Clone, Default)]
-#[serde(deny_unknown_fields)]
-pub struct TokenSpec {
-    #[serde(default)]
-    pub enabled: bool,
-}
+pub use super::token::TokenSpec;
