@@ -37,8 +37,10 @@ pool = { X = 4000 }
 entry_rate_per_hour = 0.5
 entry_margin_scale = 0.01
 onboarding = "1d"
-# Identical providers, so margins (and the times below) are exact.
+# Identical providers reviewing at the same time, so margins and the times
+# below are exact.
 cost_cv = 0
+review_cohorts = 1
 
 [churn]
 enabled = false
@@ -356,5 +358,46 @@ fn with_spread_costs_the_dearer_providers_leave() {
         );
         assert!(!gone.is_empty() && !stay.is_empty(), "{design:?}");
         assert!(avg(&gone) > avg(&stay), "{design:?}");
+    }
+}
+
+#[test]
+fn staggered_reviews_spread_the_exits_over_the_period() {
+    // As the losing fleet above, with 4 review cohorts: node i reviews with
+    // cohort i mod 4, one cohort every 6 h from 1 d on, so cohort j's third
+    // review (its exit) is at 3 d + 6 h · j (io.net: 14 days later).
+    let sc = scenario(&[
+        "gpu_class.0.cost_per_hour=1000",
+        "supply.patience=3",
+        "supply.review_cohorts=4",
+        "scenario.horizon=\"20d\"",
+    ]);
+    for design in DESIGNS {
+        let delay = if design == DesignKind::Ionet {
+            14 * D
+        } else {
+            0
+        };
+        let mut run = Run::new(&sc, design, 5);
+        for j in 0..4u64 {
+            let exit = 3 * D + j * D / 4 + delay;
+            run.advance(exit - 1);
+            assert_eq!(run.world().gpus_total, 16 - 4 * j, "{design:?}, cohort {j}");
+            run.advance(exit);
+            assert_eq!(run.world().gpus_total, 12 - 4 * j, "{design:?}, cohort {j}");
+            for (i, n) in run.world().nodes[..16].iter().enumerate() {
+                let gone = n.presence == Presence::Gone;
+                assert_eq!(
+                    gone,
+                    i % 4 <= j as usize,
+                    "{design:?}: node {i} at cohort {j}"
+                );
+            }
+        }
+        assert_eq!(
+            run.world().last_leave,
+            Some(3 * D + 3 * D / 4 + delay),
+            "{design:?}"
+        );
     }
 }

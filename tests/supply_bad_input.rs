@@ -225,3 +225,24 @@ fn cost_cv_too_large() {
         &["supply.cost_cv", "must be at most 5", "got 50"],
     );
 }
+
+#[test]
+fn review_cohorts_zero() {
+    reject_with(
+        &dynamic(),
+        &["supply.review_cohorts=0"],
+        &["supply.review_cohorts", "must be >= 1"],
+    );
+}
+
+#[test]
+fn review_cohorts_that_do_not_divide_the_period() {
+    reject_with(
+        &dynamic(),
+        &["supply.review_cohorts=7"],
+        &[
+            "supply.review_cohorts",
+            "must split into 7 equal whole milliseconds",
+        ],
+    );
+}

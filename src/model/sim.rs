@@ -112,7 +112,7 @@ impl Handler<Event> for Simulation<'_> {
                         .as_mut()
                         .map_or(0.0, |t| t.take_node_rewards(node) * t.price_usd())
                 });
-                let next = now + supply.review_every();
+                let next = now + supply.tick();
                 // A review at the horizon would change nothing measured.
                 if next < self.sc.horizon {
                     sched.at(next, Event::Review);

@@ -34,7 +34,16 @@ pub struct Supply {
     threshold: Vec<f64>,
     /// Per node: consecutive bad reviews.
     bad: Vec<u32>,
-    last_review: SimTime,
+    /// Per node: when its last review was (0 before its first).
+    last_review: Vec<SimTime>,
+    /// Reviews are staggered over `review_cohorts` cohorts: node i reviews
+    /// with cohort i mod C, one cohort every `tick` = review_every / C.
+    tick: SimTime,
+    next_cohort: usize,
+    /// Per class and cohort: income and cost of the cohort's last period
+    /// (the class margin sums them: every provider's latest period).
+    ring_income: Vec<Vec<f64>>,
+    ring_cost: Vec<Vec<f64>>,
     /// Per class, scratch: income and cost of the period.
     class_income: Vec<f64>,
     class_cost: Vec<f64>,
@@ -93,6 +102,7 @@ impl Supply {
             DesignKind::Ionet => sc.ionet.as_ref().map_or(0, |io| io.unstaking_delay),
             DesignKind::Akash | DesignKind::Render => 0,
         };
+        let cohorts = p.review_cohorts as usize;
         sched.at(p.review_every, Event::Review);
         Self {
             exit_delay,
@@ -103,7 +113,11 @@ impl Supply {
             hazard: vec![0.0; classes],
             threshold,
             bad: vec![0; world.nodes.len()],
-            last_review: 0,
+            last_review: vec![0; world.nodes.len()],
+            tick: p.review_every / cohorts as SimTime,
+            next_cohort: 0,
+            ring_income: vec![vec![0.0; cohorts]; classes],
+            ring_cost: vec![vec![0.0; cohorts]; classes],
             class_income: vec![0.0; classes],
             class_cost: vec![0.0; classes],
             leaving_now: Vec::new(),
@@ -141,14 +155,19 @@ impl Supply {
         self.unstaking_now.clear();
         self.class_income.fill(0.0);
         self.class_cost.fill(0.0);
-        for i in 0..world.nodes.len() {
+        let cohorts = self.p.review_cohorts as usize;
+        let cohort = self.next_cohort;
+        self.next_cohort = (cohort + 1) % cohorts;
+        for i in (cohort..world.nodes.len()).step_by(cohorts) {
             let n = &mut world.nodes[i];
             if !n.presence.in_fleet() {
                 continue;
             }
             let node = NodeId(i as u32);
             let c = n.class as usize;
-            let hours = (now - n.joined.max(self.last_review)) as f64 / MS_PER_HOUR as f64;
+            let since = n.joined.max(self.last_review[i]);
+            self.last_review[i] = now;
+            let hours = (now - since) as f64 / MS_PER_HOUR as f64;
             let cost = self.cost[c] * n.cost_factor * n.gpus as f64 * hours;
             let income = world.income_usd[i] + token_income_usd(node);
             world.income_usd[i] = 0.0;
@@ -172,12 +191,13 @@ impl Supply {
                 }
             }
         }
-        self.last_review = now;
-        let span_h = self.p.review_every as f64 / MS_PER_HOUR as f64;
+        let span_h = self.tick as f64 / MS_PER_HOUR as f64;
         for c in 0..self.cost.len() {
+            self.ring_income[c][cohort] = self.class_income[c];
+            self.ring_cost[c][cohort] = self.class_cost[c];
             let f = entry_factor(
-                self.class_income[c],
-                self.class_cost[c],
+                self.ring_income[c].iter().sum(),
+                self.ring_cost[c].iter().sum(),
                 self.p.entry_margin_scale,
             );
             let rate = self.p.entry_rate_per_hour * f;
@@ -190,7 +210,7 @@ impl Supply {
                 && self.threshold[c] - self.hazard[c] <= budget
             {
                 let dt_h = (self.threshold[c] - self.hazard[c]) / rate;
-                let dt = ((dt_h * MS_PER_HOUR as f64) as SimTime).min(self.p.review_every);
+                let dt = ((dt_h * MS_PER_HOUR as f64) as SimTime).min(self.tick);
                 let node = self.pool_nodes[c][self.entered[c]];
                 self.entered[c] += 1;
                 world.nodes[node.ix()].presence = Presence::Onboarding;
@@ -205,6 +225,11 @@ impl Supply {
     /// The review period, ms.
     pub fn review_every(&self) -> SimTime {
         self.p.review_every
+    }
+
+    /// Time between two reviews (of successive cohorts), ms.
+    pub fn tick(&self) -> SimTime {
+        self.tick
     }
 }
 

@@ -81,6 +81,8 @@ pub struct DynamicSupply {
     /// Coefficient of variation of providers' cost factors within a class
     /// (lognormal, mean 1; 0: every provider has the class cost).
     pub cost_cv: f64,
+    /// Review cohorts (≥ 1; `review_every` is a multiple of it in ms).
+    pub review_cohorts: u32,
 }
 
 /// Node churn: alternating up and down periods, in ms.
@@ -834,6 +836,21 @@ fn dynamic_supply(
             ),
         );
     }
+    if s.review_cohorts == 0 {
+        ck.fail(
+            "supply.review_cohorts",
+            "must be >= 1 (1: every provider reviews at the same time), got 0",
+        );
+    } else if s.review_every.0 > 0 && s.review_every.0 % s.review_cohorts as u64 != 0 {
+        ck.fail(
+            "supply.review_cohorts",
+            format!(
+                "supply.review_every ({}) must split into {} equal whole milliseconds",
+                format_duration(s.review_every.0),
+                s.review_cohorts
+            ),
+        );
+    }
     if s.patience == 0 {
         ck.fail(
             "supply.patience",
@@ -894,5 +911,6 @@ fn dynamic_supply(
         entry_margin_scale: s.entry_margin_scale,
         onboarding: s.onboarding.0,
         cost_cv: s.cost_cv,
+        review_cohorts: s.review_cohorts.max(1),
     })
 }

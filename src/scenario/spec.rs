@@ -153,6 +153,10 @@ pub struct SupplySpec {
     /// mean 1 and this coefficient of variation (0: identical providers).
     #[serde(default = "default_cost_cv")]
     pub cost_cv: f64,
+    /// Providers review at staggered times: node i with cohort i mod C, one
+    /// cohort every `review_every / C` (1: everyone at once).
+    #[serde(default = "default_review_cohorts")]
+    pub review_cohorts: u32,
 }
 
 fn default_gpus_per_node() -> u32 {
@@ -172,6 +176,9 @@ fn default_entry_margin_scale() -> f64 {
 }
 fn default_cost_cv() -> f64 {
     0.3
+}
+fn default_review_cohorts() -> u32 {
+    24
 }
 fn default_onboarding() -> Duration {
     Duration(24 * 3_600_000)
