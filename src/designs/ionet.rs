@@ -39,6 +39,11 @@ pub struct Ionet {
     /// accepts several classes is placed.
     by_price: Vec<u16>,
     lanes: Vec<Lane>,
+    /// Backfill: per lane, a lower bound of its jobs' remaining work (exact
+    /// after a full scan, lowered on enqueue, left as is on removal), so a
+    /// lane with no job short enough to backfill is skipped without
+    /// reading its jobs.
+    lane_min_remaining: Vec<SimTime>,
     /// Jobs waiting in all lanes.
     queued: usize,
     /// Backfill: per class, running jobs by (expected end, slot).
@@ -97,6 +102,7 @@ impl Ionet {
             p,
             by_price,
             lanes: Vec::new(),
+            lane_min_remaining: Vec::new(),
             queued: 0,
             touched: Vec::new(),
             scratch: Vec::new(),
@@ -130,6 +136,13 @@ impl Ionet {
     /// Puts `slot` in its lane, in arrival order.
     fn enqueue(&mut self, ctx: &mut Ctx, slot: u32) {
         enqueue_in_lane(&mut self.lanes, ctx.jobs, slot);
+        let job = &ctx.jobs[slot];
+        let li = (self.lanes.iter())
+            .position(|l| l.mask == job.class_mask && l.gpus == job.gpus)
+            .expect("the job was just put in its lane");
+        self.lane_min_remaining.resize(self.lanes.len(), SimTime::MAX);
+        let m = &mut self.lane_min_remaining[li];
+        *m = (*m).min(job.remaining);
         self.queued += 1;
         ctx.metrics.queue_add(ctx.sched.now(), 1.0);
     }
@@ -259,8 +272,21 @@ impl Ionet {
                 if full[li] || lane.mask & ctx.world.pool.free_mask() == 0 {
                     continue;
                 }
+                // Only short jobs can go (long ones are kept off every free
+                // class) and none is short enough: nothing to find here.
+                let long_classes = match self.p.colocate || (lane.gpus as u64) <= res.extra {
+                    true => lane.mask,
+                    false => lane.mask & !(1 << res.class),
+                };
+                let only_short = long_classes & ctx.world.pool.free_mask() == 0;
+                if only_short && now.saturating_add(self.lane_min_remaining[li]) > res.shadow {
+                    continue;
+                }
+                let (mut min_remaining, mut seen) = (SimTime::MAX, 0);
                 for (pos, &s) in lane.jobs.iter().enumerate() {
                     let job = &ctx.jobs[s];
+                    min_remaining = min_remaining.min(job.remaining);
+                    seen += 1;
                     if job.serial == head_serial {
                         continue;
                     }
@@ -281,6 +307,9 @@ impl Ionet {
                     if classes == lane.mask {
                         break;
                     }
+                }
+                if seen == lane.jobs.len() {
+                    self.lane_min_remaining[li] = min_remaining;
                 }
             }
             let Some((_, li, pos, classes)) = pick else {
