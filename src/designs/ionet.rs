@@ -140,7 +140,8 @@ impl Ionet {
         let li = (self.lanes.iter())
             .position(|l| l.mask == job.class_mask && l.gpus == job.gpus)
             .expect("the job was just put in its lane");
-        self.lane_min_remaining.resize(self.lanes.len(), SimTime::MAX);
+        self.lane_min_remaining
+            .resize(self.lanes.len(), SimTime::MAX);
         let m = &mut self.lane_min_remaining[li];
         *m = (*m).min(job.remaining);
         self.queued += 1;
