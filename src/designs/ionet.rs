@@ -39,11 +39,6 @@ pub struct Ionet {
     /// accepts several classes is placed.
     by_price: Vec<u16>,
     lanes: Vec<Lane>,
-    /// Backfill: per lane, a lower bound of its jobs' remaining work (exact
-    /// after a full scan, lowered on enqueue, left as is on removal), so a
-    /// lane with no job short enough to backfill is skipped without
-    /// reading its jobs.
-    lane_min_remaining: Vec<SimTime>,
     /// Jobs waiting in all lanes.
     queued: usize,
     /// Backfill: per class, running jobs by (expected end, slot).
@@ -102,7 +97,6 @@ impl Ionet {
             p,
             by_price,
             lanes: Vec::new(),
-            lane_min_remaining: Vec::new(),
             queued: 0,
             touched: Vec::new(),
             scratch: Vec::new(),
@@ -136,14 +130,6 @@ impl Ionet {
     /// Puts `slot` in its lane, in arrival order.
     fn enqueue(&mut self, ctx: &mut Ctx, slot: u32) {
         enqueue_in_lane(&mut self.lanes, ctx.jobs, slot);
-        let job = &ctx.jobs[slot];
-        let li = (self.lanes.iter())
-            .position(|l| l.mask == job.class_mask && l.gpus == job.gpus)
-            .expect("the job was just put in its lane");
-        self.lane_min_remaining
-            .resize(self.lanes.len(), SimTime::MAX);
-        let m = &mut self.lane_min_remaining[li];
-        *m = (*m).min(job.remaining);
         self.queued += 1;
         ctx.metrics.queue_add(ctx.sched.now(), 1.0);
     }
@@ -266,6 +252,7 @@ impl Ionet {
         }
         let now = ctx.sched.now();
         let mut full = vec![false; self.lanes.len()];
+        let mut exact_min: Vec<(usize, SimTime)> = Vec::new();
         loop {
             // The oldest job, over all lanes, that may start now.
             let mut pick: Option<(u64, usize, usize, u64)> = None;
@@ -274,13 +261,14 @@ impl Ionet {
                     continue;
                 }
                 // Only short jobs can go (long ones are kept off every free
-                // class) and none is short enough: nothing to find here.
+                // class) and none is short enough (`min_remaining` is a
+                // lower bound): nothing to find here.
                 let long_classes = match self.p.colocate || (lane.gpus as u64) <= res.extra {
                     true => lane.mask,
                     false => lane.mask & !(1 << res.class),
                 };
                 let only_short = long_classes & ctx.world.pool.free_mask() == 0;
-                if only_short && now.saturating_add(self.lane_min_remaining[li]) > res.shadow {
+                if only_short && now.saturating_add(lane.min_remaining) > res.shadow {
                     continue;
                 }
                 let (mut min_remaining, mut seen) = (SimTime::MAX, 0);
@@ -310,8 +298,12 @@ impl Ionet {
                     }
                 }
                 if seen == lane.jobs.len() {
-                    self.lane_min_remaining[li] = min_remaining;
+                    exact_min.push((li, min_remaining));
                 }
+            }
+            // Every job read: the bound becomes the exact minimum.
+            for (li, m) in exact_min.drain(..) {
+                self.lanes[li].min_remaining = m;
             }
             let Some((_, li, pos, classes)) = pick else {
                 return;
