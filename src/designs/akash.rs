@@ -272,8 +272,43 @@ impl Akash {
                     self.picks.push(i);
                 }
             }
+            // The candidates' buckets, in the order `candidates` counts
+            // them, looked up once rather than once per pick.
+            let pool = &ctx.world.pool;
+            let mut segments: [&[NodeId]; 64] = [&[]; 64];
+            let mut len = 0;
+            let mut cm = mask & pool.free_mask();
+            'classes: while cm != 0 {
+                let c = cm.trailing_zeros() as usize;
+                cm &= cm - 1;
+                for k in gpus..=pool.max_per_node() as u32 {
+                    let nodes = pool.nodes_with_free(c, k as u16);
+                    if !nodes.is_empty() {
+                        if len == segments.len() {
+                            segments = [&[]; 64];
+                            len = 0;
+                            break 'classes;
+                        }
+                        segments[len] = nodes;
+                        len += 1;
+                    }
+                }
+            }
             for k in 0..m {
-                let node = Self::candidate(ctx, mask, gpus, self.picks[k] as usize);
+                let mut i = self.picks[k] as usize;
+                let node = if len > 0 {
+                    let mut node = None;
+                    for nodes in &segments[..len] {
+                        if i < nodes.len() {
+                            node = Some(nodes[i]);
+                            break;
+                        }
+                        i -= nodes.len();
+                    }
+                    node.expect("candidate index beyond the candidates counted")
+                } else {
+                    Self::candidate(ctx, mask, gpus, i)
+                };
                 self.bidders.push(node);
             }
         }

@@ -248,6 +248,7 @@ impl Ionet {
         }
         let now = ctx.sched.now();
         let mut full = vec![false; self.lanes.len()];
+        let mut exact_min: Vec<(usize, SimTime)> = Vec::new();
         loop {
             // The oldest job, over all lanes, that may start now.
             let mut pick: Option<(u64, usize, usize, u64)> = None;
@@ -255,8 +256,22 @@ impl Ionet {
                 if full[li] || lane.mask & ctx.world.pool.free_mask() == 0 {
                     continue;
                 }
+                // Only short jobs can go (long ones are kept off every free
+                // class) and none is short enough (`min_remaining` is a
+                // lower bound): nothing to find here.
+                let long_classes = match self.p.colocate || (lane.gpus as u64) <= res.extra {
+                    true => lane.mask,
+                    false => lane.mask & !(1 << res.class),
+                };
+                let only_short = long_classes & ctx.world.pool.free_mask() == 0;
+                if only_short && now.saturating_add(lane.min_remaining) > res.shadow {
+                    continue;
+                }
+                let (mut min_remaining, mut seen) = (SimTime::MAX, 0);
                 for (pos, &s) in lane.jobs.iter().enumerate() {
                     let job = &ctx.jobs[s];
+                    min_remaining = min_remaining.min(job.remaining);
+                    seen += 1;
                     if job.serial == head_serial {
                         continue;
                     }
@@ -278,6 +293,13 @@ impl Ionet {
                         break;
                     }
                 }
+                if seen == lane.jobs.len() {
+                    exact_min.push((li, min_remaining));
+                }
+            }
+            // Every job read: the bound becomes the exact minimum.
+            for (li, m) in exact_min.drain(..) {
+                self.lanes[li].min_remaining = m;
             }
             let Some((_, li, pos, classes)) = pick else {
                 return;

@@ -173,6 +173,10 @@ pub struct Lane {
     pub mask: u64,
     pub gpus: u32,
     pub jobs: std::collections::VecDeque<u32>,
+    /// A lower bound of the remaining work of the lane's jobs: lowered on
+    /// every enqueue, never raised on removal (a design may set it to the
+    /// exact minimum after reading every job, as io.net's backfill does).
+    pub min_remaining: SimTime,
 }
 
 /// Puts `slot` in its lane (made on first use), in arrival order.
@@ -186,10 +190,13 @@ pub fn enqueue_in_lane(lanes: &mut Vec<Lane>, jobs: &Jobs, slot: u32) {
                 mask,
                 gpus,
                 jobs: std::collections::VecDeque::new(),
+                min_remaining: SimTime::MAX,
             });
             lanes.len() - 1
         }
     };
+    let m = &mut lanes[li].min_remaining;
+    *m = (*m).min(job.remaining);
     let lane = &mut lanes[li].jobs;
     if lane.back().is_none_or(|&s| jobs[s].serial < serial) {
         lane.push_back(slot);
