@@ -353,3 +353,33 @@ fn akash_halving_inflation_mints_the_whitepaper_curve() {
     );
     assert!((expect - 547_050.91).abs() < 0.01);
 }
+
+#[test]
+fn render_income_accrues_through_the_epoch_and_adds_up_to_the_payout() {
+    // Daily accrual reads over 8 days (one 7-day epoch paid at day 7): every
+    // day before the payout already shows income (the pending share), and
+    // the reads add up to what was paid plus what is pending at day 8.
+    let sc = baseline(&["scenario.horizon=9d", "token.market.volatility=0"]);
+    let mut run = Run::new(&sc, DesignKind::Render, 3);
+    let nodes = run.world().nodes.len();
+    let mut total = 0.0;
+    for day in 1..=8u64 {
+        run.advance(day * DAY);
+        let e = run.token_mut().unwrap();
+        let got: f64 = (0..nodes)
+            .map(|n| e.take_node_income(NodeId(n as u32), day * DAY))
+            .sum();
+        assert!(got > 0.0, "day {day}: income accrues before the payout");
+        total += got;
+    }
+    let t = sc.token.as_ref().unwrap();
+    let per_day = 9_126_804.0 / 365.25 * t.render.base.emission_share;
+    // Paid at day 7: one epoch; pending at day 8: one day of the next.
+    let minted = run.token().unwrap().ledger().minted_cum();
+    assert!((minted - 7.0 * per_day).abs() < 1e-6 * minted, "{minted}");
+    assert!(
+        (total - 8.0 * per_day).abs() < 1e-6 * total,
+        "{total} vs {}",
+        8.0 * per_day
+    );
+}

@@ -105,12 +105,13 @@ impl Handler<Event> for Simulation<'_> {
             Event::Review => {
                 let supply = self.supply.as_mut().expect("reviews need dynamic supply");
                 let token = &mut self.token;
-                // Token rewards paid since the last review, valued at the
-                // market price now (0 with tokens off).
+                // Token rewards earned since the last review (paid, or
+                // pending in Render's running epoch), valued at the market
+                // price now (0 with tokens off).
                 supply.review(&mut self.world, sched, |node| {
                     token
                         .as_mut()
-                        .map_or(0.0, |t| t.take_node_rewards(node) * t.price_usd())
+                        .map_or(0.0, |t| t.take_node_income(node, now) * t.price_usd())
                 });
                 let next = now + supply.tick();
                 // A review at the horizon would change nothing measured.

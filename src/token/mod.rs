@@ -204,6 +204,8 @@ pub struct TokenEconomy {
     flows: Flows,
     /// Price updates every `period` ms.
     pub period: SimTime,
+    /// Per node: its pending rewards at the last `take_node_income`.
+    pending_seen: Vec<f64>,
 }
 
 impl TokenEconomy {
@@ -236,6 +238,7 @@ impl TokenEconomy {
             ledger,
             flows,
             period: t.period,
+            pending_seen: Vec::new(),
         })
     }
 
@@ -275,6 +278,24 @@ impl TokenEconomy {
             .node_rewards
             .get_mut(node.ix())
             .map_or(0.0, std::mem::take)
+    }
+
+    /// Tokens `node`'s provider earned since the last call, on an accrual
+    /// basis: rewards paid since then plus the change in its pending
+    /// rewards (Render's running epoch, paid at the epoch's end; 0 in the
+    /// other designs, which pay as they go). Over a run the calls add up to
+    /// what was paid plus what is pending at the last call. The supply
+    /// model's margin review reads it, so a provider paid weekly does not
+    /// count six days without rewards as losses.
+    pub fn take_node_income(&mut self, node: NodeId, now: SimTime) -> f64 {
+        let paid = self.take_node_rewards(node);
+        let pending = match &mut self.flows {
+            Flows::Render(f) => f.pending(node, now),
+            _ => return paid,
+        };
+        grow(&mut self.pending_seen, node.ix() + 1);
+        let seen = std::mem::replace(&mut self.pending_seen[node.ix()], pending);
+        paid + pending - seen
     }
 
     /// The current token price, USD.

@@ -24,6 +24,9 @@ pub struct RenderFlows {
     /// GPU-ms of paid work and of time online per node, this epoch.
     work_ms: Vec<f64>,
     online_ms: Vec<f64>,
+    /// Cache of the epoch's accrual at one instant: (time, emissions so far,
+    /// total work, total online time).
+    accrual: Option<(SimTime, f64, f64, f64)>,
 }
 
 impl RenderFlows {
@@ -41,6 +44,7 @@ impl RenderFlows {
             epoch_start: 0,
             work_ms: vec![0.0; nodes],
             online_ms: vec![0.0; nodes],
+            accrual: None,
         }
     }
 
@@ -49,15 +53,50 @@ impl RenderFlows {
     pub fn pay(&mut self, l: &mut Ledger, user_usd: f64, work: Option<(NodeId, f64)>) {
         l.buy_and_burn(self.burn_share * user_usd);
         if let Some((node, gpu_ms)) = work {
+            self.accrual = None;
             super::grow(&mut self.work_ms, node.ix() + 1);
             self.work_ms[node.ix()] += gpu_ms;
         }
+    }
+
+    /// Tokens `node` has earned so far in the running epoch, to be paid at
+    /// its end: the emissions since the epoch began, split as the epoch's
+    /// payout would split them if it ended now (by work and online time so
+    /// far). A provider watching its pending rewards sees this.
+    pub fn pending(&mut self, node: NodeId, now: SimTime) -> f64 {
+        let (_, so_far, work, online) = match self.accrual {
+            Some(a) if a.0 == now => a,
+            _ => {
+                let so_far = self.emission_share
+                    * emitted(&self.schedule, &self.changes, self.epoch_start, now);
+                let a = (
+                    now,
+                    so_far,
+                    self.work_ms.iter().sum(),
+                    self.online_ms.iter().sum(),
+                );
+                self.accrual = Some(a);
+                a
+            }
+        };
+        let i = node.ix();
+        let share = |w: &[f64], total: f64| {
+            if total > 0.0 {
+                w.get(i).copied().unwrap_or(0.0) / total
+            } else {
+                0.0
+            }
+        };
+        so_far
+            * (self.work_weight * share(&self.work_ms, work)
+                + (1.0 - self.work_weight) * share(&self.online_ms, online))
     }
 
     /// Period end: online time of nodes up now (read at period ends: a node
     /// counts from when it came up, at most one period); at an epoch end,
     /// the epoch's emissions are paid out.
     pub fn tick(&mut self, l: &mut Ledger, now: SimTime, world: &World) {
+        self.accrual = None;
         super::grow(&mut self.work_ms, world.nodes.len());
         super::grow(&mut self.online_ms, world.nodes.len());
         if now > 0 {
