@@ -335,14 +335,24 @@ pub fn answer_table(planner: &Planner, plans: &[DesignPlan]) -> String {
             .zip(&p.stats)
             .zip(&p.verdicts)
             .map(|((t, st), v)| match st {
-                Some(st) => format!(
-                    "{} {} [{}, {}] {}",
-                    t.metric,
-                    num(st.mean),
-                    num(st.mean - st.ci95_half),
-                    num(st.mean + st.ci95_half),
-                    v.name()
-                ),
+                Some(st) => {
+                    // The bound the rule compares with the threshold.
+                    let (bound, op) = match t.bound {
+                        Bound::AtMost => (st.mean + st.margin95, "<="),
+                        Bound::AtLeast => (st.mean - st.margin95, ">="),
+                    };
+                    format!(
+                        "{} {} (bound {}; CI [{}, {}]) {} {}: {}",
+                        t.metric,
+                        num(st.mean),
+                        num(bound),
+                        num(st.mean - st.ci95_half),
+                        num(st.mean + st.ci95_half),
+                        op,
+                        num(t.threshold),
+                        v.name()
+                    )
+                }
                 None => format!("{} undefined", t.metric),
             })
             .collect();
@@ -353,7 +363,9 @@ pub fn answer_table(planner: &Planner, plans: &[DesignPlan]) -> String {
             stats.join("; ")
         )
     };
-    s.push_str("| design | answer | at the answer, mean [95% CI] | next value below |\n");
+    s.push_str(
+        "| design | answer | at the answer: mean (one-sided 95% bound; two-sided 95% CI) | next value below |\n",
+    );
     s.push_str("|---|---|---|---|\n");
     for plan in plans {
         let answer = plan.answer.map_or("unreachable".to_string(), fmt_value);
