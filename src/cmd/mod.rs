@@ -49,6 +49,45 @@ pub fn option_overrides(
     v
 }
 
+/// What the scenario-running commands (`run`, `sweep`, `plan`) share
+/// before their own work: the file's name for messages, a check of
+/// `--threads`, and the overrides from the options (`--seed`,
+/// `--replications`, `--design`) followed by the `--set`s.
+pub struct Prelude {
+    pub file: String,
+    pub sets: Vec<Override>,
+}
+
+impl Prelude {
+    pub fn new(
+        scenario: &std::path::Path,
+        threads: Option<usize>,
+        seed: Option<u64>,
+        replications: Option<u32>,
+        designs: &[String],
+        set: &[String],
+    ) -> Result<Self> {
+        let file = scenario.display().to_string();
+        if threads == Some(0) {
+            return Err(Error::Usage("--threads must be at least 1".into()));
+        }
+        let mut sets = parse_sets(&file, &option_overrides(seed, replications, designs))?;
+        sets.extend(parse_sets(&file, set)?);
+        Ok(Self { file, sets })
+    }
+
+    /// The scenario file's text (for commands that re-parse it per point).
+    pub fn read(&self, scenario: &std::path::Path) -> Result<String> {
+        std::fs::read_to_string(scenario).map_err(|e| {
+            Error::input(
+                &self.file,
+                "",
+                format!("cannot read the scenario file: {e}"),
+            )
+        })
+    }
+}
+
 /// Parses `--set` arguments.
 pub fn parse_sets(file: &str, sets: &[String]) -> Result<Vec<Override>> {
     sets.iter()

@@ -3,7 +3,7 @@
 //! Writes `plan.csv`, `manifest.json` and `plots/plan_*.svg`; prints the
 //! answers as a table.
 
-use super::{option_overrides, parse_sets};
+use super::Prelude;
 use crate::capacity::{
     Bound, DesignPlan, PlanRequest, Planner, Target, fmt_value, metric_names, parse_range,
 };
@@ -49,14 +49,16 @@ pub struct PlanRow {
 
 /// Runs the search and writes the plan directory.
 pub fn run(args: PlanArgs, argv: &[String]) -> Result<()> {
-    let file = args.scenario.display().to_string();
-    if args.threads == Some(0) {
-        return Err(Error::Usage("--threads must be at least 1".into()));
-    }
-    let text = std::fs::read_to_string(&args.scenario)
-        .map_err(|e| Error::input(&file, "", format!("cannot read the scenario file: {e}")))?;
-    let mut sets = parse_sets(&file, &option_overrides(args.seed, None, &args.designs))?;
-    sets.extend(parse_sets(&file, &args.set)?);
+    let pre = Prelude::new(
+        &args.scenario,
+        args.threads,
+        args.seed,
+        None,
+        &args.designs,
+        &args.set,
+    )?;
+    let text = pre.read(&args.scenario)?;
+    let Prelude { file, sets } = pre;
     let names = metric_names();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let targets = args

@@ -1,28 +1,27 @@
 //! `depinsim run`: every replicate × design of one scenario, in parallel.
 
-use super::{option_overrides, parse_sets};
+use super::Prelude;
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::output::aggregate::aggregate_csv;
 use crate::output::report::write_report;
 use crate::output::{summary_csv, timeseries_csv, waits_csv, workloads_csv, write_atomic};
 use crate::runner::{plan_runs, run_all};
-use crate::scenario::{self, Override};
+use crate::scenario;
 use serde_json::json;
 use std::path::PathBuf;
 use std::time::Instant;
 
 /// Runs the scenario and writes its output directory.
 pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
-    let file = args.scenario.display().to_string();
-    if args.threads == Some(0) {
-        return Err(Error::Usage("--threads must be at least 1".into()));
-    }
-    let mut sets: Vec<Override> = parse_sets(
-        &file,
-        &option_overrides(args.seed, args.replications, &args.designs),
+    let Prelude { file, sets } = Prelude::new(
+        &args.scenario,
+        args.threads,
+        args.seed,
+        args.replications,
+        &args.designs,
+        &args.set,
     )?;
-    sets.extend(parse_sets(&file, &args.set)?);
     let sc = scenario::load(&args.scenario, &sets)?;
     let out = args
         .out

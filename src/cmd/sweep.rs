@@ -1,7 +1,7 @@
 //! `depinsim sweep`: a scenario at many parameter points × replications, in
 //! parallel, streamed to disk in run order; resumable and shardable.
 
-use super::{option_overrides, parse_sets};
+use super::Prelude;
 use crate::cli::SweepArgs;
 use crate::error::{Error, Result};
 use crate::output::report::write_report;
@@ -16,14 +16,16 @@ use std::time::Instant;
 
 /// Checks the sweep, then runs (or resumes) it into its directory.
 pub fn run(args: SweepArgs, argv: &[String]) -> Result<()> {
-    let file = args.scenario.display().to_string();
-    if args.threads == Some(0) {
-        return Err(Error::Usage("--threads must be at least 1".into()));
-    }
-    let text = std::fs::read_to_string(&args.scenario)
-        .map_err(|e| Error::input(&file, "", format!("cannot read the scenario file: {e}")))?;
-    let mut sets = parse_sets(&file, &option_overrides(args.seed, None, &args.designs))?;
-    sets.extend(parse_sets(&file, &args.set)?);
+    let pre = Prelude::new(
+        &args.scenario,
+        args.threads,
+        args.seed,
+        None,
+        &args.designs,
+        &args.set,
+    )?;
+    let text = pre.read(&args.scenario)?;
+    let Prelude { file, sets } = pre;
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
