@@ -198,6 +198,9 @@ fn format_cell(m: f64, h: Option<f64>) -> String {
             (sig - 1 - x.abs().log10().floor() as i64).clamp(0, 8) as usize
         }
     };
+    // A half-width that is float noise (identical values across replicates
+    // summed in a different order) is 0.
+    let h = h.map(|h| if h <= 1e-9 * m.abs() { 0.0 } else { h });
     // The half-width to two significant figures, the mean to match.
     let d = match h {
         Some(h) if h > 0.0 => decimals(h, 2),
@@ -212,6 +215,12 @@ fn format_cell(m: f64, h: Option<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_half_width_of_float_noise_reads_zero() {
+        assert_eq!(format_cell(172485.12202683, Some(3e-8)), "172485 ± 0");
+        assert_eq!(format_cell(1.5, Some(0.25)), "1.50 ± 0.25");
+    }
 
     const AGG: &str = "point,design,metric,mean,sd,n,ci95_low,ci95_high
 0,akash,usd_per_gpu_hour,1.234567,0.1,5,1.1,1.369134
