@@ -84,7 +84,10 @@ fn render_waits_come_from_jobs_with_more_frames_than_idle_gpus() {
         let spec = (plan_runs(&sc, 0).into_iter())
             .find(|s| s.design == scenario::DesignKind::Render)
             .expect("scale-1k runs render");
-        run_one(&sc, spec).summary.mean_wait_h.expect("render jobs ran")
+        run_one(&sc, spec)
+            .summary
+            .mean_wait_h
+            .expect("render jobs ran")
     };
     let big = render_wait(&[]);
     let small = render_wait(&[
