@@ -79,6 +79,12 @@ struct Lease {
     max_height: u64,
     /// When the provider went down (phase `Down`).
     down_since: SimTime,
+    /// The place of the lease's escrow timer (`T_ESCROW`) in the order of
+    /// events, reserved when the lease starts; the timer is only scheduled
+    /// once it can fire while the lease is still on (see `start_lease`).
+    escrow_seq: u64,
+    /// Whether the escrow timer has been scheduled.
+    escrow_queued: bool,
 }
 
 /// The Akash market.
@@ -491,20 +497,42 @@ impl Akash {
         l.usd_per_block = usd_per_block(l.price, gpus, bt);
         l.paid_height = now / bt;
         l.max_height = l.paid_height + deposit_blocks;
-        let (price, node, id, dry_at) = (l.price, l.node, l.id, (l.max_height + 1) * bt);
+        // The escrow timer's place is taken now, before the run's end is
+        // scheduled, so it leaves exactly where it would have had it been
+        // scheduled here; it is scheduled only if the escrow can run dry
+        // before the run ends (never with `escrow_cover` ≥ 1) or once the
+        // provider goes down (`node_down`). Otherwise the lease is over
+        // before it could fire and it would be ignored.
+        l.escrow_seq = ctx.sched.reserve();
+        l.escrow_queued = false;
+        let (price, node, dry_at) = (l.price, l.node, (l.max_height + 1) * bt);
         let parked = &mut self.parked[node as usize];
         let pos = parked.iter().position(|&s| s == slot);
         parked.remove(pos.expect("a bidding order is parked on its winner"));
-        ctx.sched.at(
-            dry_at,
+        begin_run(ctx, slot, class, price);
+        if now.saturating_add(remaining) >= dry_at {
+            self.queue_escrow(ctx, slot);
+        }
+        self.add_waiting(ctx, -1);
+    }
+
+    /// Schedules the escrow timer of the lease of `slot` (when its escrow
+    /// cannot pay the next block), in the place reserved when it started.
+    fn queue_escrow(&mut self, ctx: &mut Ctx, slot: u32) {
+        let l = &mut self.leases[slot as usize];
+        if l.escrow_queued {
+            return;
+        }
+        l.escrow_queued = true;
+        ctx.sched.at_reserved(
+            (l.max_height + 1) * self.p.block_time,
+            l.escrow_seq,
             Event::Timer {
                 tag: T_ESCROW,
                 a: slot,
-                b: id,
+                b: l.id,
             },
         );
-        begin_run(ctx, slot, class, price);
-        self.add_waiting(ctx, -1);
     }
 
     /// The lease's workload is done: the last blocks are paid, the lease
@@ -563,6 +591,8 @@ impl Akash {
             l.phase = Phase::Down;
             l.down_since = now;
             self.parked[node.ix()].push(slot);
+            // Down, the lease is charged until an event not known yet.
+            self.queue_escrow(ctx, slot);
         }
         if withdrawn < self.scratch.len() {
             let epoch = ctx.world.nodes[node.ix()].epoch;

@@ -71,6 +71,28 @@ impl<E> EventQueue<E> {
         self.sift_up(self.keys.len() - 1, key);
     }
 
+    /// Takes the next `seq` without scheduling anything, for an event that
+    /// may be pushed later with [`push_reserved`](Self::push_reserved) and
+    /// must then leave as if it had been pushed now. O(1).
+    #[inline]
+    pub fn reserve(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    /// Schedules `event` at `time` with a `seq` taken by
+    /// [`reserve`](Self::reserve) (each reserved `seq` at most once, so keys
+    /// stay unique). O(log n).
+    #[inline]
+    pub fn push_reserved(&mut self, time: SimTime, seq: u64, event: E) {
+        debug_assert!(seq < self.next_seq, "seq was not reserved");
+        let key = ((time as u128) << 64) | seq as u128;
+        self.keys.push(key);
+        self.events.push(event);
+        self.sift_up(self.keys.len() - 1, key);
+    }
+
     /// Removes and returns the earliest event (ties: the first pushed). O(log n).
     // Always inlined (as is `sift_up`): the run loop is the one hot caller,
     // and the hold-model bench was slower when LLVM kept these out of line.
@@ -177,6 +199,19 @@ mod tests {
         }
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(order, vec![(5, 'z'), (10, 'a'), (20, 'b'), (30, 'c')]);
+    }
+
+    #[test]
+    fn a_reserved_event_leaves_as_if_pushed_when_reserved() {
+        let mut q = EventQueue::new();
+        q.push(5, 'a');
+        let seq = q.reserve();
+        q.push(5, 'c');
+        q.push(3, 'x');
+        q.push_reserved(5, seq, 'b');
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(order, vec![(3, 'x'), (5, 'a'), (5, 'b'), (5, 'c')]);
+        assert_eq!(q.pushed(), 4);
     }
 
     #[test]

@@ -46,6 +46,22 @@ impl<E> Scheduler<E> {
         self.queue.push(self.now.saturating_add(delay), event);
     }
 
+    /// Reserves a place in the order of events scheduled now, for an event
+    /// that may be scheduled later with [`at_reserved`](Self::at_reserved)
+    /// (or never): it then leaves exactly as if scheduled now.
+    #[inline]
+    pub fn reserve(&mut self) -> u64 {
+        self.queue.reserve()
+    }
+
+    /// Schedules `event` at absolute time `at` in the place `seq` reserved
+    /// by [`reserve`](Self::reserve); each reservation is used at most once.
+    #[inline]
+    pub fn at_reserved(&mut self, at: SimTime, seq: u64, event: E) {
+        debug_assert!(at >= self.now, "event scheduled in the past");
+        self.queue.push_reserved(at.max(self.now), seq, event);
+    }
+
     /// Number of pending events.
     pub fn pending(&self) -> usize {
         self.queue.len()
