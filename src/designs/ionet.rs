@@ -154,6 +154,11 @@ impl Ionet {
 
     /// Starts every waiting job that the policy allows to start now.
     pub fn dispatch(&mut self, ctx: &mut Ctx) {
+        // Nothing waits (most run ends below saturation): no policy has
+        // anything to start.
+        if self.queued == 0 {
+            return;
+        }
         match self.p.policy {
             IonetPolicy::Fifo => self.dispatch_fifo(ctx),
             IonetPolicy::BestFit => self.dispatch_best_fit(ctx),
