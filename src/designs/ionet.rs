@@ -124,6 +124,7 @@ impl Ionet {
     }
 
     /// Puts `slot` in its lane, in arrival order.
+    #[inline]
     fn enqueue(&mut self, ctx: &mut Ctx, slot: u32) {
         enqueue_in_lane(&mut self.lanes, ctx.jobs, slot);
         self.queued += 1;
@@ -426,12 +427,14 @@ impl Ionet {
     }
 
     /// Removes the job at `pos` of lane `li` from the queue.
+    #[inline]
     fn pop(&mut self, li: usize, pos: usize) {
         self.lanes[li].jobs.remove(pos);
         self.queued -= 1;
     }
 
     /// Places `slot` on the cheapest class in `classes` with room; false if none.
+    #[inline]
     fn try_start(&mut self, ctx: &mut Ctx, slot: u32, classes: u64) -> bool {
         let now = ctx.sched.now();
         for &c in &self.by_price {
@@ -464,6 +467,7 @@ impl Ionet {
     }
 
     /// Forgets the expected end of the current run of `slot` (backfill).
+    #[inline]
     fn forget_end(&mut self, ctx: &Ctx, slot: u32) {
         if self.ends.is_empty() {
             return;
@@ -477,6 +481,7 @@ impl Ionet {
     /// What a finished run of `ms` costs: billed for at least `min_billed`;
     /// the user pays the reservation fee on top, the provider gets the
     /// payment less its reservation fee and the USDC payment fee.
+    #[inline]
     fn bill(&self, job: &Job, ms: SimTime) -> (f64, f64) {
         let base = usd(job.gpus, ms.max(self.p.min_billed), job.price_per_gpu_h);
         (

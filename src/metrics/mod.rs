@@ -351,6 +351,7 @@ impl Metrics {
     /// progress; the user paid `user_usd` and the providers got
     /// `provider_usd`. The part after warmup counts, pro rata.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn segment(
         &mut self,
         w: u16,

@@ -68,6 +68,7 @@ impl FreePool {
     }
 
     /// Sets the free GPUs of `node` to `k`. O(1).
+    #[inline]
     pub fn set(&mut self, node: NodeId, k: u16) {
         let n = node.ix();
         let c = self.class[n] as usize;
@@ -103,6 +104,7 @@ impl FreePool {
     /// keeps big holes for big gangs); else, when `colocate` is false, spreads
     /// over the nodes with the most free GPUs first. Returns false, taking
     /// nothing, when it cannot. O(GPUs per node + nodes used).
+    #[inline]
     pub fn take(
         &mut self,
         c: usize,
