@@ -429,7 +429,13 @@ impl Ionet {
     /// Removes the job at `pos` of lane `li` from the queue.
     #[inline]
     fn pop(&mut self, li: usize, pos: usize) {
-        self.lanes[li].jobs.remove(pos);
+        let lane = &mut self.lanes[li].jobs;
+        // FIFO always takes a lane's head: no shifting then.
+        if pos == 0 {
+            lane.pop_front();
+        } else {
+            lane.remove(pos);
+        }
         self.queued -= 1;
     }
 
