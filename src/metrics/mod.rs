@@ -369,6 +369,21 @@ impl Metrics {
         if end <= self.warmup || end == start {
             return;
         }
+        if start >= self.warmup {
+            // All of it counts: f = 1 below, so the same sums without the
+            // division and the products by f (x · 1.0 = x exactly).
+            let useful = g * useful_ms as f64;
+            let lost = g * (end - start - useful_ms) as f64;
+            self.paid_usd += user_usd;
+            self.provider_usd += provider_usd;
+            self.useful_gpu_ms += useful;
+            self.lost_gpu_ms += lost;
+            let t = &mut self.by_workload[w as usize];
+            t.paid_usd += user_usd;
+            t.useful_gpu_ms += useful;
+            t.lost_gpu_ms += lost;
+            return;
+        }
         let f = (end - start.max(self.warmup)) as f64 / (end - start) as f64;
         self.paid_usd += f * user_usd;
         self.provider_usd += f * provider_usd;
