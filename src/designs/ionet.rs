@@ -149,7 +149,20 @@ impl Ionet {
         }
         let slot = new_job(ctx, self.next_serial, w, draw, mask, counted);
         self.next_serial += 1;
-        self.enqueue(ctx, slot);
+        if self.queued == 0 {
+            // Nobody waits: the job would be the only one in the queue, and
+            // every policy then starts it now if it fits, which is all that
+            // dispatching would do (the same calls, in the same order), so
+            // it starts without passing through a lane.
+            ctx.metrics.queue_add(ctx.sched.now(), 1.0);
+            if ctx.world.pool.free_mask() & mask != 0 && self.try_start(ctx, slot, mask) {
+                return;
+            }
+            enqueue_in_lane(&mut self.lanes, ctx.jobs, slot);
+            self.queued += 1;
+        } else {
+            self.enqueue(ctx, slot);
+        }
         self.dispatch(ctx);
     }
 
