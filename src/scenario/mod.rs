@@ -841,7 +841,7 @@ fn dynamic_supply(
             "supply.review_cohorts",
             "must be >= 1 (1: every provider reviews at the same time), got 0",
         );
-    } else if s.review_every.0 > 0 && s.review_every.0 % s.review_cohorts as u64 != 0 {
+    } else if s.review_every.0 > 0 && !s.review_every.0.is_multiple_of(s.review_cohorts as u64) {
         ck.fail(
             "supply.review_cohorts",
             format!(
