@@ -124,6 +124,7 @@ impl Ionet {
     }
 
     /// Puts `slot` in its lane, in arrival order.
+    #[inline]
     fn enqueue(&mut self, ctx: &mut Ctx, slot: u32) {
         enqueue_in_lane(&mut self.lanes, ctx.jobs, slot);
         self.queued += 1;
@@ -148,12 +149,30 @@ impl Ionet {
         }
         let slot = new_job(ctx, self.next_serial, w, draw, mask, counted);
         self.next_serial += 1;
-        self.enqueue(ctx, slot);
+        if self.queued == 0 {
+            // Nobody waits: the job would be the only one in the queue, and
+            // every policy then starts it now if it fits, which is all that
+            // dispatching would do (the same calls, in the same order), so
+            // it starts without passing through a lane.
+            ctx.metrics.queue_add(ctx.sched.now(), 1.0);
+            if ctx.world.pool.free_mask() & mask != 0 && self.try_start(ctx, slot, mask) {
+                return;
+            }
+            enqueue_in_lane(&mut self.lanes, ctx.jobs, slot);
+            self.queued += 1;
+        } else {
+            self.enqueue(ctx, slot);
+        }
         self.dispatch(ctx);
     }
 
     /// Starts every waiting job that the policy allows to start now.
     pub fn dispatch(&mut self, ctx: &mut Ctx) {
+        // Nothing waits (most run ends below saturation): no policy has
+        // anything to start.
+        if self.queued == 0 {
+            return;
+        }
         match self.p.policy {
             IonetPolicy::Fifo => self.dispatch_fifo(ctx),
             IonetPolicy::BestFit => self.dispatch_best_fit(ctx),
@@ -421,12 +440,20 @@ impl Ionet {
     }
 
     /// Removes the job at `pos` of lane `li` from the queue.
+    #[inline]
     fn pop(&mut self, li: usize, pos: usize) {
-        self.lanes[li].jobs.remove(pos);
+        let lane = &mut self.lanes[li].jobs;
+        // FIFO always takes a lane's head: no shifting then.
+        if pos == 0 {
+            lane.pop_front();
+        } else {
+            lane.remove(pos);
+        }
         self.queued -= 1;
     }
 
     /// Places `slot` on the cheapest class in `classes` with room; false if none.
+    #[inline]
     fn try_start(&mut self, ctx: &mut Ctx, slot: u32, classes: u64) -> bool {
         let now = ctx.sched.now();
         for &c in &self.by_price {
@@ -459,6 +486,7 @@ impl Ionet {
     }
 
     /// Forgets the expected end of the current run of `slot` (backfill).
+    #[inline]
     fn forget_end(&mut self, ctx: &Ctx, slot: u32) {
         if self.ends.is_empty() {
             return;
@@ -472,6 +500,7 @@ impl Ionet {
     /// What a finished run of `ms` costs: billed for at least `min_billed`;
     /// the user pays the reservation fee on top, the provider gets the
     /// payment less its reservation fee and the USDC payment fee.
+    #[inline]
     fn bill(&self, job: &Job, ms: SimTime) -> (f64, f64) {
         let base = usd(job.gpus, ms.max(self.p.min_billed), job.price_per_gpu_h);
         (

@@ -152,6 +152,7 @@ impl Market {
 /// Admission common to all designs: counts the job if it arrives after
 /// warmup. Returns whether it counts, or `None` when the design does not
 /// serve its kind (counted as not served).
+#[inline]
 pub fn admit(ctx: &mut Ctx, w: usize, serves: KindMask) -> Option<bool> {
     let counted = ctx.sched.now() >= ctx.metrics.warmup();
     if counted {
@@ -180,6 +181,7 @@ pub struct Lane {
 }
 
 /// Puts `slot` in its lane (made on first use), in arrival order.
+#[inline]
 pub fn enqueue_in_lane(lanes: &mut Vec<Lane>, jobs: &Jobs, slot: u32) {
     let job = &jobs[slot];
     let (mask, gpus, serial) = (job.class_mask, job.gpus, job.serial);
@@ -214,6 +216,7 @@ pub fn lost_to_cloud(ctx: &mut Ctx, w: u16, counted: bool) {
 }
 
 /// Stores a new queued job of workload `w` and returns its slot.
+#[inline]
 pub fn new_job(
     ctx: &mut Ctx,
     serial: u64,
@@ -249,6 +252,7 @@ pub fn new_job(
 /// Starts a run of queued job `slot` whose GPUs are already in `job.alloc`:
 /// on class `class` at `price` USD per GPU-hour, ending after its remaining
 /// work unless interrupted.
+#[inline]
 pub fn begin_run(ctx: &mut Ctx, slot: u32, class: u16, price: f64) {
     let now = ctx.sched.now();
     let job = &mut ctx.jobs[slot];
@@ -276,6 +280,7 @@ pub fn begin_run(ctx: &mut Ctx, slot: u32, class: u16, price: f64) {
 /// Ends the current run of `slot`: gives its GPUs back and records it, with
 /// `useful` ms per GPU kept as progress; the user paid `user_usd`, the
 /// providers got `provider_usd`.
+#[inline]
 pub fn end_run(ctx: &mut Ctx, slot: u32, useful: SimTime, user_usd: f64, provider_usd: f64) {
     let now = ctx.sched.now();
     let job = &mut ctx.jobs[slot];
@@ -300,6 +305,7 @@ pub fn end_run(ctx: &mut Ctx, slot: u32, useful: SimTime, user_usd: f64, provide
 }
 
 /// How long the current run of `slot` has lasted.
+#[inline]
 pub fn run_elapsed(ctx: &Ctx, slot: u32) -> SimTime {
     match ctx.jobs[slot].state {
         JobState::Running { since } => ctx.sched.now() - since,
@@ -343,6 +349,7 @@ pub fn requeue_interrupted(ctx: &mut Ctx, slot: u32, kept: SimTime) {
 /// the run is paid `user_usd` / `provider_usd`; a render job's frames are
 /// delivered, bad ones in the expected share of its GPUs on faulty nodes
 /// (these designs do not check frames).
+#[inline]
 pub fn complete(ctx: &mut Ctx, slot: u32, user_usd: f64, provider_usd: f64) {
     let elapsed = run_elapsed(ctx, slot);
     let job = &ctx.jobs[slot];

@@ -351,6 +351,7 @@ impl Metrics {
     /// progress; the user paid `user_usd` and the providers got
     /// `provider_usd`. The part after warmup counts, pro rata.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn segment(
         &mut self,
         w: u16,
@@ -366,6 +367,21 @@ impl Metrics {
         self.interval_paid_usd += user_usd;
         self.interval_useful_gpu_ms += g * useful_ms as f64;
         if end <= self.warmup || end == start {
+            return;
+        }
+        if start >= self.warmup {
+            // All of it counts: f = 1 below, so the same sums without the
+            // division and the products by f (x · 1.0 = x exactly).
+            let useful = g * useful_ms as f64;
+            let lost = g * (end - start - useful_ms) as f64;
+            self.paid_usd += user_usd;
+            self.provider_usd += provider_usd;
+            self.useful_gpu_ms += useful;
+            self.lost_gpu_ms += lost;
+            let t = &mut self.by_workload[w as usize];
+            t.paid_usd += user_usd;
+            t.useful_gpu_ms += useful;
+            t.lost_gpu_ms += lost;
             return;
         }
         let f = (end - start.max(self.warmup)) as f64 / (end - start) as f64;

@@ -61,6 +61,7 @@ pub struct Jobs {
 impl Jobs {
     /// Stores `job` and returns its slot, reusing a vacant slot (and its
     /// allocation buffer) when there is one. O(1) amortised.
+    #[inline]
     pub fn insert(&mut self, mut job: Job) -> u32 {
         self.live += 1;
         if let Some(s) = self.vacant.pop() {
@@ -77,6 +78,7 @@ impl Jobs {
     }
 
     /// Frees `slot`; events still pointing at it carry an old generation. O(1).
+    #[inline]
     pub fn remove(&mut self, slot: u32) {
         let j = &mut self.slots[slot as usize];
         j.generation = j.generation.wrapping_add(1);

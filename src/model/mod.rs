@@ -365,6 +365,7 @@ impl World {
 
     /// Returns `gpus` GPUs of `node` to the pool (if the node is up) and
     /// forgets that job `slot` runs there.
+    #[inline]
     pub fn release(&mut self, node: NodeId, gpus: u16, slot: u32) {
         let n = &mut self.nodes[node.ix()];
         if let Some(p) = n.running.iter().position(|&s| s == slot) {

@@ -5,16 +5,26 @@ use super::NodeId;
 
 const NONE: u32 = u32::MAX;
 
+/// A node's entry: its place in its bucket, free GPUs and class, together
+/// so that [`FreePool::set`] reads and writes one element.
+#[derive(Clone, Copy)]
+struct Entry {
+    /// Position in its bucket (`NONE` when it has none free).
+    slot: u32,
+    /// Free GPUs (0 when down).
+    free: u16,
+    class: u16,
+}
+
 /// Free GPUs of every node that is up, bucketed per class by free count.
 pub struct FreePool {
-    /// `buckets[class][k]`: nodes of `class` with exactly `k` free GPUs (k ≥ 1).
-    buckets: Vec<Vec<Vec<NodeId>>>,
-    /// Node → its position in its bucket (`NONE` when it has none free).
-    slot: Vec<u32>,
-    /// Node → free GPUs (0 when down).
-    free: Vec<u16>,
-    /// Node → class.
-    class: Vec<u16>,
+    /// `buckets[class * stride + k]`: nodes of `class` with exactly `k` free
+    /// GPUs (k ≥ 1); one flat vector, so a bucket is one index away.
+    buckets: Vec<Vec<NodeId>>,
+    /// Buckets per class: the most GPUs per node, plus one.
+    stride: usize,
+    /// Node → its entry.
+    nodes: Vec<Entry>,
     /// Class → free GPUs.
     class_free: Vec<u64>,
     /// Bit c set when class c has any free GPU.
@@ -25,11 +35,18 @@ impl FreePool {
     /// A pool of `n_classes` classes and nodes of the given classes, all with
     /// no GPU free yet; at most `max_per_node` GPUs per node. O(nodes).
     pub fn new(n_classes: usize, node_classes: &[u16], max_per_node: u16) -> Self {
+        let stride = max_per_node as usize + 1;
         Self {
-            buckets: vec![vec![Vec::new(); max_per_node as usize + 1]; n_classes],
-            slot: vec![NONE; node_classes.len()],
-            free: vec![0; node_classes.len()],
-            class: node_classes.to_vec(),
+            buckets: vec![Vec::new(); stride * n_classes],
+            stride,
+            nodes: node_classes
+                .iter()
+                .map(|&class| Entry {
+                    slot: NONE,
+                    free: 0,
+                    class,
+                })
+                .collect(),
             class_free: vec![0; n_classes],
             free_mask: 0,
         }
@@ -38,7 +55,7 @@ impl FreePool {
     /// Free GPUs on `node`. O(1).
     #[inline]
     pub fn free(&self, node: NodeId) -> u16 {
-        self.free[node.ix()]
+        self.nodes[node.ix()].free
     }
 
     /// Free GPUs of class `c`. O(1).
@@ -58,40 +75,53 @@ impl FreePool {
     /// O(1).
     #[inline]
     pub fn nodes_with_free(&self, c: usize, k: u16) -> &[NodeId] {
-        &self.buckets[c][k as usize]
+        assert!((k as usize) < self.stride, "k above the most per node");
+        &self.buckets[c * self.stride + k as usize]
     }
 
     /// The most GPUs a node may have free. O(1).
     #[inline]
     pub fn max_per_node(&self) -> u16 {
-        (self.buckets[0].len() - 1) as u16
+        (self.stride - 1) as u16
     }
 
     /// Sets the free GPUs of `node` to `k`. O(1).
+    // Always inlined: it is small, and `#[inline]` left it out of line in
+    // `take` and `World::release`, at ~15 instructions of call per job end.
+    #[inline(always)]
     pub fn set(&mut self, node: NodeId, k: u16) {
         let n = node.ix();
-        let c = self.class[n] as usize;
-        let old = self.free[n];
+        let e = self.nodes[n];
+        let old = e.free;
         if old == k {
             return;
         }
+        let c = e.class as usize;
+        let base = c * self.stride;
         if old > 0 {
-            let bucket = &mut self.buckets[c][old as usize];
-            let pos = self.slot[n] as usize;
+            let bucket = &mut self.buckets[base + old as usize];
+            let pos = e.slot as usize;
             bucket.swap_remove(pos);
             if let Some(&moved) = bucket.get(pos) {
-                self.slot[moved.ix()] = pos as u32;
+                self.nodes[moved.ix()].slot = pos as u32;
             }
-            self.slot[n] = NONE;
         }
-        if k > 0 {
-            let bucket = &mut self.buckets[c][k as usize];
-            self.slot[n] = bucket.len() as u32;
+        let slot = if k > 0 {
+            assert!((k as usize) < self.stride, "k above the most per node");
+            let bucket = &mut self.buckets[base + k as usize];
             bucket.push(node);
-        }
-        self.free[n] = k;
-        self.class_free[c] = self.class_free[c] + k as u64 - old as u64;
-        if self.class_free[c] > 0 {
+            (bucket.len() - 1) as u32
+        } else {
+            NONE
+        };
+        self.nodes[n] = Entry {
+            slot,
+            free: k,
+            class: e.class,
+        };
+        let cf = &mut self.class_free[c];
+        *cf = *cf + k as u64 - old as u64;
+        if *cf > 0 {
             self.free_mask |= 1 << c;
         } else {
             self.free_mask &= !(1 << c);
@@ -103,6 +133,7 @@ impl FreePool {
     /// keeps big holes for big gangs); else, when `colocate` is false, spreads
     /// over the nodes with the most free GPUs first. Returns false, taking
     /// nothing, when it cannot. O(GPUs per node + nodes used).
+    #[inline]
     pub fn take(
         &mut self,
         c: usize,
@@ -113,10 +144,11 @@ impl FreePool {
         if self.class_free[c] < gpus as u64 {
             return false;
         }
-        let max = self.buckets[c].len() - 1;
+        let max = self.stride - 1;
+        let base = c * self.stride;
         if (gpus as usize) <= max {
             for k in gpus as usize..=max {
-                if let Some(&node) = self.buckets[c][k].last() {
+                if let Some(&node) = self.buckets[base + k].last() {
                     self.set(node, (k as u32 - gpus) as u16);
                     out.push((node, gpus as u16));
                     return true;
@@ -129,7 +161,7 @@ impl FreePool {
         let mut need = gpus;
         for k in (1..=max).rev() {
             while need > 0 {
-                let Some(&node) = self.buckets[c][k].last() else {
+                let Some(&node) = self.buckets[base + k].last() else {
                     break;
                 };
                 let t = need.min(k as u32);
