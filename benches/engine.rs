@@ -10,7 +10,8 @@
 //!
 //! Groups:
 //! - `hold`: `Scheduler` + `Handler` + `run_until`, N = 1 000 and 100 000.
-//! - `queue_hold`: the same pop/push pattern on `EventQueue` alone.
+//! - `queue_hold`: the same pop/push pattern on `EventQueue` (4-ary heap) alone.
+//! - `queue_hold_radix`: the same on `RadixQueue` (radix heap) alone.
 //!
 //! Each reports `Throughput::Elements(EVENTS_PER_ITER)`, i.e. events/s, over
 //! 20 samples (an iteration is ~10^6 events, so 100 would take minutes).
@@ -18,7 +19,7 @@
 //! Run: `cargo bench --bench engine -- --warm-up-time 1 --measurement-time 5`
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use depinsim::engine::{EventQueue, Handler, Scheduler, SimTime, run_until};
+use depinsim::engine::{EventQueue, Handler, RadixQueue, Scheduler, SimTime, run_until};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -114,34 +115,47 @@ fn scale(elapsed: Duration, wanted: u64, got: u64) -> Duration {
     Duration::from_nanos(nanos as u64)
 }
 
-fn bench_queue_hold(c: &mut Criterion) {
-    let mut g = c.benchmark_group("queue_hold");
-    g.sample_size(20);
-    g.throughput(Throughput::Elements(EVENTS_PER_ITER));
-    for &n in &POPULATIONS {
-        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
-            let mut incr = Incr(0xC0FF_EE00_0000_0000 ^ n as u64);
-            let mut q = EventQueue::with_capacity(n);
-            for i in 0..n {
-                q.push(incr.next(), i as u32);
+/// `queue_hold` for one queue type: `$group` is the criterion group name.
+macro_rules! queue_hold {
+    ($fn:ident, $group:literal, $queue:ident) => {
+        fn $fn(c: &mut Criterion) {
+            let mut g = c.benchmark_group($group);
+            g.sample_size(20);
+            g.throughput(Throughput::Elements(EVENTS_PER_ITER));
+            for &n in &POPULATIONS {
+                g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+                    let mut incr = Incr(0xC0FF_EE00_0000_0000 ^ n as u64);
+                    let mut q = $queue::with_capacity(n);
+                    for i in 0..n {
+                        q.push(incr.next(), i as u32);
+                    }
+                    let mut step = |q: &mut $queue<u32>| {
+                        let (t, e) = q.pop().expect("the population is constant");
+                        q.push(t + incr.next(), e);
+                    };
+                    for _ in 0..(20 * n) {
+                        step(&mut q);
+                    }
+                    b.iter(|| {
+                        for _ in 0..EVENTS_PER_ITER {
+                            step(&mut q);
+                        }
+                        black_box(q.len())
+                    });
+                });
             }
-            let mut step = |q: &mut EventQueue<u32>| {
-                let (t, e) = q.pop().expect("the population is constant");
-                q.push(t + incr.next(), e);
-            };
-            for _ in 0..(20 * n) {
-                step(&mut q);
-            }
-            b.iter(|| {
-                for _ in 0..EVENTS_PER_ITER {
-                    step(&mut q);
-                }
-                black_box(q.len())
-            });
-        });
-    }
-    g.finish();
+            g.finish();
+        }
+    };
 }
 
-criterion_group!(benches, bench_hold, bench_queue_hold);
+queue_hold!(bench_queue_hold, "queue_hold", EventQueue);
+queue_hold!(bench_queue_hold_radix, "queue_hold_radix", RadixQueue);
+
+criterion_group!(
+    benches,
+    bench_hold,
+    bench_queue_hold,
+    bench_queue_hold_radix
+);
 criterion_main!(benches);

@@ -149,6 +149,16 @@ impl<E> EventQueue<E> {
         Some(((top >> 64) as SimTime, event))
     }
 
+    /// Removes and returns the earliest event if its time is ≤ `horizon`;
+    /// otherwise leaves the queue unchanged and returns `None`.
+    #[inline(always)]
+    pub fn pop_until(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
+        if self.peek_time()? > horizon {
+            return None;
+        }
+        self.pop()
+    }
+
     /// Moves the entry at slot `i`, whose key is `key`, up to its place.
     #[inline(always)]
     fn sift_up(&mut self, mut i: usize, key: u128) {
@@ -187,115 +197,374 @@ impl<E> EventQueue<E> {
     }
 }
 
+/// Buckets of a [`RadixQueue`]: one per bit length of `key ^ last` (1..=128).
+const RADIX_BUCKETS: usize = 129;
+
+/// One pending event of a [`RadixQueue`]; its key is `(time << 64) | seq`.
+struct Entry<E> {
+    time: SimTime,
+    seq: u64,
+    event: E,
+}
+
+impl<E> Entry<E> {
+    #[inline(always)]
+    fn key(&self) -> u128 {
+        ((self.time as u128) << 64) | self.seq as u128
+    }
+}
+
+/// Events of type `E` ordered by `(time, seq)`, like [`EventQueue`], kept in a
+/// radix heap (Ahuja, Mehlhorn, Orlin & Tarjan, 1990) over the packed key
+/// `(time << 64) | seq`.
+///
+/// A radix heap is a monotone priority queue: it needs every pushed key to be
+/// at least the last key popped (`last`). A simulation satisfies this, since
+/// `Scheduler` never schedules before `now`, and `seq` grows with every push.
+/// An entry with key `k` sits in bucket `bitlen(k ^ last)`, so all entries of
+/// a lower bucket have smaller keys than those of a higher one. A pop takes
+/// the lowest non-empty bucket, removes its smallest entry (which becomes
+/// `last`) and spreads the rest over strictly lower buckets; an entry thus
+/// moves at most 128 times, and in practice a few times (the bits in which
+/// its time differs from the clock). Buckets are scanned sequentially, which
+/// the cache and prefetcher like, instead of walking a heap's dependent loads.
+///
+/// `seq` is stored as push count + 1, so no stored key ever equals `last`
+/// (which starts at 0) and bucket 0 is never used. A push earlier than
+/// `last` (not made by `Scheduler`, but allowed, as for [`EventQueue`]) lowers
+/// `last` to below it and re-spreads every entry: O(n), but still correct, so
+/// the two queues pop the same sequence for any sequence of calls.
+pub struct RadixQueue<E> {
+    /// `buckets[b]` holds the entries whose key differs from `last` first at
+    /// bit `b - 1` (counting from 0 at the least significant bit).
+    buckets: Vec<Vec<Entry<E>>>,
+    /// Bit `b - 1` is set iff `buckets[b]` is not empty.
+    nonempty: u128,
+    /// The key of the last popped event (0 before the first pop); every
+    /// stored key is greater.
+    last: u128,
+    len: usize,
+    next_seq: u64,
+}
+
+impl<E> Default for RadixQueue<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> RadixQueue<E> {
+    /// An empty queue.
+    pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// An empty queue. `capacity` is accepted for parity with [`EventQueue`];
+    /// buckets grow as needed.
+    pub fn with_capacity(_capacity: usize) -> Self {
+        Self {
+            buckets: (0..RADIX_BUCKETS).map(|_| Vec::new()).collect(),
+            nonempty: 0,
+            last: 0,
+            len: 0,
+            next_seq: 0,
+        }
+    }
+
+    /// The bucket of `key` (> `last`): the bit length of `key ^ last`, 1..=128.
+    #[inline(always)]
+    fn bucket_of(&self, key: u128) -> usize {
+        128 - (key ^ self.last).leading_zeros() as usize
+    }
+
+    /// Puts `entry`, whose key is greater than `last`, in its bucket.
+    #[inline(always)]
+    fn place(&mut self, entry: Entry<E>) {
+        let b = self.bucket_of(entry.key());
+        self.nonempty |= 1u128 << (b - 1);
+        self.buckets[b].push(entry);
+    }
+
+    /// Schedules `event` at `time`. Amortized O(1) (O(n) if `time` is earlier
+    /// than the last event popped).
+    #[inline]
+    pub fn push(&mut self, time: SimTime, event: E) {
+        self.next_seq += 1;
+        let entry = Entry {
+            time,
+            seq: self.next_seq,
+            event,
+        };
+        if entry.key() < self.last {
+            self.lower_last(entry.key() - 1);
+        }
+        self.place(entry);
+        self.len += 1;
+    }
+
+    /// Takes the next `seq` without scheduling anything (as
+    /// [`EventQueue::reserve`]). O(1).
+    #[inline]
+    pub fn reserve(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    /// Schedules `event` at `time` with a `seq` taken by
+    /// [`reserve`](Self::reserve) (as [`EventQueue::push_reserved`]).
+    #[inline]
+    pub fn push_reserved(&mut self, time: SimTime, seq: u64, event: E) {
+        debug_assert!(seq <= self.next_seq, "seq was not reserved");
+        let entry = Entry { time, seq, event };
+        if entry.key() < self.last {
+            self.lower_last(entry.key() - 1);
+        }
+        self.place(entry);
+        self.len += 1;
+    }
+
+    /// Sets `last` to `floor` (below every stored key) and re-spreads all entries.
+    #[cold]
+    fn lower_last(&mut self, floor: u128) {
+        let mut all = Vec::with_capacity(self.len);
+        for bucket in &mut self.buckets {
+            all.append(bucket);
+        }
+        self.nonempty = 0;
+        self.last = floor;
+        for entry in all {
+            self.place(entry);
+        }
+    }
+
+    /// The lowest non-empty bucket and the index and key of its smallest entry.
+    #[inline(always)]
+    fn find_min(&self) -> Option<(usize, usize, u128)> {
+        if self.nonempty == 0 {
+            return None;
+        }
+        let b = self.nonempty.trailing_zeros() as usize + 1;
+        let bucket = &self.buckets[b];
+        let mut mi = 0;
+        let mut mk = bucket[0].key();
+        for (j, entry) in bucket.iter().enumerate().skip(1) {
+            let k = entry.key();
+            if k < mk {
+                mi = j;
+                mk = k;
+            }
+        }
+        Some((b, mi, mk))
+    }
+
+    /// Removes entry `mi` of bucket `b`, whose key `mk` is the minimum, makes
+    /// it `last` and spreads the rest of bucket `b` over lower buckets.
+    #[inline(always)]
+    fn take(&mut self, b: usize, mi: usize, mk: u128) -> (SimTime, E) {
+        let mut bucket = std::mem::take(&mut self.buckets[b]);
+        let entry = bucket.swap_remove(mi);
+        self.last = mk;
+        self.nonempty &= !(1u128 << (b - 1));
+        for rest in bucket.drain(..) {
+            self.place(rest);
+        }
+        self.buckets[b] = bucket;
+        self.len -= 1;
+        (entry.time, entry.event)
+    }
+
+    /// Removes and returns the earliest event (ties: the first pushed).
+    /// Amortized O(log of the time span of pending events).
+    #[inline(always)]
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        let (b, mi, mk) = self.find_min()?;
+        Some(self.take(b, mi, mk))
+    }
+
+    /// Removes and returns the earliest event if its time is ≤ `horizon`;
+    /// otherwise leaves the queue unchanged and returns `None`.
+    #[inline(always)]
+    pub fn pop_until(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
+        let (b, mi, mk) = self.find_min()?;
+        if (mk >> 64) as SimTime > horizon {
+            return None;
+        }
+        Some(self.take(b, mi, mk))
+    }
+
+    /// The time of the earliest event, if any. O(size of the lowest bucket).
+    #[inline]
+    pub fn peek_time(&self) -> Option<SimTime> {
+        self.find_min().map(|(_, _, k)| (k >> 64) as SimTime)
+    }
+
+    /// Number of pending events. O(1).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no events are pending. O(1).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of events pushed so far (the next `seq`). O(1).
+    pub fn pushed(&self) -> u64 {
+        self.next_seq
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::*;
+    /// The same tests for both queues: `$name` is a module of tests, `$queue` the type.
+    macro_rules! queue_tests {
+        ($name:ident, $queue:ident) => {
+            mod $name {
+                use super::super::*;
+                type Q<E> = $queue<E>;
 
-    #[test]
-    fn pops_in_time_order() {
-        let mut q = EventQueue::new();
-        for (t, e) in [(30, 'c'), (10, 'a'), (20, 'b'), (5, 'z')] {
-            q.push(t, e);
-        }
-        let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
-        assert_eq!(order, vec![(5, 'z'), (10, 'a'), (20, 'b'), (30, 'c')]);
-    }
-
-    #[test]
-    fn a_reserved_event_leaves_as_if_pushed_when_reserved() {
-        let mut q = EventQueue::new();
-        q.push(5, 'a');
-        let seq = q.reserve();
-        q.push(5, 'c');
-        q.push(3, 'x');
-        q.push_reserved(5, seq, 'b');
-        let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
-        assert_eq!(order, vec![(3, 'x'), (5, 'a'), (5, 'b'), (5, 'c')]);
-        assert_eq!(q.pushed(), 4);
-    }
-
-    #[test]
-    fn ties_leave_in_scheduling_order() {
-        let mut q = EventQueue::new();
-        for i in 0..1000u32 {
-            // Interleave two times so the heap has to reorder a lot.
-            q.push(if i % 2 == 0 { 7 } else { 3 }, i);
-        }
-        let mut last_at_3 = None;
-        let mut last_at_7 = None;
-        while let Some((t, i)) = q.pop() {
-            let last = if t == 3 {
-                &mut last_at_3
-            } else {
-                &mut last_at_7
-            };
-            if let Some(prev) = *last {
-                assert!(i > prev, "tie at t={t} left out of order: {prev} then {i}");
-            }
-            *last = Some(i);
-            if t == 7 {
-                assert!(last_at_3.is_some());
-            }
-        }
-        assert_eq!(last_at_3, Some(999));
-        assert_eq!(last_at_7, Some(998));
-    }
-
-    #[test]
-    fn extreme_times_order_correctly() {
-        let mut q = EventQueue::new();
-        q.push(u64::MAX, 2);
-        q.push(0, 0);
-        q.push(u64::MAX - 1, 1);
-        assert_eq!(q.peek_time(), Some(0));
-        assert_eq!(q.pop(), Some((0, 0)));
-        assert_eq!(q.pop(), Some((u64::MAX - 1, 1)));
-        assert_eq!(q.pop(), Some((u64::MAX, 2)));
-        assert!(q.is_empty());
-        assert_eq!(q.pushed(), 3);
-    }
-
-    /// Against a reference (a sorted list of `(time, seq)`), under random
-    /// interleaved pushes and pops, including pushes earlier than events
-    /// already popped, at sizes that exercise partial child groups.
-    #[test]
-    fn matches_a_sorted_reference() {
-        let mut state = 0x1234_5678_9ABC_DEF0u64;
-        let mut draw = |m: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % m
-        };
-        for size in [1u64, 2, 3, 4, 5, 6, 17, 64, 300] {
-            let mut q = EventQueue::new();
-            let mut reference: Vec<(SimTime, u64)> = Vec::new();
-            let mut now: SimTime = 0;
-            for step in 0..20_000u64 {
-                let grow = (reference.len() as u64) < size && draw(3) != 0;
-                if grow || reference.is_empty() {
-                    let t = if draw(10) == 0 {
-                        now.saturating_sub(draw(50))
-                    } else {
-                        now + draw(40)
-                    };
-                    q.push(t, step);
-                    reference.push((t, step));
-                    reference.sort_unstable();
-                } else {
-                    let want = reference.remove(0);
-                    assert_eq!(q.peek_time(), Some(want.0));
-                    assert_eq!(q.pop(), Some(want));
-                    now = want.0;
+                #[test]
+                fn pops_in_time_order() {
+                    let mut q = Q::new();
+                    for (t, e) in [(30, 'c'), (10, 'a'), (20, 'b'), (5, 'z')] {
+                        q.push(t, e);
+                    }
+                    let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+                    assert_eq!(order, vec![(5, 'z'), (10, 'a'), (20, 'b'), (30, 'c')]);
                 }
-                assert_eq!(q.len(), reference.len());
+
+                #[test]
+                fn a_reserved_event_leaves_as_if_pushed_when_reserved() {
+                    let mut q = Q::new();
+                    q.push(5, 'a');
+                    let seq = q.reserve();
+                    q.push(5, 'c');
+                    q.push(3, 'x');
+                    q.push_reserved(5, seq, 'b');
+                    let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+                    assert_eq!(order, vec![(3, 'x'), (5, 'a'), (5, 'b'), (5, 'c')]);
+                    assert_eq!(q.pushed(), 4);
+                }
+
+                #[test]
+                fn ties_leave_in_scheduling_order() {
+                    let mut q = Q::new();
+                    for i in 0..1000u32 {
+                        // Interleave two times so the heap has to reorder a lot.
+                        q.push(if i % 2 == 0 { 7 } else { 3 }, i);
+                    }
+                    let mut last_at_3 = None;
+                    let mut last_at_7 = None;
+                    while let Some((t, i)) = q.pop() {
+                        let last = if t == 3 {
+                            &mut last_at_3
+                        } else {
+                            &mut last_at_7
+                        };
+                        if let Some(prev) = *last {
+                            assert!(i > prev, "tie at t={t} left out of order: {prev} then {i}");
+                        }
+                        *last = Some(i);
+                        if t == 7 {
+                            assert!(last_at_3.is_some());
+                        }
+                    }
+                    assert_eq!(last_at_3, Some(999));
+                    assert_eq!(last_at_7, Some(998));
+                }
+
+                #[test]
+                fn extreme_times_order_correctly() {
+                    let mut q = Q::new();
+                    q.push(u64::MAX, 2);
+                    q.push(0, 0);
+                    q.push(u64::MAX - 1, 1);
+                    assert_eq!(q.peek_time(), Some(0));
+                    assert_eq!(q.pop(), Some((0, 0)));
+                    assert_eq!(q.pop(), Some((u64::MAX - 1, 1)));
+                    assert_eq!(q.pop(), Some((u64::MAX, 2)));
+                    assert!(q.is_empty());
+                    assert_eq!(q.pushed(), 3);
+                }
+
+                #[test]
+                fn pop_until_leaves_later_events_alone() {
+                    let mut q = Q::new();
+                    q.push(10, 'a');
+                    q.push(50, 'c');
+                    assert_eq!(q.pop_until(10), Some((10, 'a')));
+                    assert_eq!(q.pop_until(49), None);
+                    assert_eq!(q.len(), 1);
+                    // Pushes between the horizon and the pending event.
+                    q.push(30, 'b');
+                    q.push(20, 'x');
+                    assert_eq!(q.pop_until(u64::MAX), Some((20, 'x')));
+                    assert_eq!(q.pop_until(u64::MAX), Some((30, 'b')));
+                    assert_eq!(q.pop_until(u64::MAX), Some((50, 'c')));
+                    assert_eq!(q.pop_until(u64::MAX), None);
+                }
+
+                /// Against a reference (a sorted list of `(time, seq)`), under random
+                /// interleaved pushes and pops, including pushes earlier than events
+                /// already popped, at sizes that exercise partial child groups.
+                #[test]
+                fn matches_a_sorted_reference() {
+                    let mut state = 0x1234_5678_9ABC_DEF0u64;
+                    let mut draw = |m: u64| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        state % m
+                    };
+                    for size in [1u64, 2, 3, 4, 5, 6, 17, 64, 300] {
+                        let mut q = Q::new();
+                        let mut reference: Vec<(SimTime, u64)> = Vec::new();
+                        let mut now: SimTime = 0;
+                        for step in 0..20_000u64 {
+                            let grow = (reference.len() as u64) < size && draw(3) != 0;
+                            if grow || reference.is_empty() {
+                                let t = if draw(10) == 0 {
+                                    now.saturating_sub(draw(50))
+                                } else {
+                                    now + draw(40)
+                                };
+                                q.push(t, step);
+                                reference.push((t, step));
+                                reference.sort_unstable();
+                            } else {
+                                let want = reference[0];
+                                assert_eq!(q.peek_time(), Some(want.0));
+                                if draw(4) == 0 {
+                                    // A horizon before the earliest event pops nothing.
+                                    let h = want.0.checked_sub(1 + draw(5));
+                                    if let Some(h) = h {
+                                        assert_eq!(q.pop_until(h), None);
+                                        continue;
+                                    }
+                                }
+                                let got = if draw(2) == 0 {
+                                    q.pop()
+                                } else {
+                                    q.pop_until(want.0 + draw(3))
+                                };
+                                assert_eq!(got, Some(want));
+                                reference.remove(0);
+                                now = want.0;
+                            }
+                            assert_eq!(q.len(), reference.len());
+                        }
+                        for want in reference {
+                            assert_eq!(q.pop(), Some(want));
+                        }
+                        assert!(q.is_empty());
+                        assert_eq!(q.pop(), None);
+                        assert_eq!(q.peek_time(), None);
+                    }
+                }
             }
-            for want in reference {
-                assert_eq!(q.pop(), Some(want));
-            }
-            assert!(q.is_empty());
-            assert_eq!(q.pop(), None);
-            assert_eq!(q.peek_time(), None);
-        }
+        };
     }
+
+    queue_tests!(four_ary, EventQueue);
+    queue_tests!(radix, RadixQueue);
 }

@@ -82,14 +82,7 @@ pub fn run_until<E, H: Handler<E>>(
     horizon: SimTime,
 ) -> u64 {
     let mut handled = 0u64;
-    while let Some(t) = sched.queue.peek_time() {
-        if t > horizon {
-            break;
-        }
-        let (t, event) = sched
-            .queue
-            .pop()
-            .expect("peek_time returned Some, so the queue is not empty");
+    while let Some((t, event)) = sched.queue.pop_until(horizon) {
         sched.now = t;
         model.handle(event, sched);
         handled += 1;
