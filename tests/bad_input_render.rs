@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Outcome, Sandbox, edit};
+use common::{Outcome, Sandbox, edit, reject_with};
 
 /// A small valid Render scenario; every case below edits one thing.
 const RENDER: &str = r#"[scenario]
@@ -79,28 +79,6 @@ reject_penalty = 0.1
 accept_gain = 0.005
 ban_below = 0.3
 "#;
-
-/// Checks that `run` and `validate` both reject `text` (with `sets` as
-/// `--set`): exit 2, no panic, the file and every one of `needles` in
-/// stderr, nothing on stdout, no output directory.
-fn reject_with(text: &str, sets: &[&str], needles: &[&str]) -> Outcome {
-    let sb = Sandbox::new();
-    let file = sb.write("bad.toml", text);
-    let shown = file.display().to_string();
-    let mut extra = Vec::new();
-    for s in sets {
-        extra.extend(["--set", s]);
-    }
-    let o = sb.run(&file, &extra);
-    o.assert_bad_input(needles).assert_stderr_has(&[&shown]);
-    assert!(o.stdout.is_empty(), "nothing on stdout\n{}", o.describe());
-    sb.assert_no_output(&o);
-    let v = sb.validate(&[&file], &extra);
-    v.assert_bad_input(needles).assert_stderr_has(&[&shown]);
-    assert!(!v.stdout.contains(": ok"), "{}", v.describe());
-    sb.assert_no_output(&v);
-    o
-}
 
 /// [`RENDER`] with `old` replaced by `new` must be rejected with `needles`.
 fn reject_edit(old: &str, new: &str, needles: &[&str]) -> Outcome {

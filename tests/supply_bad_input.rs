@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{MINIMAL, Outcome, Sandbox, edit};
+use common::{MINIMAL, Outcome, Sandbox, edit, reject_with};
 
 /// [`MINIMAL`] with dynamic supply on; every case below edits one thing.
 fn dynamic() -> String {
@@ -16,28 +16,6 @@ fn dynamic() -> String {
          pool = { A100 = 16 }\nentry_rate_per_hour = 1.0\nentry_margin_scale = 0.5\n\
          onboarding = \"10m\"\n",
     )
-}
-
-/// Checks that `run` and `validate` both reject `text` (with `sets` as
-/// `--set`): exit 2, no panic, the file and every one of `needles` in
-/// stderr, nothing on stdout, no output directory.
-fn reject_with(text: &str, sets: &[&str], needles: &[&str]) -> Outcome {
-    let sb = Sandbox::new();
-    let file = sb.write("bad.toml", text);
-    let shown = file.display().to_string();
-    let mut extra = Vec::new();
-    for s in sets {
-        extra.extend(["--set", s]);
-    }
-    let o = sb.run(&file, &extra);
-    o.assert_bad_input(needles).assert_stderr_has(&[&shown]);
-    assert!(o.stdout.is_empty(), "nothing on stdout\n{}", o.describe());
-    sb.assert_no_output(&o);
-    let v = sb.validate(&[&file], &extra);
-    v.assert_bad_input(needles).assert_stderr_has(&[&shown]);
-    assert!(!v.stdout.contains(": ok"), "{}", v.describe());
-    sb.assert_no_output(&v);
-    o
 }
 
 /// The dynamic scenario with `old` replaced by `new` must be rejected.

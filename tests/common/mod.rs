@@ -373,3 +373,25 @@ impl Sandbox {
         );
     }
 }
+
+/// Checks that `run` and `validate` both reject `text` (with `sets` as
+/// `--set`): exit 2, no panic, the file and every one of `needles` in
+/// stderr, nothing on stdout, no output directory.
+pub fn reject_with(text: &str, sets: &[&str], needles: &[&str]) -> Outcome {
+    let sb = Sandbox::new();
+    let file = sb.write("bad.toml", text);
+    let shown = file.display().to_string();
+    let mut extra = Vec::new();
+    for s in sets {
+        extra.extend(["--set", s]);
+    }
+    let o = sb.run(&file, &extra);
+    o.assert_bad_input(needles).assert_stderr_has(&[&shown]);
+    assert!(o.stdout.is_empty(), "nothing on stdout\n{}", o.describe());
+    sb.assert_no_output(&o);
+    let v = sb.validate(&[&file], &extra);
+    v.assert_bad_input(needles).assert_stderr_has(&[&shown]);
+    assert!(!v.stdout.contains(": ok"), "{}", v.describe());
+    sb.assert_no_output(&v);
+    o
+}
