@@ -29,7 +29,7 @@ use super::{lost_to_cloud, requeue_interrupted, run_elapsed};
 use crate::engine::{MS_PER_HOUR, Rng, SimTime, Streams};
 use crate::metrics::{DesignColumns, finite};
 use crate::model::demand::JobDraw;
-use crate::model::{Event, NodeId};
+use crate::model::{Event, NodeId, World};
 use crate::scenario::{AkashParams, AkashPricing, Scenario};
 use rand::Rng as _;
 
@@ -87,13 +87,30 @@ struct Lease {
     escrow_queued: bool,
 }
 
+/// Most non-empty free-pool buckets an order's candidates are looked up in
+/// at once (classes in its mask × free counts); beyond it, per candidate.
+const MAX_SEGMENTS: usize = 32;
+
+/// What a node's provider needs to bid.
+#[derive(Clone, Copy, Debug)]
+struct Provider {
+    /// Its own cost, USD per GPU-hour: the class's `cost_per_hour` times the
+    /// node's cost factor (fixed for the run).
+    cost: f64,
+    /// Its current markup (adaptive providers; 0 for the others).
+    markup: f64,
+    /// Its population, an index into `AkashParams::populations`.
+    population: u16,
+    /// Its GPU class.
+    class: u16,
+}
+
 /// The Akash market.
 pub struct Akash {
     p: AkashParams,
-    /// Per node: its provider population.
-    population: Vec<u16>,
-    /// Per node: its current markup (adaptive providers; 0 for the others).
-    markup: Vec<f64>,
+    /// Per node: what its bid needs, in one record (one cache line at most
+    /// per bid, where the node and two arrays were three).
+    providers: Vec<Provider>,
     /// Which providers' bids count and in which order.
     bid_rng: Rng,
     /// Cost-plus markups, one per bid.
@@ -133,15 +150,14 @@ impl Akash {
     /// The market of `sc.akash`; every node's provider population (and an
     /// adaptive provider's starting markup) is drawn from its own substream,
     /// keyed by (class, node within class) as the world keys its nodes.
-    pub fn new(sc: &Scenario, streams: &Streams) -> Self {
+    pub fn new(sc: &Scenario, streams: &Streams, world: &World) -> Self {
         let p = sc
             .akash
             .clone()
             .expect("scenario checking requires [design.akash] for akash");
-        let mut population = Vec::new();
-        let mut markup = Vec::new();
+        let mut providers = Vec::with_capacity(world.nodes.len());
         // Pool nodes of dynamic supply get theirs too, keyed the same way.
-        for slot in crate::model::node_layout(sc) {
+        for (slot, node) in crate::model::node_layout(sc).into_iter().zip(&world.nodes) {
             let mut rng = streams.substream("akash/provider", slot.key);
             let u: f64 = rng.random();
             let mut cum = 0.0;
@@ -153,19 +169,24 @@ impl Akash {
                     break;
                 }
             }
-            population.push(pick as u16);
-            markup.push(match &p.populations[pick].pricing {
+            let markup = match &p.populations[pick].pricing {
                 AkashPricing::Adaptive {
                     start, min, max, ..
                 } => start.sample(&mut rng).clamp(*min, *max),
                 _ => 0.0,
+            };
+            providers.push(Provider {
+                cost: sc.classes[node.class as usize].cost_per_hour * node.cost_factor,
+                markup,
+                population: pick as u16,
+                class: node.class,
             });
         }
-        let n = population.len();
+        let n = providers.len();
+        assert_eq!(n, world.nodes.len(), "one provider per node");
         Self {
             p,
-            population,
-            markup,
+            providers,
             bid_rng: streams.stream("akash/bids"),
             markup_rng: streams.stream("akash/markup"),
             leases: Vec::new(),
@@ -271,18 +292,27 @@ impl Akash {
                 self.bidders.swap(i, j);
             }
         } else {
+            // `m` distinct indices, in the order drawn. A 256-bit filter of
+            // the indices drawn so far answers "new" for most draws without
+            // scanning the picks.
             self.picks.clear();
+            let mut seen = [0u64; 4];
             while self.picks.len() < m {
                 let i = self.bid_rng.random_range(0..n) as u32;
-                if !self.picks.contains(&i) {
+                let (w, b) = ((i as usize >> 6) & 3, 1u64 << (i & 63));
+                if seen[w] & b == 0 || !self.picks.contains(&i) {
+                    seen[w] |= b;
                     self.picks.push(i);
                 }
             }
             // The candidates' buckets, in the order `candidates` counts
-            // them, looked up once rather than once per pick.
+            // them, looked up once rather than once per pick, with the
+            // running count of candidates at the end of each.
             let pool = &ctx.world.pool;
-            let mut segments: [&[NodeId]; 64] = [&[]; 64];
+            let mut segments: [&[NodeId]; MAX_SEGMENTS] = [&[]; MAX_SEGMENTS];
+            let mut ends = [u32::MAX; MAX_SEGMENTS];
             let mut len = 0;
+            let mut total = 0u32;
             let mut cm = mask & pool.free_mask();
             'classes: while cm != 0 {
                 let c = cm.trailing_zeros() as usize;
@@ -290,30 +320,28 @@ impl Akash {
                 for k in gpus..=pool.max_per_node() as u32 {
                     let nodes = pool.nodes_with_free(c, k as u16);
                     if !nodes.is_empty() {
-                        if len == segments.len() {
-                            segments = [&[]; 64];
+                        if len == MAX_SEGMENTS {
                             len = 0;
                             break 'classes;
                         }
+                        total += nodes.len() as u32;
                         segments[len] = nodes;
+                        ends[len] = total;
                         len += 1;
                     }
                 }
             }
             for k in 0..m {
-                let mut i = self.picks[k] as usize;
+                let i = self.picks[k];
                 let node = if len > 0 {
-                    let mut node = None;
-                    for nodes in &segments[..len] {
-                        if i < nodes.len() {
-                            node = Some(nodes[i]);
-                            break;
-                        }
-                        i -= nodes.len();
-                    }
-                    node.expect("candidate index beyond the candidates counted")
+                    // The segment holding candidate i: the number of
+                    // segments that end at or before it (no branch per
+                    // segment; unused ends are u32::MAX).
+                    let s: usize = ends.iter().map(|&e| (e <= i) as usize).sum();
+                    let before = if s == 0 { 0 } else { ends[s - 1] };
+                    segments[s][(i - before) as usize]
                 } else {
-                    Self::candidate(ctx, mask, gpus, i)
+                    Self::candidate(ctx, mask, gpus, i as usize)
                 };
                 self.bidders.push(node);
             }
@@ -321,16 +349,17 @@ impl Akash {
     }
 
     /// Provider `node`'s bid, USD per GPU-hour.
-    fn bid(&mut self, ctx: &Ctx, node: NodeId) -> f64 {
-        let n = &ctx.world.nodes[node.ix()];
-        let class = n.class as usize;
+    #[inline]
+    fn bid(&mut self, node: NodeId) -> f64 {
         // The provider's own cost (its factor is 1 unless dynamic supply
         // spreads costs).
-        let cost = ctx.sc.classes[class].cost_per_hour * n.cost_factor;
-        match &self.p.populations[self.population[node.ix()] as usize].pricing {
-            AkashPricing::CostPlus { markup } => cost * (1.0 + markup.sample(&mut self.markup_rng)),
-            AkashPricing::Adaptive { .. } => cost * (1.0 + self.markup[node.ix()]),
-            AkashPricing::Script { usd_per_hour } => usd_per_hour[class],
+        let pr = self.providers[node.ix()];
+        match &self.p.populations[pr.population as usize].pricing {
+            AkashPricing::CostPlus { markup } => {
+                pr.cost * (1.0 + markup.sample(&mut self.markup_rng))
+            }
+            AkashPricing::Adaptive { .. } => pr.cost * (1.0 + pr.markup),
+            AkashPricing::Script { usd_per_hour } => usd_per_hour[pr.class as usize],
         }
     }
 
@@ -338,19 +367,19 @@ impl Akash {
     /// an accepted order raises its markup, every other bidder lowers it.
     fn adapt(&mut self, winner: Option<usize>) {
         for (i, node) in self.bidders.iter().enumerate() {
-            let n = node.ix();
+            let pr = &mut self.providers[node.ix()];
             if let AkashPricing::Adaptive {
                 min,
                 max,
                 step_up,
                 step_down,
                 ..
-            } = self.p.populations[self.population[n] as usize].pricing
+            } = self.p.populations[pr.population as usize].pricing
             {
-                self.markup[n] = if winner == Some(i) {
-                    (self.markup[n] + step_up).min(max)
+                pr.markup = if winner == Some(i) {
+                    (pr.markup + step_up).min(max)
                 } else {
-                    (self.markup[n] - step_down).max(min)
+                    (pr.markup - step_down).max(min)
                 };
             }
         }
@@ -370,7 +399,7 @@ impl Akash {
         self.draw_bidders(ctx, mask, gpus, n);
         let mut best: Option<(f64, usize)> = None;
         for i in 0..self.bidders.len() {
-            let price = self.bid(ctx, self.bidders[i]);
+            let price = self.bid(self.bidders[i]);
             // Strictly lower: equal prices go to the earlier bid.
             if best.is_none_or(|(b, _)| price < b) {
                 best = Some((price, i));
@@ -394,8 +423,7 @@ impl Akash {
             return;
         }
         let node = self.bidders[wi];
-        let n = &ctx.world.nodes[node.ix()];
-        let cost = ctx.sc.classes[n.class as usize].cost_per_hour * n.cost_factor;
+        let cost = self.providers[node.ix()].cost;
         if after_warmup && cost > 0.0 {
             self.markup_sum += price / cost - 1.0;
             self.markups += 1;
@@ -734,7 +762,7 @@ mod tests {
     use crate::engine::{MS_PER_HOUR, SimTime};
     use crate::metrics::Summary;
     use crate::model::sim::Run;
-    use crate::model::{Event, NodeId};
+    use crate::model::{Event, NodeId, World};
     use crate::scenario::{DesignKind, Scenario, from_str};
 
     const H: SimTime = MS_PER_HOUR;

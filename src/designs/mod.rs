@@ -84,9 +84,14 @@ macro_rules! each {
 impl Market {
     /// The market of `design` for scenario `sc`, drawing its own randomness
     /// from `streams` (never from the shared demand or churn streams).
-    pub fn new(design: DesignKind, sc: &Scenario, streams: &crate::engine::Streams) -> Self {
+    pub fn new(
+        design: DesignKind,
+        sc: &Scenario,
+        streams: &crate::engine::Streams,
+        world: &crate::model::World,
+    ) -> Self {
         match design {
-            DesignKind::Akash => Market::Akash(Box::new(akash::Akash::new(sc, streams))),
+            DesignKind::Akash => Market::Akash(Box::new(akash::Akash::new(sc, streams, world))),
             DesignKind::Ionet => Market::Ionet(Box::new(ionet::Ionet::new(sc))),
             DesignKind::Render => Market::Render(Box::new(render::Render::new(sc, streams))),
         }

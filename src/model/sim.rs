@@ -226,13 +226,14 @@ impl<'a> Run<'a> {
             sched.at(0, Event::TokenTick);
         }
         sched.at(0, Event::Sample);
+        let market = Market::new(design, sc, &streams, &world);
         let sim = Simulation {
             sc,
             world,
             demand,
             jobs: Jobs::default(),
             metrics,
-            market: Market::new(design, sc, &streams),
+            market,
             supply,
             token,
         };
