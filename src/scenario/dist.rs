@@ -119,15 +119,28 @@ impl<V: DistValue> DistSpec<V> {
 }
 
 impl Sampler {
-    /// One draw, in the base unit.
-    #[inline]
+    /// One draw, in the base unit. The cheap laws (fixed, uniform,
+    /// exponential) are drawn inline at the call site, the others by a call:
+    /// an Akash auction draws a uniform markup per bid, up to 20 per order.
+    #[inline(always)]
     pub fn sample(&self, rng: &mut Rng) -> f64 {
         match self {
-            Sampler::Exp(d, _) => d.sample(rng),
-            Sampler::LogNormal(d, _) => d.sample(rng),
-            Sampler::Weibull(d, _) => d.sample(rng),
             Sampler::Fixed(v) => *v,
             Sampler::Uniform(d, _) => d.sample(rng),
+            Sampler::Exp(d, _) => d.sample(rng),
+            _ => self.sample_transcendental(rng),
+        }
+    }
+
+    /// A draw of a law that needs `exp`, `ln` or `powf` (lognormal, Weibull).
+    #[inline(never)]
+    fn sample_transcendental(&self, rng: &mut Rng) -> f64 {
+        match self {
+            Sampler::LogNormal(d, _) => d.sample(rng),
+            Sampler::Weibull(d, _) => d.sample(rng),
+            Sampler::Fixed(_) | Sampler::Uniform(..) | Sampler::Exp(..) => {
+                unreachable!("drawn inline by `sample`")
+            }
         }
     }
 
