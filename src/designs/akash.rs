@@ -89,6 +89,7 @@ struct Lease {
 
 /// Most non-empty free-pool buckets an order's candidates are looked up in
 /// at once (classes in its mask × free counts); beyond it, per candidate.
+/// A power of two (the lookup is a binary search of fixed depth).
 const MAX_SEGMENTS: usize = 32;
 
 /// What a node's provider needs to bid.
@@ -335,9 +336,17 @@ impl Akash {
                 let i = self.picks[k];
                 let node = if len > 0 {
                     // The segment holding candidate i: the number of
-                    // segments that end at or before it (no branch per
-                    // segment; unused ends are u32::MAX).
-                    let s: usize = ends.iter().map(|&e| (e <= i) as usize).sum();
+                    // segments that end at or before it, by a binary search
+                    // of fixed depth over the sorted ends (unused ends are
+                    // u32::MAX, and i < total, so the count is below len).
+                    let mut s = 0;
+                    let mut step = MAX_SEGMENTS / 2;
+                    while step > 0 {
+                        if ends[s + step - 1] <= i {
+                            s += step;
+                        }
+                        step /= 2;
+                    }
                     let before = if s == 0 { 0 } else { ends[s - 1] };
                     segments[s][(i - before) as usize]
                 } else {
