@@ -526,7 +526,7 @@ impl Akash {
         let bt = self.p.block_time;
         let job = &ctx.jobs[slot];
         let (gpus, remaining) = (job.gpus, job.remaining);
-        let class = ctx.world.nodes[job.alloc[0].0.ix()].class;
+        let class = self.providers[job.alloc[0].0.ix()].class;
         let expected_blocks = remaining.div_ceil(bt) as f64;
         let deposit_blocks = (self.p.escrow_cover * expected_blocks).ceil() as u64;
         let l = &mut self.leases[slot as usize];
@@ -771,7 +771,7 @@ mod tests {
     use crate::engine::{MS_PER_HOUR, SimTime};
     use crate::metrics::Summary;
     use crate::model::sim::Run;
-    use crate::model::{Event, NodeId, World};
+    use crate::model::{Event, NodeId};
     use crate::scenario::{DesignKind, Scenario, from_str};
 
     const H: SimTime = MS_PER_HOUR;

@@ -249,7 +249,7 @@ pub fn new_job(
         interrupted: false,
         class: 0,
         price_per_gpu_h: 0.0,
-        alloc: Vec::new(),
+        alloc: Default::default(),
         generation: 0,
     })
 }

@@ -3,6 +3,12 @@
 
 use super::NodeId;
 use crate::engine::SimTime;
+use smallvec::SmallVec;
+
+/// GPUs a job takes on each node: inline for up to two nodes (an Akash
+/// lease has one provider; most gangs fit on one or two nodes), so reading
+/// it costs no second cache miss; larger gangs spill to the heap.
+pub type Alloc = SmallVec<[(NodeId, u16); 2]>;
 
 /// Where a job is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +50,7 @@ pub struct Job {
     pub class: u16,
     pub price_per_gpu_h: f64,
     /// GPUs taken on each node for the current run.
-    pub alloc: Vec<(NodeId, u16)>,
+    pub alloc: Alloc,
     /// Bumped on every interruption and on completion, so stale end events
     /// are recognised and skipped (lazy cancellation).
     pub generation: u32,
@@ -136,7 +142,7 @@ mod tests {
             interrupted: false,
             class: 0,
             price_per_gpu_h: 1.0,
-            alloc: Vec::new(),
+            alloc: Alloc::new(),
             generation: 0,
         }
     }

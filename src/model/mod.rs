@@ -142,8 +142,9 @@ pub struct Node {
     /// Up/down transitions so far: timers set during one period carry it
     /// and are ignored after the next transition.
     pub epoch: u32,
-    /// Slots of the jobs running on it.
-    pub running: Vec<u32>,
+    /// Slots of the jobs running on it: inline up to six (no second cache
+    /// miss when a run starts or ends), on the heap beyond.
+    pub running: smallvec::SmallVec<[u32; 6]>,
     /// In the fleet or not (always present with a fixed fleet).
     pub presence: Presence,
     /// When it joined the fleet (0 for the initial fleet).
@@ -202,7 +203,7 @@ impl World {
                 since: 0,
                 up_since: 0,
                 epoch: 0,
-                running: Vec::with_capacity(slot.gpus as usize),
+                running: Default::default(),
                 presence: if slot.initial {
                     Presence::Present
                 } else {

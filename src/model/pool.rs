@@ -139,7 +139,7 @@ impl FreePool {
         c: usize,
         gpus: u32,
         colocate: bool,
-        out: &mut Vec<(NodeId, u16)>,
+        out: &mut super::jobs::Alloc,
     ) -> bool {
         if self.class_free[c] < gpus as u64 {
             return false;
@@ -192,20 +192,20 @@ mod tests {
     fn best_fit_then_spread() {
         let mut p = pool();
         assert_eq!(p.class_free(0), 16);
-        let mut out = vec![];
+        let mut out = crate::model::jobs::Alloc::new();
         assert!(p.take(0, 3, false, &mut out));
         assert_eq!(
-            out,
-            vec![(NodeId(1), 3)],
+            out.as_slice(),
+            [(NodeId(1), 3)].as_slice(),
             "the node with exactly 3 free fits best"
         );
         out.clear();
         assert!(p.take(0, 4, false, &mut out));
-        assert_eq!(out, vec![(NodeId(2), 4)]);
+        assert_eq!(out.as_slice(), [(NodeId(2), 4)]);
         out.clear();
         // 9 > any node: spread, largest first.
         assert!(p.take(0, 9, false, &mut out));
-        assert_eq!(out, vec![(NodeId(0), 8), (NodeId(2), 1)]);
+        assert_eq!(out.as_slice(), [(NodeId(0), 8), (NodeId(2), 1)]);
         assert_eq!(p.class_free(0), 0);
         assert_eq!(p.free_mask(), 0b10);
         out.clear();
@@ -228,7 +228,7 @@ mod tests {
     #[test]
     fn colocate_refuses_to_spread() {
         let mut p = pool();
-        let mut out = vec![];
+        let mut out = crate::model::jobs::Alloc::new();
         assert!(!p.take(0, 9, true, &mut out));
         assert!(out.is_empty());
         assert_eq!(p.class_free(0), 16);
@@ -241,9 +241,9 @@ mod tests {
         p.set(NodeId(1), 8);
         p.set(NodeId(2), 0);
         assert_eq!(p.class_free(0), 8);
-        let mut out = vec![];
+        let mut out = crate::model::jobs::Alloc::new();
         assert!(p.take(0, 8, true, &mut out));
-        assert_eq!(out, vec![(NodeId(1), 8)]);
+        assert_eq!(out.as_slice(), [(NodeId(1), 8)]);
         assert_eq!(p.free_mask(), 0b10);
     }
 }
