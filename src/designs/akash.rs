@@ -32,6 +32,7 @@ use crate::model::demand::JobDraw;
 use crate::model::{Event, NodeId, World};
 use crate::scenario::{AkashParams, AkashPricing, Scenario};
 use rand::Rng as _;
+use smallvec::SmallVec;
 
 /// Timer: an order's bid window closes, its lease starts (a = slot, b = lease id).
 const T_CLOSE: u8 = 1;
@@ -119,8 +120,9 @@ pub struct Akash {
     /// Per job slot.
     leases: Vec<Lease>,
     /// Per node: slots whose order it won (node up) or whose lease it holds
-    /// while down.
-    parked: Vec<Vec<u32>>,
+    /// while down; inline up to four (a node rarely holds more), so a
+    /// lease's start reads no heap.
+    parked: Vec<SmallVec<[u32; 4]>>,
     lanes: Vec<Lane>,
     /// Jobs without a running lease (ordering, waiting, provider down,
     /// redeploying).
@@ -191,7 +193,7 @@ impl Akash {
             bid_rng: streams.stream("akash/bids"),
             markup_rng: streams.stream("akash/markup"),
             leases: Vec::new(),
-            parked: vec![Vec::new(); n],
+            parked: vec![SmallVec::new(); n],
             lanes: Vec::new(),
             waiting: 0,
             next_serial: 0,
@@ -617,7 +619,7 @@ impl Akash {
     pub fn node_down(&mut self, ctx: &mut Ctx, node: NodeId) {
         let now = ctx.sched.now();
         self.scratch.clear();
-        self.scratch.append(&mut self.parked[node.ix()]);
+        self.scratch.extend(self.parked[node.ix()].drain(..));
         let withdrawn = self.scratch.len();
         self.scratch
             .extend_from_slice(&ctx.world.nodes[node.ix()].running);
@@ -657,7 +659,7 @@ impl Akash {
     /// is paid; the rest of its GPUs are free for waiting orders.
     pub fn node_up(&mut self, ctx: &mut Ctx, node: NodeId) {
         self.scratch.clear();
-        self.scratch.append(&mut self.parked[node.ix()]);
+        self.scratch.extend(self.parked[node.ix()].drain(..));
         for k in 0..self.scratch.len() {
             let slot = self.scratch[k];
             debug_assert_eq!(self.leases[slot as usize].phase, Phase::Down);
@@ -689,7 +691,7 @@ impl Akash {
             self.node_down(ctx, node);
         }
         self.scratch.clear();
-        self.scratch.append(&mut self.parked[node.ix()]);
+        self.scratch.extend(self.parked[node.ix()].drain(..));
         for k in 0..self.scratch.len() {
             let slot = self.scratch[k];
             debug_assert_eq!(self.leases[slot as usize].phase, Phase::Down);
@@ -714,7 +716,7 @@ impl Akash {
             }
             T_HEALTH if ctx.world.nodes[a as usize].epoch == b => {
                 self.scratch.clear();
-                self.scratch.append(&mut self.parked[a as usize]);
+                self.scratch.extend(self.parked[a as usize].drain(..));
                 for k in 0..self.scratch.len() {
                     let slot = self.scratch[k];
                     self.settle_outage(ctx, slot);

@@ -166,7 +166,8 @@ pub struct World {
     /// Per node: the streams of its up and down periods.
     churn_rngs: Vec<(Rng, Rng)>,
     /// Per node: provider USD earned since the last supply review (designs
-    /// credit it as they pay; the review reads and resets it).
+    /// credit it as they pay; the review reads and resets it). Empty with
+    /// a fixed fleet, where nothing reads it.
     pub income_usd: Vec<f64>,
     /// Per class: GPUs in the fleet weighted by their providers' cost
     /// factors (the GPU count when costs are not spread); and the class
@@ -234,7 +235,11 @@ impl World {
             class_weight[n.class as usize] += n.gpus as f64 * n.cost_factor;
         }
         Self {
-            income_usd: vec![0.0; nodes.len()],
+            income_usd: if sc.supply.is_some() {
+                vec![0.0; nodes.len()]
+            } else {
+                Vec::new()
+            },
             nodes,
             pool,
             gpus_up: gpus_total,
@@ -255,10 +260,13 @@ impl World {
             .sum()
     }
 
-    /// Credits `usd` of provider income to `node` (for its margin review).
+    /// Credits `usd` of provider income to `node` (for its margin review;
+    /// nothing to do with a fixed fleet, which has no review).
     #[inline]
     pub fn credit(&mut self, node: NodeId, usd: f64) {
-        self.income_usd[node.ix()] += usd;
+        if let Some(income) = self.income_usd.get_mut(node.ix()) {
+            *income += usd;
+        }
     }
 
     /// An onboarding `node` joins the fleet: up, all GPUs free, its first
