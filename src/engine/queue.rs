@@ -296,7 +296,9 @@ impl<E> RadixQueue<E> {
             seq: self.next_seq,
             event,
         };
-        if entry.key() < self.last {
+        // `last` may be a floor set by `lower_last` rather than a popped key,
+        // so a reserved key can equal it.
+        if entry.key() <= self.last {
             self.lower_last(entry.key() - 1);
         }
         self.place(entry);
@@ -317,7 +319,9 @@ impl<E> RadixQueue<E> {
     pub fn push_reserved(&mut self, time: SimTime, seq: u64, event: E) {
         debug_assert!(seq <= self.next_seq, "seq was not reserved");
         let entry = Entry { time, seq, event };
-        if entry.key() < self.last {
+        // `last` may be a floor set by `lower_last` rather than a popped key,
+        // so a reserved key can equal it.
+        if entry.key() <= self.last {
             self.lower_last(entry.key() - 1);
         }
         self.place(entry);
@@ -829,4 +833,171 @@ mod tests {
     queue_tests!(four_ary, EventQueue);
     queue_tests!(radix, RadixQueue);
     queue_tests!(wheel, WheelQueue);
+
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// A xorshift64 draw in `0..m` (`m > 0`): the tests need no `rand`.
+    fn xorshift(state: &mut u64, m: u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state % m
+    }
+
+    /// The three queues and a reference (a sorted set of `(time, seq)`),
+    /// driven by the same random calls: pushes at delays from 0 to years and
+    /// to `u64::MAX`, ties, pushes before the last pop (in half the cases),
+    /// reserved `seq`s used later and out of order, `pop`, `pop_until` with
+    /// horizons before, at and after the next event, `peek_time`, `len`,
+    /// `pushed`. The event is the reference's `seq`, so a pop names the event.
+    #[test]
+    fn all_queues_agree_on_random_call_sequences() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for case in 0..400u64 {
+            let draw = &mut |m: u64| xorshift(&mut state, m);
+            let monotone = case % 2 == 0;
+            let cap = [3u64, 40, 300, 3000][(case % 4) as usize];
+            let mut heap = EventQueue::new();
+            let mut radix = RadixQueue::new();
+            let mut wheel = WheelQueue::new();
+            let mut reference: BTreeSet<(SimTime, u64)> = BTreeSet::new();
+            let mut next_seq = 0u64;
+            // Reserved places: (reference seq, the three queues' seqs).
+            let mut reserved: Vec<(u64, u64, u64, u64)> = Vec::new();
+            let mut now: SimTime = draw(3) * draw(1 << 40);
+            for _ in 0..3000 {
+                let op = draw(100);
+                if op < 50 && (reference.len() as u64) < cap {
+                    let t = match draw(9) {
+                        0 => now,
+                        1 => now.saturating_add(1 + draw(8)),
+                        2 => now.saturating_add(1 + draw(2000)),
+                        3 => now.saturating_add(draw(1 << 22)),
+                        4 => now.saturating_add(draw(1 << 37)),
+                        5 => u64::MAX - draw(3),
+                        6 if !monotone => {
+                            let bits = draw(40);
+                            now.saturating_sub(draw(1 << bits))
+                        }
+                        _ => now.saturating_add(draw(64)),
+                    };
+                    if op < 6 && !reserved.is_empty() {
+                        let i = draw(reserved.len() as u64) as usize;
+                        let (r, sh, sr, sw) = reserved.swap_remove(i);
+                        heap.push_reserved(t, sh, r);
+                        radix.push_reserved(t, sr, r);
+                        wheel.push_reserved(t, sw, r);
+                        reference.insert((t, r));
+                    } else {
+                        heap.push(t, next_seq);
+                        radix.push(t, next_seq);
+                        wheel.push(t, next_seq);
+                        reference.insert((t, next_seq));
+                        next_seq += 1;
+                    }
+                } else if op < 56 {
+                    reserved.push((next_seq, heap.reserve(), radix.reserve(), wheel.reserve()));
+                    next_seq += 1;
+                } else if op < 62 {
+                    let want = reference.first().map(|&(t, _)| t);
+                    assert_eq!(heap.peek_time(), want);
+                    assert_eq!(radix.peek_time(), want);
+                    assert_eq!(wheel.peek_time(), want);
+                } else {
+                    let first = reference.first().copied();
+                    let horizon = match (draw(4), first) {
+                        (0, _) => SimTime::MAX,
+                        (1, Some((t, _))) => t.saturating_sub(1 + draw(3)),
+                        (2, Some((t, _))) => t.saturating_add(draw(3)),
+                        _ => {
+                            let bits = draw(40);
+                            now.saturating_add(draw(1 << bits))
+                        }
+                    };
+                    let want = first.filter(|&(t, _)| t <= horizon);
+                    if let Some(w) = want {
+                        reference.remove(&w);
+                        now = w.0;
+                    }
+                    let (got_heap, got_radix, got_wheel) =
+                        if draw(3) == 0 && horizon == SimTime::MAX {
+                            (heap.pop(), radix.pop(), wheel.pop())
+                        } else {
+                            (
+                                heap.pop_until(horizon),
+                                radix.pop_until(horizon),
+                                wheel.pop_until(horizon),
+                            )
+                        };
+                    assert_eq!(got_heap, want, "case {case}: 4-ary heap");
+                    assert_eq!(got_radix, want, "case {case}: radix heap");
+                    assert_eq!(got_wheel, want, "case {case}: wheel");
+                }
+                assert_eq!(heap.len(), reference.len());
+                assert_eq!(radix.len(), reference.len());
+                assert_eq!(wheel.len(), reference.len());
+                assert_eq!(wheel.is_empty(), reference.is_empty());
+                assert_eq!(heap.pushed(), next_seq);
+                assert_eq!(radix.pushed(), next_seq);
+                assert_eq!(wheel.pushed(), next_seq);
+            }
+            for want in reference {
+                assert_eq!(heap.pop(), Some(want));
+                assert_eq!(radix.pop(), Some(want));
+                assert_eq!(wheel.pop(), Some(want));
+            }
+            assert_eq!((heap.pop(), radix.pop(), wheel.pop()), (None, None, None));
+        }
+    }
+
+    /// The worst cases of a bucketed queue: every event at one time (with
+    /// reserved places used in reverse, so the time's bucket is out of `seq`
+    /// order), and a few events years ahead of a dense near future.
+    #[test]
+    fn wheel_handles_one_crowded_time_and_distant_events() {
+        let mut q = WheelQueue::new();
+        let mut seqs = Vec::new();
+        for i in 0..50_000u64 {
+            if i % 10 == 0 {
+                seqs.push((q.reserve(), i));
+            } else {
+                q.push(7, i);
+            }
+        }
+        for &(seq, i) in seqs.iter().rev() {
+            q.push_reserved(7, seq, i);
+        }
+        for i in 0..50_000u64 {
+            assert_eq!(q.pop(), Some((7, i)));
+        }
+        assert!(q.is_empty());
+
+        const YEAR_MS: SimTime = 365 * 24 * 3_600_000;
+        let mut q = WheelQueue::new();
+        q.push(3 * YEAR_MS, u64::MAX);
+        q.push(YEAR_MS + 1, u64::MAX - 1);
+        let mut state = 99u64;
+        let mut popped = 0;
+        let mut now = 0;
+        for i in 0..1000u64 {
+            q.push(1 + xorshift(&mut state, 2000), i);
+        }
+        while popped < 100_000 {
+            let (t, i) = q.pop().expect("1,002 events stay pending");
+            assert!(t >= now && t < YEAR_MS, "popped {t} after {now}");
+            now = t;
+            q.push(t + 1 + xorshift(&mut state, 2000), i);
+            popped += 1;
+        }
+        assert_eq!(q.len(), 1002);
+        assert!(q.peek_time() < Some(YEAR_MS));
+        let horizon = YEAR_MS - 1;
+        while q.pop_until(horizon).is_some() {}
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.peek_time(), Some(YEAR_MS + 1));
+        assert_eq!(q.pop(), Some((YEAR_MS + 1, u64::MAX - 1)));
+        assert_eq!(q.pop(), Some((3 * YEAR_MS, u64::MAX)));
+        assert_eq!(q.pop(), None);
+    }
 }
