@@ -423,6 +423,9 @@ impl<E> RadixQueue<E> {
 const WHEEL_BITS: u32 = 6;
 /// Slots per level of a [`WheelQueue`].
 const WHEEL_SLOTS: usize = 1 << WHEEL_BITS;
+/// A [`WheelQueue`] bucket of at most this many entries is scanned for its
+/// earliest time before it is spread.
+const WHEEL_SCAN: usize = 16;
 /// Levels of a [`WheelQueue`]: enough digits for any `u64` time (the last
 /// level holds the top 4 bits).
 const WHEEL_LEVELS: usize = (u64::BITS as usize).div_ceil(WHEEL_BITS as usize);
@@ -590,11 +593,22 @@ impl<E> WheelQueue<E> {
                 self.levels &= !(1 << level);
             }
             let idx = level as usize * WHEEL_SLOTS + slot as usize;
-            // Every entry of the bucket is at or after its start, and the
-            // start shares `cur`'s digits from `level` up, so moving `cur`
-            // there leaves every other bucket's entries where they are.
-            self.cur = self.bucket_start(level, slot);
             let mut bucket = std::mem::take(&mut self.buckets[idx]);
+            // `cur` may move to any time from the bucket's start (which shares
+            // `cur`'s digits from `level` up) to its earliest entry: every
+            // other bucket's entries then stay where they are. A small bucket
+            // is scanned for its earliest time, so that its entries move once
+            // (sparse models, where most buckets hold an event or two); a
+            // large one is spread from its start in one pass.
+            self.cur = if level > 0 && bucket.len() <= WHEEL_SCAN {
+                bucket
+                    .iter()
+                    .map(|e| e.time)
+                    .min()
+                    .expect("a non-empty bucket")
+            } else {
+                self.bucket_start(level, slot)
+            };
             if level == 0 {
                 // One time: the bucket becomes `near` as it is, and the spent
                 // `near`'s allocation becomes the bucket's.
@@ -614,7 +628,7 @@ impl<E> WheelQueue<E> {
         // `near` now holds one time. Entries reach a bucket in `seq` order
         // (a bucket is only spread into empty lower buckets, and later
         // pushes have larger `seq`) unless a reserved `seq` was used.
-        if !self.near.iter().is_sorted_by_key(|e| e.seq) {
+        if self.near.len() > 1 && !self.near.iter().is_sorted_by_key(|e| e.seq) {
             self.near.make_contiguous().sort_unstable_by_key(|e| e.seq);
         }
     }
