@@ -99,6 +99,13 @@ impl<E> EventQueue<E> {
     // and the hold-model bench was slower when LLVM kept these out of line.
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.pop_keyed()
+            .map(|(key, event)| ((key >> 64) as SimTime, event))
+    }
+
+    /// [`pop`](Self::pop), returning the packed key `(time << 64) | seq`.
+    #[inline(always)]
+    fn pop_keyed(&mut self) -> Option<(u128, E)> {
         let last_key = self.keys.pop()?;
         let last_event = self
             .events
@@ -106,7 +113,7 @@ impl<E> EventQueue<E> {
             .expect("keys and events have the same length");
         let n = self.keys.len();
         if n == 0 {
-            return Some(((last_key >> 64) as SimTime, last_event));
+            return Some((last_key, last_event));
         }
         let top = self.keys[0];
         let event = std::mem::replace(&mut self.events[0], last_event);
@@ -147,7 +154,25 @@ impl<E> EventQueue<E> {
             i = m;
         }
         self.sift_up(i, last_key);
-        Some(((top >> 64) as SimTime, event))
+        Some((top, event))
+    }
+
+    /// Schedules `event` at `time` with any `seq` not pending (for
+    /// [`WheelQueue`], which numbers events itself). O(log n).
+    #[inline(always)]
+    fn push_keyed(&mut self, time: SimTime, seq: u64, event: E) {
+        let key = ((time as u128) << 64) | seq as u128;
+        self.keys.push(key);
+        self.events.push(event);
+        self.sift_up(self.keys.len() - 1, key);
+    }
+
+    /// Removes every pending event, in no particular order, as `(time, seq, event)`.
+    fn drain_keyed(&mut self) -> impl Iterator<Item = (SimTime, u64, E)> + '_ {
+        self.keys
+            .drain(..)
+            .zip(self.events.drain(..))
+            .map(|(key, event)| ((key >> 64) as SimTime, key as u64, event))
     }
 
     /// Removes and returns the earliest event if its time is ≤ `horizon`;
@@ -426,6 +451,13 @@ const WHEEL_SLOTS: usize = 1 << WHEEL_BITS;
 /// A [`WheelQueue`] bucket of at most this many entries is scanned for its
 /// earliest time before it is spread.
 const WHEEL_SCAN: usize = 16;
+/// A [`WheelQueue`] of fewer events is a 4-ary heap ([`EventQueue`]): it
+/// becomes a wheel when a push brings it to `WHEEL_FROM` events, and a heap
+/// again when a pop leaves it below `HEAP_BELOW`; the gap keeps switches
+/// (O(n) each) at most one per 191 operations.
+const WHEEL_FROM: usize = 256;
+/// See [`WHEEL_FROM`].
+const HEAP_BELOW: usize = 65;
 /// Levels of a [`WheelQueue`]: enough digits for any `u64` time (the last
 /// level holds the top 4 bits).
 const WHEEL_LEVELS: usize = (u64::BITS as usize).div_ceil(WHEEL_BITS as usize);
@@ -457,16 +489,29 @@ const WHEEL_LEVELS: usize = (u64::BITS as usize).div_ceil(WHEEL_BITS as usize);
 /// and then by at most one event; or a push into the past) is a binary
 /// search and insertion in `near`, O(log n + its distance to an end).
 pub struct WheelQueue<E> {
+    /// Whether the pending events are in `heap` (fewer than `WHEEL_FROM`)
+    /// rather than in `near` and `buckets`.
+    small: bool,
+    /// The pending events while `small`.
+    heap: EventQueue<E>,
+    /// `HEAP_BELOW` (0 in tests of the wheel alone: never back to the heap).
+    heap_below: usize,
     /// Every pending event with time ≤ `cur`, sorted by `(time, seq)`.
     near: VecDeque<Entry<E>>,
     /// `buckets[64 l + s]`: the entries at level `l`, slot `s`, in push order.
     buckets: Vec<Vec<Entry<E>>>,
+    /// Allocations of spent buckets, most recently spent last: an empty
+    /// bucket takes one when it is first pushed to, so a sparse queue keeps
+    /// writing to a few buffers that are still in cache, and the memory held
+    /// follows the number of non-empty buckets, not of buckets ever used.
+    spare: Vec<Vec<Entry<E>>>,
     /// Bit `l` is set iff level `l` has a non-empty slot.
     levels: u32,
     /// `slots[l]` has bit `s` set iff bucket `64 l + s` is not empty.
     slots: [u64; WHEEL_LEVELS],
     /// Every entry in `buckets` is later than `cur`; every entry in `near` is not.
     cur: SimTime,
+    /// Pending events while not `small`.
     len: usize,
     next_seq: u64,
 }
@@ -487,15 +532,29 @@ impl<E> WheelQueue<E> {
     /// buckets grow as needed.
     pub fn with_capacity(_capacity: usize) -> Self {
         Self {
+            small: true,
+            heap: EventQueue::new(),
+            heap_below: HEAP_BELOW,
             near: VecDeque::new(),
             buckets: (0..WHEEL_LEVELS * WHEEL_SLOTS)
                 .map(|_| Vec::new())
                 .collect(),
+            spare: Vec::new(),
             levels: 0,
             slots: [0; WHEEL_LEVELS],
             cur: 0,
             len: 0,
             next_seq: 0,
+        }
+    }
+
+    /// An empty queue that is always a wheel, never a heap, for tests.
+    #[cfg(test)]
+    fn wheel_only() -> Self {
+        Self {
+            small: false,
+            heap_below: 0,
+            ..Self::new()
         }
     }
 
@@ -527,6 +586,13 @@ impl<E> WheelQueue<E> {
 
     #[inline(always)]
     fn insert(&mut self, entry: Entry<E>) {
+        if self.small {
+            self.heap.push_keyed(entry.time, entry.seq, entry.event);
+            if self.heap.len() >= WHEEL_FROM {
+                self.to_wheel();
+            }
+            return;
+        }
         self.len += 1;
         if entry.time > self.cur {
             self.place(entry);
@@ -543,7 +609,13 @@ impl<E> WheelQueue<E> {
         let slot = (entry.time >> (level * WHEEL_BITS)) as usize % WHEEL_SLOTS;
         self.levels |= 1 << level;
         self.slots[level as usize] |= 1 << slot;
-        self.buckets[level as usize * WHEEL_SLOTS + slot].push(entry);
+        let bucket = &mut self.buckets[level as usize * WHEEL_SLOTS + slot];
+        if bucket.capacity() == 0 {
+            if let Some(spare) = self.spare.pop() {
+                *bucket = spare;
+            }
+        }
+        bucket.push(entry);
     }
 
     /// Puts `entry`, whose time is ≤ `cur`, in its place in `near`.
@@ -556,6 +628,46 @@ impl<E> WheelQueue<E> {
                 self.near.insert(i, entry);
             }
             _ => self.near.push_back(entry),
+        }
+    }
+
+    /// Moves the events from `heap` to the wheel, with `cur` at the earliest.
+    #[cold]
+    fn to_wheel(&mut self) {
+        self.small = false;
+        self.len = self.heap.len();
+        self.cur = self.heap.peek_time().expect("a heap of WHEEL_FROM events");
+        let mut heap = std::mem::take(&mut self.heap);
+        for (time, seq, event) in heap.drain_keyed() {
+            let entry = Entry { time, seq, event };
+            if entry.time > self.cur {
+                self.place(entry);
+            } else {
+                self.insert_near(entry);
+            }
+        }
+        self.heap = heap;
+    }
+
+    /// Moves the events from the wheel to `heap`.
+    #[cold]
+    fn to_heap(&mut self) {
+        self.small = true;
+        self.len = 0;
+        for e in self.near.drain(..) {
+            self.heap.push_keyed(e.time, e.seq, e.event);
+        }
+        while let Some((level, slot)) = self.lowest() {
+            self.slots[level as usize] &= !(1 << slot);
+            if self.slots[level as usize] == 0 {
+                self.levels &= !(1 << level);
+            }
+            let idx = level as usize * WHEEL_SLOTS + slot as usize;
+            let mut bucket = std::mem::take(&mut self.buckets[idx]);
+            for e in bucket.drain(..) {
+                self.heap.push_keyed(e.time, e.seq, e.event);
+            }
+            self.spare.push(bucket);
         }
     }
 
@@ -611,9 +723,9 @@ impl<E> WheelQueue<E> {
             };
             if level == 0 {
                 // One time: the bucket becomes `near` as it is, and the spent
-                // `near`'s allocation becomes the bucket's.
+                // `near`'s allocation a spare.
                 let spent = std::mem::replace(&mut self.near, VecDeque::from(bucket));
-                self.buckets[idx] = Vec::from(spent);
+                self.spare.push(Vec::from(spent));
             } else {
                 for entry in bucket.drain(..) {
                     if entry.time == self.cur {
@@ -622,7 +734,7 @@ impl<E> WheelQueue<E> {
                         self.place(entry);
                     }
                 }
-                self.buckets[idx] = bucket;
+                self.spare.push(bucket);
             }
         }
         // `near` now holds one time. Entries reach a bucket in `seq` order
@@ -639,18 +751,43 @@ impl<E> WheelQueue<E> {
     /// levels).
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if self.small {
+            return self.pop_heap();
+        }
         if self.near.is_empty() {
             self.refill();
         }
         let entry = self.near.pop_front()?;
-        self.len -= 1;
+        self.popped();
         Some((entry.time, entry.event))
+    }
+
+    /// [`pop`](Self::pop) while `small`.
+    #[inline(always)]
+    fn pop_heap(&mut self) -> Option<(SimTime, E)> {
+        let (key, event) = self.heap.pop_keyed()?;
+        Some(((key >> 64) as SimTime, event))
+    }
+
+    /// Counts a pop from the wheel, and goes back to the heap below `heap_below`.
+    #[inline(always)]
+    fn popped(&mut self) {
+        self.len -= 1;
+        if self.len < self.heap_below {
+            self.to_heap();
+        }
     }
 
     /// Removes and returns the earliest event if its time is ≤ `horizon`;
     /// otherwise leaves the pending events unchanged and returns `None`.
     #[inline(always)]
     pub fn pop_until(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
+        if self.small {
+            if self.heap.peek_time()? > horizon {
+                return None;
+            }
+            return self.pop_heap();
+        }
         if self.near.is_empty() {
             self.refill();
         }
@@ -658,7 +795,7 @@ impl<E> WheelQueue<E> {
             return None;
         }
         let entry = self.near.pop_front()?;
-        self.len -= 1;
+        self.popped();
         Some((entry.time, entry.event))
     }
 
@@ -666,6 +803,9 @@ impl<E> WheelQueue<E> {
     /// bucket) when `near` is empty.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
+        if self.small {
+            return self.heap.peek_time();
+        }
         if let Some(entry) = self.near.front() {
             return Some(entry.time);
         }
@@ -679,12 +819,16 @@ impl<E> WheelQueue<E> {
 
     /// Number of pending events. O(1).
     pub fn len(&self) -> usize {
-        self.len
+        if self.small {
+            self.heap.len()
+        } else {
+            self.len
+        }
     }
 
     /// Whether no events are pending. O(1).
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// Number of events pushed so far (the next `seq`). O(1).
@@ -859,8 +1003,8 @@ mod tests {
         *state % m
     }
 
-    /// The three queues and a reference (a sorted set of `(time, seq)`),
-    /// driven by the same random calls: pushes at delays from 0 to years and
+    /// The three queues (the wheel also without its small-size heap) and a
+    /// reference (a sorted set of `(time, seq)`), driven by the same random calls: pushes at delays from 0 to years and
     /// to `u64::MAX`, ties, pushes before the last pop (in half the cases),
     /// reserved `seq`s used later and out of order, `pop`, `pop_until` with
     /// horizons before, at and after the next event, `peek_time`, `len`,
@@ -875,10 +1019,11 @@ mod tests {
             let mut heap = EventQueue::new();
             let mut radix = RadixQueue::new();
             let mut wheel = WheelQueue::new();
+            let mut bare = WheelQueue::wheel_only();
             let mut reference: BTreeSet<(SimTime, u64)> = BTreeSet::new();
             let mut next_seq = 0u64;
-            // Reserved places: (reference seq, the three queues' seqs).
-            let mut reserved: Vec<(u64, u64, u64, u64)> = Vec::new();
+            // Reserved places: (reference seq, the four queues' seqs).
+            let mut reserved: Vec<(u64, u64, u64, u64, u64)> = Vec::new();
             let mut now: SimTime = draw(3) * draw(1 << 40);
             for _ in 0..3000 {
                 let op = draw(100);
@@ -898,26 +1043,35 @@ mod tests {
                     };
                     if op < 6 && !reserved.is_empty() {
                         let i = draw(reserved.len() as u64) as usize;
-                        let (r, sh, sr, sw) = reserved.swap_remove(i);
+                        let (r, sh, sr, sw, sb) = reserved.swap_remove(i);
                         heap.push_reserved(t, sh, r);
                         radix.push_reserved(t, sr, r);
                         wheel.push_reserved(t, sw, r);
+                        bare.push_reserved(t, sb, r);
                         reference.insert((t, r));
                     } else {
                         heap.push(t, next_seq);
                         radix.push(t, next_seq);
                         wheel.push(t, next_seq);
+                        bare.push(t, next_seq);
                         reference.insert((t, next_seq));
                         next_seq += 1;
                     }
                 } else if op < 56 {
-                    reserved.push((next_seq, heap.reserve(), radix.reserve(), wheel.reserve()));
+                    reserved.push((
+                        next_seq,
+                        heap.reserve(),
+                        radix.reserve(),
+                        wheel.reserve(),
+                        bare.reserve(),
+                    ));
                     next_seq += 1;
                 } else if op < 62 {
                     let want = reference.first().map(|&(t, _)| t);
                     assert_eq!(heap.peek_time(), want);
                     assert_eq!(radix.peek_time(), want);
                     assert_eq!(wheel.peek_time(), want);
+                    assert_eq!(bare.peek_time(), want);
                 } else {
                     let first = reference.first().copied();
                     let horizon = match (draw(4), first) {
@@ -934,34 +1088,42 @@ mod tests {
                         reference.remove(&w);
                         now = w.0;
                     }
-                    let (got_heap, got_radix, got_wheel) =
+                    let (got_heap, got_radix, got_wheel, got_bare) =
                         if draw(3) == 0 && horizon == SimTime::MAX {
-                            (heap.pop(), radix.pop(), wheel.pop())
+                            (heap.pop(), radix.pop(), wheel.pop(), bare.pop())
                         } else {
                             (
                                 heap.pop_until(horizon),
                                 radix.pop_until(horizon),
                                 wheel.pop_until(horizon),
+                                bare.pop_until(horizon),
                             )
                         };
                     assert_eq!(got_heap, want, "case {case}: 4-ary heap");
                     assert_eq!(got_radix, want, "case {case}: radix heap");
                     assert_eq!(got_wheel, want, "case {case}: wheel");
+                    assert_eq!(got_bare, want, "case {case}: wheel only");
                 }
                 assert_eq!(heap.len(), reference.len());
                 assert_eq!(radix.len(), reference.len());
                 assert_eq!(wheel.len(), reference.len());
                 assert_eq!(wheel.is_empty(), reference.is_empty());
+                assert_eq!(bare.len(), reference.len());
                 assert_eq!(heap.pushed(), next_seq);
                 assert_eq!(radix.pushed(), next_seq);
                 assert_eq!(wheel.pushed(), next_seq);
+                assert_eq!(bare.pushed(), next_seq);
             }
             for want in reference {
                 assert_eq!(heap.pop(), Some(want));
                 assert_eq!(radix.pop(), Some(want));
                 assert_eq!(wheel.pop(), Some(want));
+                assert_eq!(bare.pop(), Some(want));
             }
-            assert_eq!((heap.pop(), radix.pop(), wheel.pop()), (None, None, None));
+            assert_eq!(
+                (heap.pop(), radix.pop(), wheel.pop(), bare.pop()),
+                (None, None, None, None)
+            );
         }
     }
 
@@ -988,7 +1150,7 @@ mod tests {
         assert!(q.is_empty());
 
         const YEAR_MS: SimTime = 365 * 24 * 3_600_000;
-        let mut q = WheelQueue::new();
+        let mut q = WheelQueue::wheel_only();
         q.push(3 * YEAR_MS, u64::MAX);
         q.push(YEAR_MS + 1, u64::MAX - 1);
         let mut state = 99u64;
