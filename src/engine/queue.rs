@@ -589,7 +589,7 @@ impl<E> WheelQueue<E> {
         if self.small {
             self.heap.push_keyed(entry.time, entry.seq, entry.event);
             if self.heap.len() >= WHEEL_FROM {
-                self.to_wheel();
+                self.switch_to_wheel();
             }
             return;
         }
@@ -610,10 +610,10 @@ impl<E> WheelQueue<E> {
         self.levels |= 1 << level;
         self.slots[level as usize] |= 1 << slot;
         let bucket = &mut self.buckets[level as usize * WHEEL_SLOTS + slot];
-        if bucket.capacity() == 0 {
-            if let Some(spare) = self.spare.pop() {
-                *bucket = spare;
-            }
+        if bucket.capacity() == 0
+            && let Some(spare) = self.spare.pop()
+        {
+            *bucket = spare;
         }
         bucket.push(entry);
     }
@@ -633,7 +633,7 @@ impl<E> WheelQueue<E> {
 
     /// Moves the events from `heap` to the wheel, with `cur` at the earliest.
     #[cold]
-    fn to_wheel(&mut self) {
+    fn switch_to_wheel(&mut self) {
         self.small = false;
         self.len = self.heap.len();
         self.cur = self.heap.peek_time().expect("a heap of WHEEL_FROM events");
@@ -651,7 +651,7 @@ impl<E> WheelQueue<E> {
 
     /// Moves the events from the wheel to `heap`.
     #[cold]
-    fn to_heap(&mut self) {
+    fn switch_to_heap(&mut self) {
         self.small = true;
         self.len = 0;
         for e in self.near.drain(..) {
@@ -774,7 +774,7 @@ impl<E> WheelQueue<E> {
     fn popped(&mut self) {
         self.len -= 1;
         if self.len < self.heap_below {
-            self.to_heap();
+            self.switch_to_heap();
         }
     }
 
