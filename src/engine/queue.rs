@@ -1,10 +1,14 @@
-//! A priority queue of events ordered by `(time, seq)`.
+//! Priority queues of events ordered by `(time, seq)`, all with the same API
+//! and the same pop order for any sequence of calls: [`EventQueue`] (a 4-ary
+//! heap), [`RadixQueue`] (a radix heap) and [`WheelQueue`] (a hierarchical
+//! timing wheel, with a 4-ary heap below 256 events), which `Scheduler` uses
+//! (docs/performance.md, "1. The kernel").
 //!
 //! `seq` is a counter incremented on every push, so events scheduled for the
 //! same millisecond leave in the order they were scheduled, never in an order
-//! chosen by the heap's internals.
+//! chosen by the queue's internals.
 //!
-//! The queue is a 4-ary min-heap stored as two parallel arrays: the keys,
+//! [`EventQueue`] is a 4-ary min-heap stored as two parallel arrays: the keys,
 //! which every comparison reads, and the events, which only move. A node's
 //! four children then share one or two cache lines, and a heap of n events is
 //! half as deep as a binary heap: `benches/engine.rs` (hold model) measured
