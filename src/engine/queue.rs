@@ -462,6 +462,9 @@ const WHEEL_SCAN: usize = 16;
 const WHEEL_FROM: usize = 256;
 /// See [`WHEEL_FROM`].
 const HEAP_BELOW: usize = 65;
+/// A spent [`WheelQueue`] bucket buffer of more entries than this is freed,
+/// not kept as a spare.
+const WHEEL_SPARE_MAX: usize = 4096;
 /// Levels of a [`WheelQueue`]: enough digits for any `u64` time (the last
 /// level holds the top 4 bits).
 const WHEEL_LEVELS: usize = (u64::BITS as usize).div_ceil(WHEEL_BITS as usize);
@@ -671,7 +674,17 @@ impl<E> WheelQueue<E> {
             for e in bucket.drain(..) {
                 self.heap.push_keyed(e.time, e.seq, e.event);
             }
-            self.spare.push(bucket);
+            self.recycle(bucket);
+        }
+    }
+
+    /// Keeps the empty `buffer` as a spare, unless it is large: a large
+    /// buffer is freed, so the memory held follows the pending events rather
+    /// than the largest bucket each spare has ever been.
+    #[inline(always)]
+    fn recycle(&mut self, buffer: Vec<Entry<E>>) {
+        if buffer.capacity() <= WHEEL_SPARE_MAX {
+            self.spare.push(buffer);
         }
     }
 
@@ -729,7 +742,7 @@ impl<E> WheelQueue<E> {
                 // One time: the bucket becomes `near` as it is, and the spent
                 // `near`'s allocation a spare.
                 let spent = std::mem::replace(&mut self.near, VecDeque::from(bucket));
-                self.spare.push(Vec::from(spent));
+                self.recycle(Vec::from(spent));
             } else {
                 for entry in bucket.drain(..) {
                     if entry.time == self.cur {
@@ -738,7 +751,7 @@ impl<E> WheelQueue<E> {
                         self.place(entry);
                     }
                 }
-                self.spare.push(bucket);
+                self.recycle(bucket);
             }
         }
         // `near` now holds one time. Entries reach a bucket in `seq` order
