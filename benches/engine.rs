@@ -12,6 +12,7 @@
 //! - `hold`: `Scheduler` + `Handler` + `run_until`, N = 1 000 and 100 000.
 //! - `queue_hold`: the same pop/push pattern on `EventQueue` (4-ary heap) alone.
 //! - `queue_hold_radix`: the same on `RadixQueue` (radix heap) alone.
+//! - `queue_hold_wheel`: the same on `WheelQueue` (hierarchical timing wheel) alone.
 //!
 //! Each reports `Throughput::Elements(EVENTS_PER_ITER)`, i.e. events/s, over
 //! 20 samples (an iteration is ~10^6 events, so 100 would take minutes).
@@ -19,7 +20,9 @@
 //! Run: `cargo bench --bench engine -- --warm-up-time 1 --measurement-time 5`
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use depinsim::engine::{EventQueue, Handler, RadixQueue, Scheduler, SimTime, run_until};
+use depinsim::engine::{
+    EventQueue, Handler, RadixQueue, Scheduler, SimTime, WheelQueue, run_until,
+};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -151,11 +154,13 @@ macro_rules! queue_hold {
 
 queue_hold!(bench_queue_hold, "queue_hold", EventQueue);
 queue_hold!(bench_queue_hold_radix, "queue_hold_radix", RadixQueue);
+queue_hold!(bench_queue_hold_wheel, "queue_hold_wheel", WheelQueue);
 
 criterion_group!(
     benches,
     bench_hold,
     bench_queue_hold,
-    bench_queue_hold_radix
+    bench_queue_hold_radix,
+    bench_queue_hold_wheel
 );
 criterion_main!(benches);

@@ -1,14 +1,15 @@
 //! The run loop: pop the earliest event, advance the clock, hand the event to
-//! the model, until the horizon.
+//! the model, until the horizon. The queue is a [`WheelQueue`] (hierarchical
+//! timing wheel); see docs/performance.md, "1. The kernel".
 
-use super::queue::EventQueue;
+use super::queue::WheelQueue;
 use super::time::SimTime;
 
 /// The model's view of the kernel while it handles an event: the clock and
 /// the means to schedule further events.
 pub struct Scheduler<E> {
     now: SimTime,
-    queue: EventQueue<E>,
+    queue: WheelQueue<E>,
 }
 
 impl<E> Default for Scheduler<E> {
@@ -22,7 +23,7 @@ impl<E> Scheduler<E> {
     pub fn new() -> Self {
         Self {
             now: 0,
-            queue: EventQueue::new(),
+            queue: WheelQueue::new(),
         }
     }
 
