@@ -6,8 +6,8 @@ use crate::engine::SimTime;
 use smallvec::SmallVec;
 
 /// GPUs a job takes on each node: inline for up to two nodes (an Akash
-/// lease has one provider; most gangs fit on one or two nodes), so reading
-/// it costs no second cache miss; larger gangs spill to the heap.
+/// lease has one provider), so reading it costs no second cache miss; gangs
+/// spread over more nodes spill to the heap.
 pub type Alloc = SmallVec<[(NodeId, u16); 2]>;
 
 /// Where a job is.
@@ -57,6 +57,9 @@ pub struct Job {
     /// are recognised and skipped (lazy cancellation).
     pub generation: u32,
 }
+
+// Two cache lines exactly (see the alignment above).
+const _: () = assert!(std::mem::size_of::<Job>() == 128);
 
 /// A slab of jobs; a slot index stays valid while the job lives.
 #[derive(Default)]
