@@ -5,7 +5,7 @@ use crate::engine::derive_run_seed;
 use crate::error::{Error, Result};
 use crate::metrics::Sample;
 use crate::metrics::{Summary, WorkloadSummary};
-use crate::model::sim::simulate;
+use crate::sim::simulate;
 use crate::scenario::{DesignKind, Scenario};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;

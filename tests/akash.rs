@@ -6,7 +6,7 @@ mod common;
 use common::Sandbox;
 use depinsim::engine::{MS_PER_HOUR, SimTime};
 use depinsim::model::Event;
-use depinsim::model::sim::Run;
+use depinsim::sim::Run;
 use depinsim::scenario::{DesignKind, from_str};
 
 const H: SimTime = MS_PER_HOUR;

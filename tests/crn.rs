@@ -3,7 +3,7 @@
 //! designs alone.
 
 use depinsim::engine::{MS_PER_HOUR, derive_run_seed};
-use depinsim::model::sim::Run;
+use depinsim::sim::Run;
 use depinsim::scenario::{DesignKind, from_str, parse_override};
 
 fn baseline(sets: &[&str]) -> depinsim::scenario::Scenario {

@@ -4,7 +4,7 @@
 
 use depinsim::designs::Market;
 use depinsim::engine::{MS_PER_HOUR, SimTime};
-use depinsim::model::sim::{Run, simulate};
+use depinsim::sim::{Run, simulate};
 use depinsim::model::{Event, NodeId};
 use depinsim::scenario::{DesignKind, from_str};
 

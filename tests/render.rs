@@ -19,7 +19,7 @@ mod common;
 use common::Sandbox;
 use depinsim::engine::Streams;
 use depinsim::model::World;
-use depinsim::model::sim::simulate;
+use depinsim::sim::simulate;
 use depinsim::scenario::{DesignKind, Scenario, from_str, parse_override};
 
 /// 400 one-GPU nodes, 30% faulty, e = 0.5, d = 0.8, no churn, reputation

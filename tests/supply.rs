@@ -5,7 +5,7 @@
 
 use depinsim::engine::{MS_PER_HOUR, SimTime};
 use depinsim::model::Presence;
-use depinsim::model::sim::{Run, simulate};
+use depinsim::sim::{Run, simulate};
 use depinsim::scenario::{DesignKind, Scenario, from_str, parse_override};
 
 const H: SimTime = MS_PER_HOUR;

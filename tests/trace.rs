@@ -7,7 +7,7 @@ mod common;
 
 use common::{Sandbox, read_csv};
 use depinsim::engine::MS_PER_HOUR;
-use depinsim::model::sim::Run;
+use depinsim::sim::Run;
 use depinsim::runner::{plan_runs, run_one};
 use depinsim::scenario::{self, DesignKind};
 use std::path::{Path, PathBuf};

@@ -62,7 +62,16 @@ pub struct Sample {
     /// USD paid per useful GPU-hour over the interval since the last sample.
     pub usd_per_gpu_hour: Option<f64>,
     /// The token economy's state (tokens on).
-    pub token: Option<crate::token::TokenSample>,
+    pub token: Option<TokenSample>,
+}
+
+/// The token state a time-series row shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TokenSample {
+    pub price_usd: f64,
+    pub supply: f64,
+    pub minted_cum: f64,
+    pub burned_cum: f64,
 }
 
 /// What one run of one design measured, after warmup. Units in the names.

@@ -4,7 +4,6 @@
 pub mod demand;
 pub mod jobs;
 pub mod pool;
-pub mod sim;
 pub mod supply;
 
 use crate::engine::{Rng, Scheduler, SimTime, Streams};
@@ -38,9 +37,10 @@ pub enum Event {
     JobEnd { slot: u32, generation: u32 },
     /// Time to record a row of the time series.
     Sample,
-    /// A design's own timer; `tag` says which (each design defines its
-    /// tags), `a` and `b` are its payload (a slot, a node, a generation...).
-    Timer { tag: u8, a: u32, b: u32 },
+    /// A design's own timer, packed: `net` is the network that set it,
+    /// `(tag, a, b)` the design's timer enum as its `Timer::pack` gives it
+    /// (see `designs::Timer`; only the design reads them).
+    Timer { net: u8, tag: u8, a: u32, b: u32 },
     /// Dynamic supply: every provider reviews its margin.
     Review,
     /// Dynamic supply: an onboarding node starts serving.
@@ -369,6 +369,26 @@ impl World {
         if let Some(churn) = &self.churn {
             let u = churn.uptime.sample_ms(&mut self.churn_rngs[node.ix()].0, 1);
             sched.after(u, Event::NodeDown(node));
+        }
+    }
+
+    /// Takes `gpus` free GPUs of `node` (up, with that many free) from the
+    /// pool, for a run that does not list itself on the node (Render's
+    /// frames).
+    #[inline]
+    pub fn take(&mut self, node: NodeId, gpus: u16) {
+        let free = self.pool.free(node);
+        debug_assert!(free >= gpus, "node {} has {free} free GPUs, not {gpus}", node.0);
+        self.pool.set(node, free - gpus);
+    }
+
+    /// Gives back `gpus` GPUs of `node` that [`World::take`] took (if the
+    /// node is up: a node going down empties its pool entry).
+    #[inline]
+    pub fn give(&mut self, node: NodeId, gpus: u16) {
+        if self.nodes[node.ix()].up {
+            let free = self.pool.free(node);
+            self.pool.set(node, free + gpus);
         }
     }
 

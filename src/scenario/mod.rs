@@ -14,8 +14,8 @@ pub mod trace;
 use crate::engine::SimTime;
 use crate::error::{Error, Problem, Result, closest};
 pub use designs::{
-    AkashParams, AkashPopulation, AkashPricing, HOURS_PER_MONTH, IonetParams, KindMask,
-    RenderParams, RenderTier, Reputation,
+    AkashParams, AkashPopulation, AkashPricing, CloudParams, HOURS_PER_MONTH, IonetParams,
+    KindMask, RenderParams, RenderTier, Reputation, Spot,
 };
 pub use dist::{DistSpec, Sampler};
 pub use duration::{Duration, format_duration, parse_duration};
@@ -158,6 +158,7 @@ pub struct Scenario {
     pub akash: Option<AkashParams>,
     pub ionet: Option<IonetParams>,
     pub render: Option<RenderParams>,
+    pub cloud: Option<CloudParams>,
     /// The token economies; `None` when `token.enabled = false`.
     pub token: Option<token::TokenParams>,
     /// The file's content after overrides, as checked (for the manifest).
@@ -772,6 +773,13 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         _ => None,
     };
 
+    // The cloud: every key has a default, so the table may be left out.
+    let cloud = has(DesignKind::Cloud).then(|| {
+        let default = spec::CloudSpec::default_table();
+        let cl = spec.design.cloud.as_ref().unwrap_or(&default);
+        designs::cloud(&mut ck, cl, &spec)
+    });
+
     let token = token::resolve(&mut ck, &spec);
 
     let scenario = |spec: ScenarioFile| Scenario {
@@ -805,6 +813,7 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         akash,
         ionet,
         render,
+        cloud,
         token: token.clone(),
         spec,
     };

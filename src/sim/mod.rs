@@ -1,12 +1,14 @@
-//! One run: one scenario, one design, one seed. Builds the world, feeds the
-//! kernel, and returns the run's measurements.
+//! The run driver: one scenario, one design, one seed. Assembles the shared
+//! world, the design and its token economy, feeds the kernel, and returns
+//! the run's measurements. It sits above the designs and the token
+//! economies; nothing below imports it.
 
-use super::demand::Demand;
-use super::jobs::Jobs;
-use super::supply::Supply;
-use super::{Event, NodeId, World};
+use crate::model::demand::Demand;
+use crate::model::jobs::Jobs;
+use crate::model::supply::Supply;
+use crate::model::{Event, NodeId, World};
 use crate::designs::{Ctx, Market};
-use crate::engine::{Handler, Scheduler, SimTime, Streams, run_until};
+use crate::engine::{Handler, Scheduler, SimTime, StreamNs, Streams, run_until};
 use crate::metrics::{Metrics, Sample, Summary, WAIT_PROBS, WorkloadSummary};
 use crate::scenario::{DesignKind, Scenario};
 use crate::token::TokenEconomy;
@@ -36,6 +38,9 @@ struct Simulation<'a> {
     supply: Option<Supply>,
     /// The design's token economy (`None` with tokens off).
     token: Option<TokenEconomy>,
+    /// Whether the design serves on the world's fleet (then the fleet's
+    /// GPUs are its capacity in the metrics).
+    on_fleet: bool,
 }
 
 impl Simulation<'_> {
@@ -45,11 +50,13 @@ impl Simulation<'_> {
         let now = sched.now();
         let was_up = self.world.leave(node, now);
         let g = self.world.nodes[node.ix()].gpus as f64;
-        if was_up {
-            self.metrics.up_add(now, -g);
+        if self.on_fleet {
+            if was_up {
+                self.metrics.up_add(now, -g);
+            }
+            let cost = self.world.cost_usd_per_h();
+            self.metrics.set_fleet(now, self.world.gpus_total, cost);
         }
-        let cost = self.world.cost_usd_per_h();
-        self.metrics.set_fleet(now, self.world.gpus_total, cost);
         let (mut ctx, market) = self.ctx(sched);
         market.node_leave(&mut ctx, node, was_up);
     }
@@ -64,6 +71,7 @@ impl Simulation<'_> {
                 sched,
                 frame_work: &self.demand.frame_work,
                 token: &mut self.token,
+                net: 0,
             },
             &mut self.market,
         )
@@ -88,7 +96,9 @@ impl Handler<Event> for Simulation<'_> {
                 }
                 self.world.node_down(node, sched);
                 let g = self.world.nodes[node.ix()].gpus as f64;
-                self.metrics.up_add(now, -g);
+                if self.on_fleet {
+                    self.metrics.up_add(now, -g);
+                }
                 let (mut ctx, market) = self.ctx(sched);
                 market.node_down(&mut ctx, node);
             }
@@ -98,7 +108,9 @@ impl Handler<Event> for Simulation<'_> {
                 }
                 self.world.node_up(node, sched);
                 let g = self.world.nodes[node.ix()].gpus as f64;
-                self.metrics.up_add(now, g);
+                if self.on_fleet {
+                    self.metrics.up_add(now, g);
+                }
                 let (mut ctx, market) = self.ctx(sched);
                 market.node_up(&mut ctx, node);
             }
@@ -140,14 +152,16 @@ impl Handler<Event> for Simulation<'_> {
                 if let Some(t) = &mut self.token {
                     t.stake(now, n.class, n.gpus as u32);
                 }
-                self.metrics.up_add(now, g);
-                let cost = self.world.cost_usd_per_h();
-                self.metrics.set_fleet(now, self.world.gpus_total, cost);
+                if self.on_fleet {
+                    self.metrics.up_add(now, g);
+                    let cost = self.world.cost_usd_per_h();
+                    self.metrics.set_fleet(now, self.world.gpus_total, cost);
+                }
                 let (mut ctx, market) = self.ctx(sched);
                 market.node_join(&mut ctx, node);
             }
             Event::Leave(node) => self.leave(node, sched),
-            Event::Timer { tag, a, b } => {
+            Event::Timer { net: _, tag, a, b } => {
                 let (mut ctx, market) = self.ctx(sched);
                 market.timer(&mut ctx, tag, a, b);
             }
@@ -203,14 +217,16 @@ impl<'a> Run<'a> {
         let mut sched = Scheduler::new();
         let mut world = World::new(sc, &streams);
         world.start_churn(&mut sched);
+        let market = Market::new(design, sc, &StreamNs::new(streams, design.name()), &world);
+        let on_fleet = market.on_fleet();
         let mut metrics = Metrics::new(sc.warmup, sc.workloads.len());
-        let cost_rate: f64 = sc
-            .classes
-            .iter()
-            .map(|c| c.cost_per_hour * c.initial_gpus as f64)
-            .sum();
-        metrics.set_fleet(0, world.gpus_total, cost_rate);
-        metrics.up_add(0, world.gpus_up as f64);
+        if on_fleet {
+            let cost_rate: f64 = (sc.classes.iter())
+                .map(|c| c.cost_per_hour * c.initial_gpus as f64)
+                .sum();
+            metrics.set_fleet(0, world.gpus_total, cost_rate);
+            metrics.up_add(0, world.gpus_up as f64);
+        }
         let supply = sc
             .supply
             .as_ref()
@@ -226,8 +242,7 @@ impl<'a> Run<'a> {
             sched.at(0, Event::TokenTick);
         }
         sched.at(0, Event::Sample);
-        let market = Market::new(design, sc, &streams, &world);
-        let sim = Simulation {
+        let mut sim = Simulation {
             sc,
             world,
             demand,
@@ -236,7 +251,10 @@ impl<'a> Run<'a> {
             market,
             supply,
             token,
+            on_fleet,
         };
+        let (mut ctx, market) = sim.ctx(&mut sched);
+        market.begin(&mut ctx);
         Self {
             sim,
             sched,
@@ -264,6 +282,7 @@ impl<'a> Run<'a> {
         if let Some(t) = &self.sim.token {
             t.fill(&mut summary, horizon);
         }
+        self.sim.market.amend(&mut summary);
         let workloads = (self.sim.metrics.by_workload.iter())
             .zip(&self.sim.sc.workloads)
             .map(|(t, w)| t.summary(&w.name))
