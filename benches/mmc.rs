@@ -18,8 +18,8 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use depinsim::engine::derive_run_seed;
-use depinsim::sim::simulate;
 use depinsim::scenario::{DesignKind, Scenario, load, parse_override};
+use depinsim::sim::simulate;
 use std::hint::black_box;
 use std::path::Path;
 

@@ -4,10 +4,10 @@
 
 use depinsim::engine::MS_PER_HOUR;
 use depinsim::model::NodeId;
-use depinsim::sim::Run;
 use depinsim::output::{summary_csv, timeseries_csv};
 use depinsim::runner::{RunResult, plan_runs, run_one};
 use depinsim::scenario::{self, DesignKind, Scenario, parse_override};
+use depinsim::sim::Run;
 
 const H: u64 = MS_PER_HOUR;
 const DAY: u64 = 24 * H;

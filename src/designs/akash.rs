@@ -23,7 +23,9 @@
 //!   whenever GPUs are freed or a node comes up; waiting orders are kept in
 //!   lanes of identical requirements, so a retry costs O(lanes).
 
-use super::{Ctx, Design, Lane, Timer, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs};
+use super::{
+    Ctx, Design, Lane, Timer, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs,
+};
 use super::{kept_progress, new_job, pay_tokens};
 use super::{lost_to_cloud, requeue_interrupted, run_elapsed};
 use crate::engine::{MS_PER_HOUR, Rng, SimTime, StreamNs};
@@ -595,7 +597,6 @@ impl Akash {
         requeue_interrupted(ctx, slot, kept);
         self.add_waiting(ctx, 1);
     }
-
 }
 
 impl Design for Akash {
@@ -783,9 +784,9 @@ impl Design for Akash {
 mod tests {
     use crate::engine::{MS_PER_HOUR, SimTime};
     use crate::metrics::Summary;
-    use crate::sim::Run;
     use crate::model::{Event, NodeId};
     use crate::scenario::{DesignKind, Scenario, from_str};
+    use crate::sim::Run;
 
     const H: SimTime = MS_PER_HOUR;
     const M: SimTime = 60_000;

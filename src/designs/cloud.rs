@@ -276,8 +276,7 @@ impl Design for Cloud {
         match t {
             CloudTimer::Interrupt { slot, generation } => {
                 let job = &ctx.jobs[slot];
-                if job.generation != generation || !matches!(job.state, JobState::Running { .. })
-                {
+                if job.generation != generation || !matches!(job.state, JobState::Running { .. }) {
                     return;
                 }
                 let elapsed = run_elapsed(ctx, slot);
@@ -312,11 +311,11 @@ impl Design for Cloud {
         self.queued
     }
 
-    /// At the horizon: runs in progress are billed for the time they ran.
+    /// At the horizon: runs in progress are paid for the time they ran (no
+    /// rounding or minimum: the run has not ended).
     fn finish(&mut self, ctx: &mut Ctx) {
-        let inc = self.p.billing_increment;
         finish_jobs(ctx, |job, ms| {
-            let paid = usd(job.gpus, ms.div_ceil(inc) * inc, job.price_per_gpu_h);
+            let paid = usd(job.gpus, ms, job.price_per_gpu_h);
             (paid, paid)
         });
         ctx.metrics.design = DesignColumns::default();

@@ -8,7 +8,9 @@
 //! job can matter for whether something fits, so every policy works on lane
 //! heads and a dispatch costs O(lanes), not O(queue).
 
-use super::{Ctx, Design, Lane, NoTimer, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs};
+use super::{
+    Ctx, Design, Lane, NoTimer, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs,
+};
 use super::{kept_progress, new_job};
 use super::{lost_to_cloud, requeue_interrupted, run_elapsed, usd};
 use crate::engine::SimTime;

@@ -65,7 +65,8 @@ impl Ctx<'_> {
     pub fn timer_at_reserved<T: Timer>(&mut self, at: SimTime, seq: u64, t: T) {
         let (tag, a, b) = t.pack();
         let net = self.net;
-        self.sched.at_reserved(at, seq, Event::Timer { net, tag, a, b });
+        self.sched
+            .at_reserved(at, seq, Event::Timer { net, tag, a, b });
     }
 }
 

@@ -197,7 +197,10 @@ mod tests {
     fn a_namespace_prefixes_its_stream_names() {
         let s = Streams::new(11);
         let ns = StreamNs::new(s, "akash");
-        assert_eq!(draws(ns.stream("bids"), 4), draws(s.stream("akash/bids"), 4));
+        assert_eq!(
+            draws(ns.stream("bids"), 4),
+            draws(s.stream("akash/bids"), 4)
+        );
         assert_eq!(
             draws(ns.substream("provider", 9), 4),
             draws(s.substream("akash/provider", 9), 4)

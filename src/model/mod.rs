@@ -378,7 +378,11 @@ impl World {
     #[inline]
     pub fn take(&mut self, node: NodeId, gpus: u16) {
         let free = self.pool.free(node);
-        debug_assert!(free >= gpus, "node {} has {free} free GPUs, not {gpus}", node.0);
+        debug_assert!(
+            free >= gpus,
+            "node {} has {free} free GPUs, not {gpus}",
+            node.0
+        );
         self.pool.set(node, free - gpus);
     }
 

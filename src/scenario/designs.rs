@@ -1,8 +1,8 @@
 //! The `[design.*]` tables, checked and resolved: class names become
 //! indices, durations milliseconds, distributions samplers.
 
-use super::spec::{AkashSpec, AkashStrategy, CloudSpec, IonetSpec, RenderSpec, ScenarioFile};
 use super::spec::WorkloadKind;
+use super::spec::{AkashSpec, AkashStrategy, CloudSpec, IonetSpec, RenderSpec, ScenarioFile};
 use super::{Checker, IonetPolicy, Sampler};
 use crate::engine::SimTime;
 
@@ -532,7 +532,11 @@ pub(super) fn render(ck: &mut Checker, r: &RenderSpec, spec: &ScenarioFile) -> R
 /// is the default cloud).
 pub(super) fn cloud(ck: &mut Checker, cl: &CloudSpec, spec: &ScenarioFile) -> CloudParams {
     let k = |f: &str| format!("design.cloud.{f}");
-    let mut price: Vec<f64> = spec.gpu_class.iter().map(|c| c.cloud_price_per_hour).collect();
+    let mut price: Vec<f64> = spec
+        .gpu_class
+        .iter()
+        .map(|c| c.cloud_price_per_hour)
+        .collect();
     let named = ck.class_prices(&k("price_per_gpu_hour"), &cl.price_per_gpu_hour, spec);
     for (p, n) in price.iter_mut().zip(named) {
         if !n.is_nan() {

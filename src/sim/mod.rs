@@ -3,13 +3,13 @@
 //! the run's measurements. It sits above the designs and the token
 //! economies; nothing below imports it.
 
+use crate::designs::{Ctx, Market};
+use crate::engine::{Handler, Scheduler, SimTime, StreamNs, Streams, run_until};
+use crate::metrics::{Metrics, Sample, Summary, WAIT_PROBS, WorkloadSummary};
 use crate::model::demand::Demand;
 use crate::model::jobs::Jobs;
 use crate::model::supply::Supply;
 use crate::model::{Event, NodeId, World};
-use crate::designs::{Ctx, Market};
-use crate::engine::{Handler, Scheduler, SimTime, StreamNs, Streams, run_until};
-use crate::metrics::{Metrics, Sample, Summary, WAIT_PROBS, WorkloadSummary};
 use crate::scenario::{DesignKind, Scenario};
 use crate::token::TokenEconomy;
 

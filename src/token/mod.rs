@@ -209,7 +209,7 @@ impl TokenEconomy {
         world: &World,
     ) -> Option<Self> {
         let t: &TokenParams = sc.token.as_ref()?;
-        let market = MarketFactor::new(&t.market, design, t.period, streams);
+        let market = MarketFactor::new(&t.market, design.name(), t.period, streams);
         let nodes = world.nodes.len();
         let (ledger, flows) = match design {
             DesignKind::Render => (

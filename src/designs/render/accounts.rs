@@ -50,7 +50,8 @@ pub(super) fn pay_frame(ctx: &mut Ctx, node: u32, w: u16, start: SimTime, price:
     let paid = usd(1, now - start, price);
     let work = Some((NodeId(node), (now - start) as f64));
     pay_tokens(ctx, start, paid, paid, work);
-    ctx.metrics.segment(w, start, now, 1, now - start, paid, paid);
+    ctx.metrics
+        .segment(w, start, now, 1, now - start, paid, paid);
     paid
 }
 

@@ -26,7 +26,6 @@ mod accounts;
 mod idle;
 mod verify;
 
-
 use super::{Ctx, Design, Timer, admit, count_interruption, lost_to_cloud, new_job};
 use super::{record_completion, record_horizon_wait};
 use crate::engine::{Rng, SimTime, StreamNs};
@@ -205,7 +204,9 @@ impl Render {
                 let lane = &self.lanes[li];
                 let tier = &self.tiers[lane.tier as usize];
                 let (prio, need, mask) = (tier.priority, tier.need, lane.mask);
-                if (lane.retries.is_empty() && lane.jobs.is_empty()) || !self.index.any_idle(mask, need) {
+                if (lane.retries.is_empty() && lane.jobs.is_empty())
+                    || !self.index.any_idle(mask, need)
+                {
                     continue;
                 }
                 let mut found = None;
@@ -595,7 +596,9 @@ impl Design for Render {
             }
             let (slot, start, node) = (gpu.slot, gpu.since, gpu.node);
             let class = self.index.nodes[node as usize].class as usize;
-            let price = self.prices.of(self.jobs[slot as usize].tier as usize, class);
+            let price = self
+                .prices
+                .of(self.jobs[slot as usize].tier as usize, class);
             pay_frame(ctx, node, ctx.jobs[slot].workload, start, price);
             self.free_gpu(ctx, g);
         }
@@ -616,8 +619,8 @@ mod tests {
     use crate::engine::MS_PER_HOUR;
     use crate::engine::Streams;
     use crate::model::{Event, World};
-    use crate::sim::Run;
     use crate::scenario::{DesignKind, from_str, parse_override};
+    use crate::sim::Run;
 
     const H: SimTime = MS_PER_HOUR;
 
