@@ -10,6 +10,9 @@ use sha2::{Digest, Sha256};
 /// The baseline as shipped (tokens on).
 const EXPECTED: &str = "eb133cc910671aa0baa5bca4727b455a410e31bc1047161127db4bcfbd548bd6";
 
+/// The baseline's cloud alone (tokens on; the cloud has none).
+const EXPECTED_CLOUD: &str = "ffb087d8464b72f656d9c4681a21627fa104a1cf2f0ada1c02363908806f8040";
+
 /// The baseline with tokens off and the token columns added with the token
 /// economies left out: the bytes from before the token economies existed.
 const EXPECTED_BEFORE_TOKENS: &str =
@@ -21,6 +24,9 @@ fn results(extra: &[&str]) -> Vec<RunResult> {
         "scenario.warmup=12h",
         "scenario.replications=2",
         "output.sample_every=6h",
+        // The three designs the fingerprints were first taken on; the cloud
+        // has its own fingerprint below.
+        "scenario.designs=[\"akash\",\"ionet\",\"render\"]",
     ];
     sets.extend_from_slice(extra);
     let sets: Vec<_> = sets.iter().map(|s| parse_override(s).unwrap()).collect();
@@ -88,4 +94,17 @@ fn without_tokens_the_bytes_are_those_from_before_the_token_economies() {
     h.update(drop_columns(&summary_csv(&results).unwrap(), &new_columns));
     h.update(timeseries_csv(&results).unwrap());
     assert_eq!(hex(h), EXPECTED_BEFORE_TOKENS, "non-token results moved");
+}
+
+#[test]
+fn the_clouds_fingerprint() {
+    let results = results(&["scenario.designs=[\"cloud\"]"]);
+    let mut h = Sha256::new();
+    h.update(summary_csv(&results).unwrap());
+    h.update(timeseries_csv(&results).unwrap());
+    assert_eq!(
+        hex(h),
+        EXPECTED_CLOUD,
+        "the cloud's results moved; if intended, update EXPECTED_CLOUD and explain"
+    );
 }
