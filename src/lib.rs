@@ -10,6 +10,7 @@
 //! HTML report; [`plot`] draws the SVG charts; [`capacity`] plans the
 //! fleet a service level needs (`depinsim plan`).
 
+pub mod broker;
 pub mod capacity;
 pub mod cli;
 pub mod cmd;

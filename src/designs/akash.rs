@@ -26,7 +26,8 @@
 use super::{
     Ctx, Design, Lane, Timer, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs,
 };
-use super::{kept_progress, new_job, pay_tokens};
+use super::{Quote, cheapest_class, expected_wait_h, unchecked_frame_risk};
+use super::{kept_progress, new_job, pay_tokens, runs_on};
 use super::{lost_to_cloud, requeue_interrupted, run_elapsed};
 use crate::engine::{MS_PER_HOUR, Rng, SimTime, StreamNs};
 use crate::metrics::{DesignColumns, finite};
@@ -178,7 +179,14 @@ pub struct Akash {
     markup_sum: f64,
     markups: u64,
     closures: u64,
+    /// Per class: recent winning prices, USD per GPU-hour (an exponential
+    /// average, starting from the providers' expected bids): what the
+    /// broker of world mode quotes.
+    recent_price: Vec<f64>,
 }
+
+/// Weight of the latest winning price in [`Akash`]'s recent price.
+const RECENT_WEIGHT: f64 = 0.1;
 
 /// USD per block for `gpus` GPUs at `price` USD per GPU-hour.
 #[inline]
@@ -221,6 +229,18 @@ impl Akash {
         }
         let n = providers.len();
         assert_eq!(n, world.nodes.len(), "one provider per node");
+        // The providers' expected bids, averaged per class.
+        let mut sum = vec![(0.0, 0u32); sc.classes.len()];
+        for pr in &providers {
+            let bid = match &p.populations[pr.population as usize].pricing {
+                AkashPricing::CostPlus { markup } => pr.cost * (1.0 + markup.mean()),
+                AkashPricing::Adaptive { .. } => pr.cost * (1.0 + pr.markup),
+                AkashPricing::Script { usd_per_hour } => usd_per_hour[pr.class as usize],
+            };
+            let e = &mut sum[pr.class as usize];
+            *e = (e.0 + bid, e.1 + 1);
+        }
+        let recent_price = sum.iter().map(|&(s, n)| s / n.max(1) as f64).collect();
         Self {
             p,
             providers,
@@ -240,6 +260,7 @@ impl Akash {
             markup_sum: 0.0,
             markups: 0,
             closures: 0,
+            recent_price,
         }
     }
 
@@ -452,8 +473,10 @@ impl Akash {
             self.markups += 1;
         }
         let free = ctx.world.pool.free(node);
-        ctx.world.pool.set(node, free - gpus as u16);
+        ctx.world.set_free(node, free - gpus as u16);
         ctx.jobs[slot].alloc.push((node, gpus as u16));
+        let q = &mut self.recent_price[self.providers[node.ix()].class as usize];
+        *q += RECENT_WEIGHT * (price - *q);
         self.next_lease = self.next_lease.wrapping_add(1);
         let id = self.next_lease;
         self.leases[slot as usize] = Lease {
@@ -602,6 +625,28 @@ impl Akash {
 impl Design for Akash {
     type Timer = AkashTimer;
 
+    fn capacity_freed(&mut self, ctx: &mut Ctx) {
+        self.retry_waiting(ctx);
+    }
+
+    /// Recent winning prices of the cheapest acceptable class (gangs on one
+    /// node only).
+    fn quote(&self, ctx: &Ctx, w: usize, draw: &JobDraw) -> Option<Quote> {
+        if ctx.sc.workloads[w].kind.bit() & self.p.serves == 0
+            || draw.gpus > ctx.world.pool.max_per_node() as u32
+        {
+            return None;
+        }
+        let (_, price) = cheapest_class(&self.recent_price, draw.class_mask, draw.max_price)?;
+        let mean_h = ctx.sc.workloads[w].duration.mean() / MS_PER_HOUR as f64;
+        Some(Quote {
+            usd_per_gpu_h: price,
+            wait_h: expected_wait_h(ctx, self.waiting, draw.gpus, draw.class_mask, mean_h)
+                + self.p.bid_window as f64 / MS_PER_HOUR as f64,
+            risk: unchecked_frame_risk(ctx, w),
+        })
+    }
+
     /// A job arrives: not served if Akash does not run its kind; else it
     /// places an order.
     fn submit(&mut self, ctx: &mut Ctx, w: usize, draw: JobDraw) {
@@ -636,8 +681,7 @@ impl Design for Akash {
         self.scratch.clear();
         self.scratch.extend(self.parked[node.ix()].drain(..));
         let withdrawn = self.scratch.len();
-        self.scratch
-            .extend_from_slice(&ctx.world.nodes[node.ix()].running);
+        runs_on(ctx, node, &mut self.scratch);
         for k in withdrawn..self.scratch.len() {
             let slot = self.scratch[k];
             self.stop_run(ctx, slot);
@@ -675,7 +719,7 @@ impl Design for Akash {
             self.settle_outage(ctx, slot);
             let gpus = ctx.jobs[slot].gpus as u16;
             let free = ctx.world.pool.free(node);
-            ctx.world.pool.set(node, free - gpus);
+            ctx.world.set_free(node, free - gpus);
             ctx.jobs[slot].alloc.push((node, gpus));
             let l = &mut self.leases[slot as usize];
             l.phase = Phase::Running;

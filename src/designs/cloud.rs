@@ -13,7 +13,9 @@
 //! the `utilization` column against its quota (none without a quota), and
 //! `availability` is its SLA.
 
-use super::{Ctx, Design, Lane, Timer, admit, begin_run, complete, end_run, enqueue_in_lane};
+use super::{
+    Ctx, Design, Lane, Quote, Timer, admit, begin_run, complete, end_run, enqueue_in_lane,
+};
 use super::{finish_jobs, kept_progress, new_job, requeue_interrupted, run_elapsed, usd};
 use crate::engine::{Rng, SimTime, StreamNs};
 use crate::metrics::{DesignColumns, Summary};
@@ -304,6 +306,30 @@ impl Design for Cloud {
                 }
             }
         }
+    }
+
+    /// Its list price for the cheapest acceptable class (spot's share at its
+    /// discount), whatever the user's maximum price; a wait only when a
+    /// quota is full.
+    fn quote(&self, ctx: &Ctx, w: usize, draw: &JobDraw) -> Option<Quote> {
+        if ctx.sc.workloads[w].kind.bit() & self.p.serves == 0 {
+            return None;
+        }
+        let (c, price) =
+            super::cheapest_class(&self.p.price_per_gpu_hour, draw.class_mask, f64::INFINITY)?;
+        let off = self.p.spot.as_ref().map_or(0.0, |s| s.share * s.discount);
+        let full = self.in_use[c] as u64 + draw.gpus as u64 > self.p.quota[c] as u64;
+        let mean_h = ctx.sc.workloads[w].duration.mean() / crate::engine::MS_PER_HOUR as f64;
+        let busy = self.in_use[c].max(1) as f64;
+        Some(Quote {
+            usd_per_gpu_h: price * (1.0 - off),
+            wait_h: if full || self.queued > 0 {
+                (self.queued as f64 + 1.0) * draw.gpus as f64 * mean_h / busy
+            } else {
+                0.0
+            },
+            risk: 0.0,
+        })
     }
 
     /// Jobs waiting for quota.

@@ -54,6 +54,7 @@ pub fn admit(ctx: &mut Ctx, w: usize, serves: KindMask) -> Option<bool> {
         ctx.metrics.submitted(w as u16);
     }
     if ctx.sc.workloads[w].kind.bit() & serves == 0 {
+        ctx.refused = true;
         if counted {
             ctx.metrics.not_served(w as u16);
         }
@@ -103,10 +104,25 @@ pub fn enqueue_in_lane(lanes: &mut Vec<Lane>, jobs: &Jobs, slot: u32) {
     }
 }
 
-/// Records a job that went to the cloud (no acceptable offer).
+/// Records a job that went to the cloud (no acceptable offer); the broker
+/// of world mode may offer it to another network.
 pub fn lost_to_cloud(ctx: &mut Ctx, w: u16, counted: bool) {
+    ctx.refused = true;
     if counted {
         ctx.metrics.lost_to_cloud(w);
+    }
+}
+
+/// Appends the slots of this network's jobs running on `node` to `out` (all
+/// of them when a design runs alone; in world mode a node listed on several
+/// networks runs jobs of each).
+#[inline]
+pub fn runs_on(ctx: &Ctx, node: NodeId, out: &mut Vec<u32>) {
+    let running = &ctx.world.nodes[node.ix()].running;
+    if ctx.world.listed.is_empty() {
+        out.extend_from_slice(running);
+    } else {
+        out.extend(running.iter().filter(|&&s| ctx.jobs[s].net == ctx.net));
     }
 }
 
@@ -137,6 +153,7 @@ pub fn new_job(
         queued_ms: 0,
         counted,
         interrupted: false,
+        net: ctx.net,
         class: 0,
         price_per_gpu_h: 0.0,
         alloc: Default::default(),
@@ -301,7 +318,7 @@ pub fn complete(ctx: &mut Ctx, slot: u32, user_usd: f64, provider_usd: f64) {
 /// still in the system records its wait so far.
 pub fn finish_jobs(ctx: &mut Ctx, mut pay: impl FnMut(&Job, SimTime) -> (f64, f64)) {
     let now = ctx.sched.now();
-    for slot in ctx.jobs.live_slots() {
+    for slot in ctx.jobs.live_slots_of(ctx.net) {
         let job = &ctx.jobs[slot];
         if let JobState::Running { since } = job.state {
             let (user, provider) = pay(job, now - since);
@@ -325,4 +342,50 @@ pub fn record_horizon_wait(ctx: &mut Ctx, slot: u32) {
 #[inline]
 pub fn usd(gpus: u32, ms: SimTime, price: f64) -> f64 {
     gpus as f64 * ms as f64 / crate::engine::MS_PER_HOUR as f64 * price
+}
+
+/// A fleet network's expected wait for a job of `gpus` GPUs on classes
+/// `mask` (world mode's quotes): none if nothing waits and enough GPUs are
+/// free; else the work ahead (the queue, plus this job) over the GPUs busy
+/// now, with `mean_work_h` hours per job. No random numbers.
+pub fn expected_wait_h(ctx: &Ctx, queued: usize, gpus: u32, mask: u64, mean_work_h: f64) -> f64 {
+    let mut free = 0u64;
+    let mut m = mask;
+    while m != 0 {
+        let c = m.trailing_zeros() as usize;
+        m &= m - 1;
+        free += ctx.world.pool.class_free(c);
+    }
+    if queued == 0 && free >= gpus as u64 {
+        return 0.0;
+    }
+    let busy = ctx.metrics.busy.value().max(1.0);
+    (queued as f64 + 1.0) * gpus as f64 * mean_work_h / busy
+}
+
+/// The expected share of bad frames a render job gets from a network that
+/// does not check frames (faulty nodes' frames delivered as they are); 0
+/// for other jobs.
+pub fn unchecked_frame_risk(ctx: &Ctx, w: usize) -> f64 {
+    if ctx.sc.workloads[w].kind == WorkloadKind::Render {
+        ctx.sc.faults.share * ctx.sc.faults.frame_error_rate
+    } else {
+        0.0
+    }
+}
+
+/// The cheapest class of `mask` by `prices` (USD per GPU-hour, NaN: not
+/// offered) within `max_price`, with its price.
+pub fn cheapest_class(prices: &[f64], mask: u64, max_price: f64) -> Option<(usize, f64)> {
+    let mut best: Option<(usize, f64)> = None;
+    let mut m = mask;
+    while m != 0 {
+        let c = m.trailing_zeros() as usize;
+        m &= m - 1;
+        let p = prices[c];
+        if p.is_finite() && p <= max_price && best.is_none_or(|(_, b)| p < b) {
+            best = Some((c, p));
+        }
+    }
+    best
 }

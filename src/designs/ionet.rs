@@ -11,7 +11,8 @@
 use super::{
     Ctx, Design, Lane, NoTimer, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs,
 };
-use super::{kept_progress, new_job};
+use super::{Quote, cheapest_class, expected_wait_h, unchecked_frame_risk};
+use super::{kept_progress, new_job, runs_on};
 use super::{lost_to_cloud, requeue_interrupted, run_elapsed, usd};
 use crate::engine::SimTime;
 use crate::metrics::DesignColumns;
@@ -288,7 +289,7 @@ impl Ionet {
             let hide = match res.node {
                 Some(n) if !short => {
                     let f = ctx.world.pool.free(n);
-                    ctx.world.pool.set(n, 0);
+                    ctx.world.set_free(n, 0);
                     Some((n, f))
                 }
                 _ => None,
@@ -297,7 +298,7 @@ impl Ionet {
             if let Some((n, f)) = hide {
                 let now_free = ctx.world.pool.free(n);
                 debug_assert_eq!(now_free, 0);
-                ctx.world.pool.set(n, f);
+                ctx.world.set_free(n, f);
             }
             if started {
                 let job = &ctx.jobs[slot];
@@ -420,11 +421,7 @@ impl Ionet {
                 continue;
             }
             let job = &mut ctx.jobs[slot];
-            if !ctx
-                .world
-                .pool
-                .take(c as usize, job.gpus, self.p.colocate, &mut job.alloc)
-            {
+            if !(ctx.world).take_class(c as usize, job.gpus, self.p.colocate, &mut job.alloc) {
                 continue;
             }
             let (remaining, serial) = (job.remaining, job.serial);
@@ -544,8 +541,7 @@ impl Design for Ionet {
     fn node_down(&mut self, ctx: &mut Ctx, node: NodeId) {
         self.count_uptime(ctx, node);
         self.scratch.clear();
-        self.scratch
-            .extend_from_slice(&ctx.world.nodes[node.ix()].running);
+        runs_on(ctx, node, &mut self.scratch);
         for k in 0..self.scratch.len() {
             let slot = self.scratch[k];
             self.forget_end(ctx, slot);
@@ -560,6 +556,28 @@ impl Design for Ionet {
     /// `node` came up: its GPUs may start waiting jobs.
     fn node_up(&mut self, ctx: &mut Ctx, _node: NodeId) {
         self.dispatch(ctx);
+    }
+
+    fn capacity_freed(&mut self, ctx: &mut Ctx) {
+        self.dispatch(ctx);
+    }
+
+    /// Its posted price for the cheapest acceptable class, with the
+    /// reservation fee and the 1-hour minimum over the job's run.
+    fn quote(&self, ctx: &Ctx, w: usize, draw: &JobDraw) -> Option<Quote> {
+        if ctx.sc.workloads[w].kind.bit() & self.p.serves == 0 {
+            return None;
+        }
+        let (_, price) =
+            cheapest_class(&self.p.price_per_gpu_hour, draw.class_mask, draw.max_price)?;
+        let run = draw.work_ms.max(1) as f64;
+        let billed = run.max(self.p.min_billed as f64) / run;
+        let mean_h = ctx.sc.workloads[w].duration.mean() / crate::engine::MS_PER_HOUR as f64;
+        Some(Quote {
+            usd_per_gpu_h: price * (1.0 + self.p.reservation_fee) * billed,
+            wait_h: expected_wait_h(ctx, self.queued, draw.gpus, draw.class_mask, mean_h),
+            risk: unchecked_frame_risk(ctx, w),
+        })
     }
 
     /// Jobs waiting.

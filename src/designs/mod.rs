@@ -40,8 +40,11 @@ pub struct Ctx<'a> {
     /// event then costs a pointer copy.
     pub token: &'a mut Option<TokenEconomy>,
     /// Which network of the run the design is (0 when a design runs
-    /// alone); its timers carry it back.
+    /// alone); its timers and jobs carry it back.
     pub net: u8,
+    /// Set when the job just submitted was refused (not served, priced
+    /// out, no acceptable bid): world mode's broker may fail it over.
+    pub refused: bool,
 }
 
 impl Ctx<'_> {
@@ -68,6 +71,16 @@ impl Ctx<'_> {
         self.sched
             .at_reserved(at, seq, Event::Timer { net, tag, a, b });
     }
+}
+
+/// What a network quotes a job, for the broker: USD per useful GPU-hour,
+/// expected wait, and the risk of a bad result (expected share of bad
+/// frames for a render job, chance of an interruption for others).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Quote {
+    pub usd_per_gpu_h: f64,
+    pub wait_h: f64,
+    pub risk: f64,
 }
 
 /// A design's own timers: a small enum, packed into the shared event's
@@ -147,6 +160,17 @@ pub trait Design {
     /// Called once at t = 0, before any event, with the run assembled.
     fn begin(&mut self, _ctx: &mut Ctx) {}
 
+    /// World mode: another network freed GPUs on nodes this one lists too;
+    /// waiting work may start there.
+    fn capacity_freed(&mut self, _ctx: &mut Ctx) {}
+
+    /// World mode: what this network would charge and how long a job of
+    /// workload `w` would wait, drawing no random numbers; `None` if it
+    /// does not serve the job (kind, classes, the user's maximum price).
+    fn quote(&self, _ctx: &Ctx, _w: usize, _draw: &JobDraw) -> Option<Quote> {
+        None
+    }
+
     /// Amends the run's summary after it is computed (a design whose
     /// capacity is not the fleet's says what its own is).
     fn amend(&self, _s: &mut Summary) {}
@@ -182,7 +206,7 @@ impl Market {
     ///
     /// Panics if the scenario lacks the design's section: scenario checking
     /// requires it for every design the scenario runs.
-    pub fn new(design: DesignKind, sc: &Scenario, ns: &StreamNs, world: &World) -> Self {
+    pub fn new(design: DesignKind, sc: &Scenario, ns: &StreamNs, world: &World, net: u8) -> Self {
         let missing = || -> ! {
             panic!(
                 "scenario checking requires [design.{}] for it",
@@ -200,7 +224,7 @@ impl Market {
             }
             DesignKind::Render => {
                 let p = sc.render.as_ref().unwrap_or_else(|| missing());
-                Market::Render(Box::new(render::Render::new(p, sc, ns, world)))
+                Market::Render(Box::new(render::Render::new(p, sc, ns, world, net)))
             }
             DesignKind::Cloud => {
                 let p = sc.cloud.as_ref().unwrap_or_else(|| missing());
@@ -271,6 +295,16 @@ impl Market {
     /// Amends the run's summary after it is computed.
     pub fn amend(&self, s: &mut Summary) {
         each!(self, m => m.amend(s))
+    }
+
+    /// World mode: another network freed GPUs on shared nodes.
+    pub fn capacity_freed(&mut self, ctx: &mut Ctx) {
+        each!(self, m => m.capacity_freed(ctx))
+    }
+
+    /// World mode: the network's quote for a job (no random numbers).
+    pub fn quote(&self, ctx: &Ctx, w: usize, draw: &JobDraw) -> Option<Quote> {
+        each!(self, m => m.quote(ctx, w, draw))
     }
 
     /// Accounts for work in progress at the horizon and fills the design's

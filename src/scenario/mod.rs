@@ -10,6 +10,7 @@ pub mod overrides;
 pub mod spec;
 pub mod token;
 pub mod trace;
+pub mod world;
 
 use crate::engine::SimTime;
 use crate::error::{Error, Problem, Result, closest};
@@ -159,6 +160,9 @@ pub struct Scenario {
     pub ionet: Option<IonetParams>,
     pub render: Option<RenderParams>,
     pub cloud: Option<CloudParams>,
+    /// `[world]`: networks side by side with a broker (`None`: designs
+    /// alone only).
+    pub world: Option<world::WorldParams>,
     /// The token economies; `None` when `token.enabled = false`.
     pub token: Option<token::TokenParams>,
     /// The file's content after overrides, as checked (for the manifest).
@@ -709,7 +713,10 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
             format!("is required when {:?} is in scenario.designs", d.name()),
         );
     };
-    let has = |d: DesignKind| sc.designs.contains(&d);
+    // A design runs alone (scenario.designs) or as a network of [world].
+    let has = |d: DesignKind| {
+        sc.designs.contains(&d) || spec.world.as_ref().is_some_and(|w| w.networks.contains(&d))
+    };
     let akash = match (&spec.design.akash, has(DesignKind::Akash)) {
         (Some(ak), true) => Some(designs::akash(&mut ck, ak, &spec)),
         (None, true) => {
@@ -780,6 +787,11 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         designs::cloud(&mut ck, cl, &spec)
     });
 
+    let world = spec
+        .world
+        .as_ref()
+        .map(|w| world::resolve(&mut ck, w, &spec));
+
     let token = token::resolve(&mut ck, &spec);
 
     let scenario = |spec: ScenarioFile| Scenario {
@@ -814,6 +826,7 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         ionet,
         render,
         cloud,
+        world: world.clone(),
         token: token.clone(),
         spec,
     };

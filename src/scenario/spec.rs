@@ -25,6 +25,9 @@ pub struct ScenarioFile {
     pub design: DesignSection,
     #[serde(default)]
     pub token: TokenSpec,
+    /// `[world]`: the networks side by side on one fleet, with a broker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub world: Option<super::world::WorldSpec>,
     /// `[sweep]`: the parameters `depinsim sweep` varies (ignored by `run`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<crate::sweep::SweepSpec>,

@@ -1,19 +1,27 @@
-//! The run driver: one scenario, one design, one seed. Assembles the shared
-//! world, the design and its token economy, feeds the kernel, and returns
-//! the run's measurements. It sits above the designs and the token
-//! economies; nothing below imports it.
+//! The run driver: one scenario, one seed, and either one design alone on
+//! the fleet or (world mode) several networks side by side on it with a
+//! broker. Assembles the shared world, each network's design and token
+//! economy, feeds the kernel, and returns the run's measurements. It sits
+//! above the designs, the token economies and the broker; nothing below
+//! imports it. A design alone is a world of one network that gets every
+//! job, so both kinds of run share this code.
 
+mod world;
+
+pub use world::{RoutingRow, StrategyRow, WorldOutput, simulate_world};
+
+use crate::broker::{Broker, Offer};
 use crate::designs::{Ctx, Market};
 use crate::engine::{Handler, Scheduler, SimTime, StreamNs, Streams, run_until};
 use crate::metrics::{Metrics, Sample, Summary, WAIT_PROBS, WorkloadSummary};
-use crate::model::demand::Demand;
+use crate::model::demand::{Demand, JobDraw};
 use crate::model::jobs::Jobs;
 use crate::model::supply::Supply;
 use crate::model::{Event, NodeId, World};
 use crate::scenario::{DesignKind, Scenario};
 use crate::token::TokenEconomy;
 
-/// What one run produced.
+/// What one run (of one network, in world mode) produced.
 #[derive(Debug, Clone)]
 pub struct RunOutput {
     pub summary: Summary,
@@ -27,176 +35,320 @@ pub struct RunOutput {
     pub events: u64,
 }
 
+/// One network of the run: its design, its measurements, its token.
+struct Net {
+    kind: DesignKind,
+    market: Market,
+    metrics: Metrics,
+    /// The network's token economy (`None` with tokens off, or the cloud).
+    token: Option<TokenEconomy>,
+    /// Whether it serves on the world's fleet (then the fleet's GPUs it
+    /// lists are its capacity in the metrics).
+    on_fleet: bool,
+    /// GPUs up on the nodes it lists.
+    gpus_up: u64,
+}
+
+/// World mode: the broker and what it saw of the strategy's jobs.
+struct Brokerage {
+    broker: Broker,
+    tally: world::Tally,
+}
+
 struct Simulation<'a> {
     sc: &'a Scenario,
     world: World,
     demand: Demand,
     jobs: Jobs,
-    metrics: Metrics,
-    market: Market,
-    /// Profit-driven entry and exit (`None` for a fixed fleet).
+    nets: Vec<Net>,
+    /// Profit-driven entry and exit (`None` for a fixed fleet; a design
+    /// alone only).
     supply: Option<Supply>,
-    /// The design's token economy (`None` with tokens off).
-    token: Option<TokenEconomy>,
-    /// Whether the design serves on the world's fleet (then the fleet's
-    /// GPUs are its capacity in the metrics).
-    on_fleet: bool,
+    /// World mode's broker (`None`: one design gets every job).
+    brokerage: Option<Brokerage>,
 }
 
 impl Simulation<'_> {
-    /// Takes `node` out of the fleet for good and lets the design react (its
-    /// jobs are handled as on a node that went down and never returns).
-    fn leave(&mut self, node: NodeId, sched: &mut Scheduler<Event>) {
-        let now = sched.now();
-        let was_up = self.world.leave(node, now);
-        let g = self.world.nodes[node.ix()].gpus as f64;
-        if self.on_fleet {
-            if was_up {
-                self.metrics.up_add(now, -g);
-            }
-            let cost = self.world.cost_usd_per_h();
-            self.metrics.set_fleet(now, self.world.gpus_total, cost);
-        }
-        let (mut ctx, market) = self.ctx(sched);
-        market.node_leave(&mut ctx, node, was_up);
-    }
-
-    fn ctx<'b>(&'b mut self, sched: &'b mut Scheduler<Event>) -> (Ctx<'b>, &'b mut Market) {
+    /// The context of network `net` (its view of the free pool active).
+    fn ctx<'b>(
+        &'b mut self,
+        net: u8,
+        sched: &'b mut Scheduler<Event>,
+    ) -> (Ctx<'b>, &'b mut Market) {
+        self.world.activate(net);
+        let n = &mut self.nets[net as usize];
         (
             Ctx {
                 sc: self.sc,
                 world: &mut self.world,
                 jobs: &mut self.jobs,
-                metrics: &mut self.metrics,
+                metrics: &mut n.metrics,
                 sched,
                 frame_work: &self.demand.frame_work,
-                token: &mut self.token,
-                net: 0,
+                token: &mut n.token,
+                net,
+                refused: false,
             },
-            &mut self.market,
+            &mut n.market,
         )
+    }
+
+    /// Changes the GPUs up of every network listing `node` by `delta`.
+    fn up_changed(&mut self, node: NodeId, delta: i64, now: SimTime) {
+        for (j, n) in self.nets.iter_mut().enumerate() {
+            if n.on_fleet && self.world.is_listed(node, j as u8) {
+                n.gpus_up = (n.gpus_up as i64 + delta) as u64;
+                n.metrics.up_add(now, delta as f64);
+            }
+        }
+    }
+
+    /// Takes `node` out of the fleet for good and lets the design react (its
+    /// jobs are handled as on a node that went down and never returns).
+    /// Dynamic supply runs one design alone.
+    fn leave(&mut self, node: NodeId, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let was_up = self.world.leave(node, now);
+        let g = self.world.nodes[node.ix()].gpus as i64;
+        if was_up {
+            self.up_changed(node, -g, now);
+        }
+        self.fleet_changed(now);
+        let (mut ctx, market) = self.ctx(0, sched);
+        market.node_leave(&mut ctx, node, was_up);
+    }
+
+    /// The fleet's size or cost changed (dynamic supply: one design alone).
+    fn fleet_changed(&mut self, now: SimTime) {
+        let n = &mut self.nets[0];
+        if n.on_fleet {
+            let cost = self.world.cost_usd_per_h();
+            n.metrics.set_fleet(now, self.world.gpus_total, cost);
+        }
+    }
+
+    /// Routes an arriving job of workload `w`: to the one design, or (world
+    /// mode) to the networks the broker ranks, the next one when one
+    /// refuses and failover is on.
+    fn route(&mut self, w: usize, draw: JobDraw, sched: &mut Scheduler<Event>) -> u8 {
+        if self.brokerage.is_none() {
+            let (mut ctx, market) = self.ctx(0, sched);
+            market.submit(&mut ctx, w, draw);
+            return 0;
+        }
+        let offers: Vec<Offer> = (0..self.nets.len() as u8)
+            .map(|j| {
+                let (ctx, market) = self.ctx(j, sched);
+                Offer {
+                    net: j,
+                    quote: market.quote(&ctx, w, &draw),
+                    realised: ctx.metrics.by_workload[w].realised(),
+                }
+            })
+            .collect();
+        let kind = self.sc.workloads[w].kind;
+        let b = self.brokerage.as_mut().expect("checked above");
+        let ranking = b.broker.rank(kind, &offers);
+        let counted = sched.now() >= self.sc.warmup;
+        let mut last = 0;
+        for &j in &ranking {
+            last = j;
+            let (mut ctx, market) = self.ctx(j, sched);
+            market.submit(&mut ctx, w, draw);
+            if !ctx.refused {
+                self.tally().routed(w, j, counted);
+                return j;
+            }
+        }
+        let sc = self.sc;
+        self.tally().lost(sc, w, &draw, counted);
+        last
+    }
+
+    fn tally(&mut self) -> &mut world::Tally {
+        &mut self.brokerage.as_mut().expect("world mode").tally
+    }
+
+    /// World mode: networks other than `actor` that list a node whose GPUs
+    /// were freed may start waiting work there.
+    fn poke(&mut self, actor: u8, sched: &mut Scheduler<Event>) {
+        if self.world.freed.is_empty() {
+            return;
+        }
+        let freed = std::mem::take(&mut self.world.freed);
+        for j in 0..self.nets.len() as u8 {
+            if j != actor
+                && self.nets[j as usize].on_fleet
+                && freed.iter().any(|&n| self.world.is_listed(n, j))
+            {
+                let (mut ctx, market) = self.ctx(j, sched);
+                market.capacity_freed(&mut ctx);
+            }
+        }
+        self.world.freed = freed;
+        self.world.freed.clear();
+    }
+
+    /// Records a row of every network's time series.
+    fn sample(&mut self, now: SimTime) {
+        let alone = self.brokerage.is_none();
+        for (j, n) in self.nets.iter_mut().enumerate() {
+            let queued = n.market.queue_len() as u64;
+            let mine = if alone {
+                self.jobs.live() as u64
+            } else {
+                self.jobs.live_of(j as u8) as u64
+            };
+            let up = if alone { self.world.gpus_up } else { n.gpus_up };
+            n.metrics
+                .sample(now, up, queued, mine.saturating_sub(queued));
+            if let (Some(t), Some(s)) = (&n.token, n.metrics.samples.last_mut()) {
+                s.token = Some(t.sample());
+            }
+        }
     }
 }
 
 impl Handler<Event> for Simulation<'_> {
     fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        match event {
+        let actor = match event {
             Event::Arrival(w) => {
                 let w = w as usize;
                 let draw = self.demand.draw_job(w, &self.sc.workloads[w]);
                 let next = self.demand.next_arrival(w, now);
                 sched.at(next, Event::Arrival(w as u16));
-                let (mut ctx, market) = self.ctx(sched);
-                market.submit(&mut ctx, w, draw);
+                self.route(w, draw, sched)
             }
             Event::NodeDown(node) => {
                 if !self.world.nodes[node.ix()].presence.in_fleet() {
                     return; // it left: its churn is over
                 }
                 self.world.node_down(node, sched);
-                let g = self.world.nodes[node.ix()].gpus as f64;
-                if self.on_fleet {
-                    self.metrics.up_add(now, -g);
+                let g = self.world.nodes[node.ix()].gpus as i64;
+                self.up_changed(node, -g, now);
+                for j in 0..self.nets.len() as u8 {
+                    if self.world.is_listed(node, j) {
+                        let (mut ctx, market) = self.ctx(j, sched);
+                        market.node_down(&mut ctx, node);
+                    }
                 }
-                let (mut ctx, market) = self.ctx(sched);
-                market.node_down(&mut ctx, node);
+                u8::MAX
             }
             Event::NodeUp(node) => {
                 if !self.world.nodes[node.ix()].presence.in_fleet() {
                     return;
                 }
                 self.world.node_up(node, sched);
-                let g = self.world.nodes[node.ix()].gpus as f64;
-                if self.on_fleet {
-                    self.metrics.up_add(now, g);
-                }
-                let (mut ctx, market) = self.ctx(sched);
-                market.node_up(&mut ctx, node);
-            }
-            Event::Review => {
-                let supply = self.supply.as_mut().expect("reviews need dynamic supply");
-                let token = &mut self.token;
-                // Token rewards earned since the last review (paid, or
-                // pending in Render's running epoch), valued at the market
-                // price now (0 with tokens off).
-                supply.review(&mut self.world, sched, |node| {
-                    token
-                        .as_mut()
-                        .map_or(0.0, |t| t.take_node_income(node, now) * t.price_usd())
-                });
-                let next = now + supply.tick();
-                // A review at the horizon would change nothing measured.
-                if next < self.sc.horizon {
-                    sched.at(next, Event::Review);
-                }
-                // Providers that decided to leave unstake now (io.net: the
-                // stake is sold after the unstaking delay; they serve on and
-                // leave at their `Leave` event; other designs: no stake).
-                if let Some(t) = &mut self.token {
-                    for &node in supply.unstaking_now.iter().chain(&supply.leaving_now) {
-                        let n = &self.world.nodes[node.ix()];
-                        t.unstake(now, n.class, n.gpus as u32);
+                let g = self.world.nodes[node.ix()].gpus as i64;
+                self.up_changed(node, g, now);
+                for j in 0..self.nets.len() as u8 {
+                    if self.world.is_listed(node, j) {
+                        let (mut ctx, market) = self.ctx(j, sched);
+                        market.node_up(&mut ctx, node);
                     }
                 }
-                for k in 0..supply.leaving_now.len() {
-                    let node = self.supply.as_ref().expect("set above").leaving_now[k];
-                    self.leave(node, sched);
-                }
+                // Every network listing it was told: nothing to poke.
+                self.world.freed.clear();
+                u8::MAX
+            }
+            Event::Review => {
+                self.review(sched);
+                0
             }
             Event::Join(node) => {
                 self.world.join(node, sched);
                 let n = &self.world.nodes[node.ix()];
-                let g = n.gpus as f64;
+                let (g, class, gpus) = (n.gpus as i64, n.class, n.gpus as u32);
                 // io.net: a joining provider buys its stake through the pool.
-                if let Some(t) = &mut self.token {
-                    t.stake(now, n.class, n.gpus as u32);
+                if let Some(t) = &mut self.nets[0].token {
+                    t.stake(now, class, gpus);
                 }
-                if self.on_fleet {
-                    self.metrics.up_add(now, g);
-                    let cost = self.world.cost_usd_per_h();
-                    self.metrics.set_fleet(now, self.world.gpus_total, cost);
-                }
-                let (mut ctx, market) = self.ctx(sched);
+                self.up_changed(node, g, now);
+                self.fleet_changed(now);
+                let (mut ctx, market) = self.ctx(0, sched);
                 market.node_join(&mut ctx, node);
+                0
             }
-            Event::Leave(node) => self.leave(node, sched),
-            Event::Timer { net: _, tag, a, b } => {
-                let (mut ctx, market) = self.ctx(sched);
+            Event::Leave(node) => {
+                self.leave(node, sched);
+                0
+            }
+            Event::Timer { net, tag, a, b } => {
+                let (mut ctx, market) = self.ctx(net, sched);
                 market.timer(&mut ctx, tag, a, b);
+                net
             }
             Event::JobEnd { slot, generation } => {
-                if self.jobs[slot].generation == generation {
-                    let (mut ctx, market) = self.ctx(sched);
-                    market.job_end(&mut ctx, slot);
+                if self.jobs[slot].generation != generation {
+                    return;
                 }
+                let net = self.jobs[slot].net;
+                let (mut ctx, market) = self.ctx(net, sched);
+                market.job_end(&mut ctx, slot);
+                net
             }
             Event::Sample => {
-                self.metrics.sample(
-                    now,
-                    self.world.gpus_up,
-                    self.market.queue_len() as u64,
-                    self.jobs.live() as u64 - self.market.queue_len() as u64,
-                );
-                if let (Some(t), Some(s)) = (&self.token, self.metrics.samples.last_mut()) {
-                    s.token = Some(t.sample());
-                }
+                self.sample(now);
                 let next = now + self.sc.sample_every;
                 if next <= self.sc.horizon {
                     sched.at(next, Event::Sample);
                 }
+                return;
             }
             Event::TokenTick => {
-                let t = self
-                    .token
-                    .as_mut()
-                    .expect("token ticks only with tokens on");
-                t.tick(now, &self.world);
-                let next = now + t.period;
+                let mut period = None;
+                for n in &mut self.nets {
+                    if let Some(t) = &mut n.token {
+                        t.tick(now, &self.world);
+                        period = Some(t.period);
+                    }
+                }
+                let next = now + period.expect("token ticks only with tokens on");
                 if next <= self.sc.horizon {
                     sched.at(next, Event::TokenTick);
                 }
+                return;
             }
+        };
+        if self.brokerage.is_some() {
+            self.poke(actor, sched);
+        }
+    }
+}
+
+impl Simulation<'_> {
+    /// Dynamic supply's review (one design alone): every provider reviews
+    /// its margin; those leaving unstake and go.
+    fn review(&mut self, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let supply = self.supply.as_mut().expect("reviews need dynamic supply");
+        let token = &mut self.nets[0].token;
+        // Token rewards earned since the last review (paid, or pending in
+        // Render's running epoch), valued at the market price now (0 with
+        // tokens off).
+        supply.review(&mut self.world, sched, |node| {
+            token
+                .as_mut()
+                .map_or(0.0, |t| t.take_node_income(node, now) * t.price_usd())
+        });
+        let next = now + supply.tick();
+        // A review at the horizon would change nothing measured.
+        if next < self.sc.horizon {
+            sched.at(next, Event::Review);
+        }
+        // Providers that decided to leave unstake now (io.net: the stake is
+        // sold after the unstaking delay; they serve on and leave at their
+        // `Leave` event; other designs: no stake).
+        if let Some(t) = &mut self.nets[0].token {
+            for &node in supply.unstaking_now.iter().chain(&supply.leaving_now) {
+                let n = &self.world.nodes[node.ix()];
+                t.unstake(now, n.class, n.gpus as u32);
+            }
+        }
+        for k in 0..supply.leaving_now.len() {
+            let node = self.supply.as_ref().expect("set above").leaving_now[k];
+            self.leave(node, sched);
         }
     }
 }
@@ -210,35 +362,70 @@ pub struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    /// Builds the world of `sc` for `design` with the streams of `run_seed`
-    /// and schedules churn, the first arrivals and the first sample.
+    /// Builds the world of `sc` for `design` alone with the streams of
+    /// `run_seed` and schedules churn, the first arrivals and the first
+    /// sample.
     pub fn new(sc: &'a Scenario, design: DesignKind, run_seed: u64) -> Self {
+        Self::build(sc, &[design], None, run_seed)
+    }
+
+    /// Builds the world of `sc` with `networks` side by side (world mode
+    /// when `strategy` is given: nodes listed as `[world]` says, jobs routed
+    /// by the broker with that strategy of `world.strategies`).
+    fn build(
+        sc: &'a Scenario,
+        networks: &[DesignKind],
+        strategy: Option<usize>,
+        run_seed: u64,
+    ) -> Self {
         let streams = Streams::new(run_seed);
         let mut sched = Scheduler::new();
         let mut world = World::new(sc, &streams);
         world.start_churn(&mut sched);
-        let market = Market::new(design, sc, &StreamNs::new(streams, design.name()), &world);
-        let on_fleet = market.on_fleet();
-        let mut metrics = Metrics::new(sc.warmup, sc.workloads.len());
-        if on_fleet {
-            let cost_rate: f64 = (sc.classes.iter())
-                .map(|c| c.cost_per_hour * c.initial_gpus as f64)
-                .sum();
-            metrics.set_fleet(0, world.gpus_total, cost_rate);
-            metrics.up_add(0, world.gpus_up as f64);
+        let brokerage = strategy.map(|s| {
+            let w = sc.world.as_ref().expect("world mode needs [world]");
+            world.list(sc, &w.listing, &streams);
+            Brokerage {
+                broker: Broker::new(w, s, &streams),
+                tally: world::Tally::new(sc),
+            }
+        });
+        let mut nets: Vec<Net> = (networks.iter().enumerate())
+            .map(|(j, &kind)| {
+                let ns = StreamNs::new(streams, kind.name());
+                let market = Market::new(kind, sc, &ns, &world, j as u8);
+                let on_fleet = market.on_fleet();
+                Net {
+                    kind,
+                    market,
+                    metrics: Metrics::new(sc.warmup, sc.workloads.len()),
+                    token: None,
+                    on_fleet,
+                    gpus_up: 0,
+                }
+            })
+            .collect();
+        for (j, n) in nets.iter_mut().enumerate() {
+            if n.on_fleet {
+                let (total, cost_rate) = Self::listed_fleet(sc, &world, j as u8, &mut n.gpus_up);
+                n.metrics.set_fleet(0, total, cost_rate);
+                n.metrics.up_add(0, n.gpus_up as f64);
+            }
         }
         let supply = sc
             .supply
             .as_ref()
-            .map(|_| Supply::new(sc, design, &world, &streams, &mut sched));
+            .map(|_| Supply::new(sc, networks[0], &world, &streams, &mut sched));
         let mut demand = Demand::new(&sc.workloads, &streams);
         for w in 0..sc.workloads.len() {
             let t = demand.next_arrival(w, 0);
             sched.at(t, Event::Arrival(w as u16));
         }
         // Before the first sample, so a sample sees its period's price.
-        let token = TokenEconomy::new(sc, design, &streams, &world);
-        if token.is_some() {
+        for n in &mut nets {
+            n.token = TokenEconomy::new(sc, n.kind, &streams, &world);
+        }
+        if nets.iter().any(|n| n.token.is_some()) {
             sched.at(0, Event::TokenTick);
         }
         sched.at(0, Event::Sample);
@@ -247,19 +434,43 @@ impl<'a> Run<'a> {
             world,
             demand,
             jobs: Jobs::default(),
-            metrics,
-            market,
+            nets,
             supply,
-            token,
-            on_fleet,
+            brokerage,
         };
-        let (mut ctx, market) = sim.ctx(&mut sched);
-        market.begin(&mut ctx);
+        for j in 0..sim.nets.len() as u8 {
+            let (mut ctx, market) = sim.ctx(j, &mut sched);
+            market.begin(&mut ctx);
+        }
         Self {
             sim,
             sched,
             events: 0,
         }
+    }
+
+    /// The GPUs in the fleet listed on network `j`, their providers' cost
+    /// rate, and (into `up`) those up, at t = 0.
+    fn listed_fleet(sc: &Scenario, world: &World, j: u8, up: &mut u64) -> (u64, f64) {
+        if world.listed.is_empty() {
+            // A design alone: the whole fleet.
+            *up = world.gpus_up;
+            let cost = (sc.classes.iter())
+                .map(|c| c.cost_per_hour * c.initial_gpus as f64)
+                .sum();
+            return (world.gpus_total, cost);
+        }
+        let (mut total, mut cost) = (0u64, 0.0);
+        for (i, node) in world.nodes.iter().enumerate() {
+            if world.is_listed(NodeId(i as u32), j) && node.presence.in_fleet() {
+                total += node.gpus as u64;
+                cost += sc.classes[node.class as usize].cost_per_hour * node.gpus as f64;
+                if node.up {
+                    *up += node.gpus as u64;
+                }
+            }
+        }
+        (total, cost)
     }
 
     /// Schedules `event` at `at` (not before the current time).
@@ -272,33 +483,47 @@ impl<'a> Run<'a> {
         self.events += run_until(&mut self.sim, &mut self.sched, t);
     }
 
-    /// Runs to the horizon and returns the measurements.
-    pub fn finish(mut self) -> RunOutput {
+    /// Runs to the horizon and returns the measurements of each network,
+    /// and the simulation for what world mode reads of it.
+    fn finish_all(mut self) -> (Vec<RunOutput>, Simulation<'a>, Vec<Metrics>) {
         let horizon = self.sim.sc.horizon;
         self.advance(horizon);
-        let (mut ctx, market) = self.sim.ctx(&mut self.sched);
-        market.finish(&mut ctx);
-        let mut summary = self.sim.metrics.summarize(horizon);
-        if let Some(t) = &self.sim.token {
-            t.fill(&mut summary, horizon);
+        let mut outs = Vec::new();
+        for j in 0..self.sim.nets.len() as u8 {
+            let (mut ctx, market) = self.sim.ctx(j, &mut self.sched);
+            market.finish(&mut ctx);
+            let n = &mut self.sim.nets[j as usize];
+            let mut summary = n.metrics.summarize(horizon);
+            if let Some(t) = &n.token {
+                t.fill(&mut summary, horizon);
+            }
+            n.market.amend(&mut summary);
+            let workloads = (n.metrics.by_workload.iter())
+                .zip(&self.sim.sc.workloads)
+                .map(|(t, w)| t.summary(&w.name))
+                .collect();
+            outs.push(RunOutput {
+                summary,
+                workloads,
+                wait_quantiles_h: n.metrics.wait_quantiles_h(&WAIT_PROBS),
+                samples: std::mem::take(&mut n.metrics.samples),
+                events: self.events,
+            });
         }
-        self.sim.market.amend(&mut summary);
-        let workloads = (self.sim.metrics.by_workload.iter())
-            .zip(&self.sim.sc.workloads)
-            .map(|(t, w)| t.summary(&w.name))
+        let metrics = (self.sim.nets.iter_mut())
+            .map(|n| std::mem::replace(&mut n.metrics, Metrics::new(0, 0)))
             .collect();
-        RunOutput {
-            summary,
-            workloads,
-            wait_quantiles_h: self.sim.metrics.wait_quantiles_h(&WAIT_PROBS),
-            samples: std::mem::take(&mut self.sim.metrics.samples),
-            events: self.events,
-        }
+        (outs, self.sim, metrics)
+    }
+
+    /// Runs to the horizon and returns the measurements (a design alone).
+    pub fn finish(self) -> RunOutput {
+        self.finish_all().0.remove(0)
     }
 
     /// Jobs waiting.
     pub fn queue_len(&self) -> usize {
-        self.sim.market.queue_len()
+        self.sim.nets[0].market.queue_len()
     }
 
     /// The shared world: nodes, their state and free GPUs.
@@ -308,18 +533,18 @@ impl<'a> Run<'a> {
 
     /// The design under simulation (tests inspect its state).
     pub fn market(&self) -> &Market {
-        &self.sim.market
+        &self.sim.nets[0].market
     }
 
     /// The token economy (`None` with tokens off).
     pub fn token(&self) -> Option<&TokenEconomy> {
-        self.sim.token.as_ref()
+        self.sim.nets[0].token.as_ref()
     }
 
     /// The token economy, to call its supply-side API (stake, unstake,
     /// take_node_rewards) as the supply model will.
     pub fn token_mut(&mut self) -> Option<&mut TokenEconomy> {
-        self.sim.token.as_mut()
+        self.sim.nets[0].token.as_mut()
     }
 
     /// The current time.
@@ -339,7 +564,7 @@ impl<'a> Run<'a> {
 
     /// GPUs busy now.
     pub fn gpus_busy(&self) -> f64 {
-        self.sim.metrics.busy.value()
+        self.sim.nets[0].metrics.busy.value()
     }
 
     /// Free GPUs of class `c` now.

@@ -13,7 +13,8 @@
 //! pool does not know.
 
 use crate::engine::SimTime;
-use crate::model::World;
+use crate::model::pool::FreePool;
+use crate::model::{NodeId, World};
 use std::collections::VecDeque;
 
 /// "No node", "no slot", "not filed".
@@ -81,8 +82,16 @@ pub(super) struct GpuIndex {
 
 impl GpuIndex {
     /// The index of the world's nodes as they are now: every GPU of a node
-    /// that is up is idle from now, at reputation `rep` in band `band`.
-    pub fn new(world: &World, classes: usize, bands: usize, rep: f64, band: u8) -> Self {
+    /// that is up and `listed` is idle from now, at reputation `rep` in
+    /// band `band`; nodes not listed stay down for Render.
+    pub fn new(
+        world: &World,
+        listed: impl Fn(usize) -> bool,
+        classes: usize,
+        bands: usize,
+        rep: f64,
+        band: u8,
+    ) -> Self {
         let mut ix = Self {
             nodes: Vec::with_capacity(world.nodes.len()),
             gpus: Vec::new(),
@@ -97,7 +106,7 @@ impl GpuIndex {
                 class: n.class,
                 first_gpu: ix.gpus.len() as u32,
                 gpus: n.gpus as u32,
-                up: n.up,
+                up: n.up && listed(i),
                 rep,
                 band,
                 banned: false,
@@ -184,8 +193,16 @@ impl GpuIndex {
 
     /// The longest-idle GPU of a class in `mask`, band ≥ `need`, not on node
     /// `avoid` (ties: lower GPU index), as (FIFO, position in it). Drops
-    /// stale entries at the FIFO heads it looks at.
-    pub fn find_gpu(&mut self, mask: u64, need: u8, avoid: u32) -> Option<(usize, usize)> {
+    /// stale entries at the FIFO heads it looks at. With `shared` (world
+    /// mode, where other networks run jobs on the same nodes), only GPUs on
+    /// nodes with a GPU free in the world's pool count.
+    pub fn find_gpu(
+        &mut self,
+        mask: u64,
+        need: u8,
+        avoid: u32,
+        shared: Option<&FreePool>,
+    ) -> Option<(usize, usize)> {
         let mut best: Option<(SimTime, u32, usize, usize)> = None;
         let mut m = mask;
         while m != 0 {
@@ -202,12 +219,14 @@ impl GpuIndex {
                 {
                     fifo.pop_front();
                 }
-                let pos = if avoid == NONE {
+                let pos = if avoid == NONE && shared.is_none() {
                     Some(0)
                 } else {
                     fifo.iter().position(|e| {
                         let gpu = &gpus[e.gpu as usize];
-                        gpu.stamp == e.stamp && gpu.node != avoid
+                        gpu.stamp == e.stamp
+                            && gpu.node != avoid
+                            && shared.is_none_or(|p| p.free(NodeId(gpu.node)) > 0)
                     })
                 };
                 if let Some(pos) = pos {

@@ -26,7 +26,7 @@ mod accounts;
 mod idle;
 mod verify;
 
-use super::{Ctx, Design, Timer, admit, count_interruption, lost_to_cloud, new_job};
+use super::{Ctx, Design, Quote, Timer, admit, count_interruption, lost_to_cloud, new_job};
 use super::{record_completion, record_horizon_wait};
 use crate::engine::{Rng, SimTime, StreamNs};
 use crate::metrics::DesignColumns;
@@ -143,7 +143,7 @@ impl Render {
     /// The network with parameters `p` on the world as it is now (every GPU
     /// of a node that is up idle from now), drawing tiers from the `tier`
     /// stream of namespace `ns` and verification from its `verify` stream.
-    pub fn new(p: &RenderParams, sc: &Scenario, ns: &StreamNs, world: &World) -> Self {
+    pub fn new(p: &RenderParams, sc: &Scenario, ns: &StreamNs, world: &World, net: u8) -> Self {
         let verifier = Verifier::new(p, sc.faults.frame_error_rate, ns.stream("verify"));
         let tiers = (p.tiers.iter())
             .map(|t| Tier {
@@ -153,7 +153,9 @@ impl Render {
             })
             .collect();
         let (rep, bands) = (verifier.initial(), verifier.bands());
-        let index = GpuIndex::new(world, sc.classes.len(), bands, rep, verifier.band_of(rep));
+        let listed = |i: usize| world.is_listed(NodeId(i as u32), net);
+        let band = verifier.band_of(rep);
+        let index = GpuIndex::new(world, listed, sc.classes.len(), bands, rep, band);
         Self {
             tiers,
             prices: Prices::new(p),
@@ -198,6 +200,7 @@ impl Render {
     /// has an eligible idle GPU, and gives it the longest-idle one.
     fn dispatch(&mut self, ctx: &mut Ctx) {
         while self.index.idle_total > 0 && self.waiting_jobs > 0 {
+            let shared = (!ctx.world.listed.is_empty()).then_some(&ctx.world.pool);
             type Best = ((u32, u64, u32), usize, Pick, (usize, usize));
             let mut best: Option<Best> = None;
             for li in 0..self.lanes.len() {
@@ -221,7 +224,7 @@ impl Render {
                     } else {
                         NONE
                     };
-                    if let Some(at) = self.index.find_gpu(mask, need, avoid) {
+                    if let Some(at) = self.index.find_gpu(mask, need, avoid, shared) {
                         found = Some(((prio, s, f), Pick::Retry(k), at));
                         break;
                     }
@@ -231,7 +234,7 @@ impl Render {
                 {
                     let (s, f) = self.key(slot, self.jobs[slot as usize].next);
                     if best.is_none_or(|(b, ..)| (prio, s, f) < b)
-                        && let Some(at) = self.index.find_gpu(mask, need, NONE)
+                        && let Some(at) = self.index.find_gpu(mask, need, NONE, shared)
                     {
                         found = Some(((prio, s, f), Pick::Next, at));
                     }
@@ -580,6 +583,38 @@ impl Design for Render {
         self.dispatch(ctx);
     }
 
+    fn capacity_freed(&mut self, ctx: &mut Ctx) {
+        self.dispatch(ctx);
+    }
+
+    /// Render jobs only: the tiers' prices averaged by share on the cheapest
+    /// acceptable class; the bad frames verification misses.
+    fn quote(&self, ctx: &Ctx, w: usize, draw: &JobDraw) -> Option<Quote> {
+        if ctx.sc.workloads[w].kind != WorkloadKind::Render {
+            return None;
+        }
+        let mut price = 0.0;
+        let mut any = false;
+        for (t, tier) in self.tiers.iter().enumerate() {
+            if let Some((_, p)) =
+                super::cheapest_class(self.prices.tier(t), draw.class_mask, draw.max_price)
+            {
+                price += tier.share * p;
+                any = true;
+            }
+        }
+        if !any {
+            return None;
+        }
+        let mean_h = ctx.sc.workloads[w].duration.mean() / crate::engine::MS_PER_HOUR as f64;
+        let risk = super::unchecked_frame_risk(ctx, w) * (1.0 - self.verifier.detect());
+        Some(Quote {
+            usd_per_gpu_h: price,
+            wait_h: super::expected_wait_h(ctx, self.waiting_jobs, 1, draw.class_mask, mean_h),
+            risk,
+        })
+    }
+
     /// Jobs with at least one frame waiting for a GPU.
     fn queue_len(&self) -> usize {
         self.waiting_jobs
@@ -602,7 +637,7 @@ impl Design for Render {
             pay_frame(ctx, node, ctx.jobs[slot].workload, start, price);
             self.free_gpu(ctx, g);
         }
-        for slot in ctx.jobs.live_slots() {
+        for slot in ctx.jobs.live_slots_of(ctx.net) {
             record_horizon_wait(ctx, slot);
         }
         ctx.metrics.design = DesignColumns {

@@ -36,6 +36,11 @@ impl Verifier {
         }
     }
 
+    /// The probability that verification catches a bad frame.
+    pub fn detect(&self) -> f64 {
+        self.detect
+    }
+
     /// Reputation bands: one more than the distinct thresholds.
     pub fn bands(&self) -> usize {
         self.thresholds.len() + 1
