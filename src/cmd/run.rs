@@ -5,6 +5,7 @@ use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::output::aggregate::aggregate_csv;
 use crate::output::report::write_report;
+use crate::output::{routing_csv, single_design_rows, strategies_csv};
 use crate::output::{summary_csv, timeseries_csv, waits_csv, workloads_csv, write_atomic};
 use crate::runner::{plan_runs, run_all};
 use crate::scenario;
@@ -44,10 +45,14 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
     let timeseries = timeseries_csv(&results)?;
     let waits = waits_csv(&results)?;
     let workloads = workloads_csv(&results)?;
-    let aggregate = if sc.replications > 1 {
-        Some(aggregate_csv(&summary)?)
+    let aggregate = if sc.replications > 1 && !sc.designs.is_empty() {
+        Some(aggregate_csv(&single_design_rows(&summary)?)?)
     } else {
         None
+    };
+    let world = match sc.world {
+        Some(_) => Some((strategies_csv(&results)?, routing_csv(&results)?)),
+        None => None,
     };
     let manifest = json!({
         "depinsim_version": env!("CARGO_PKG_VERSION"),
@@ -62,6 +67,7 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
             "point": r.spec.point,
             "replicate": r.spec.replicate,
             "design": r.spec.design.name(),
+            "strategy": r.strategy,
             "seed": r.spec.seed,
             "events": r.events,
             "wall_seconds": r.wall_seconds,
@@ -79,6 +85,10 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
     write_atomic(&out.join("workloads.csv"), &workloads)?;
     if let Some(a) = aggregate {
         write_atomic(&out.join("aggregate.csv"), &a)?;
+    }
+    if let Some((strategies, routing)) = world {
+        write_atomic(&out.join("strategies.csv"), &strategies)?;
+        write_atomic(&out.join("routing.csv"), &routing)?;
     }
     let manifest = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| Error::Other(format!("cannot format the manifest: {e}")))?;

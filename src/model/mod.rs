@@ -167,11 +167,12 @@ pub struct World {
     pub listed: Vec<u8>,
     /// World mode: the other networks' views of the free pool (the active
     /// network's slot holds a placeholder), the active network, the free
-    /// GPUs per node, and nodes whose free GPUs rose since the last drain.
+    /// GPUs per node, and nodes whose free GPUs rose since the last drain
+    /// with the network that was active then.
     views: Vec<FreePool>,
     active: u8,
     free: Vec<u16>,
-    pub freed: Vec<NodeId>,
+    pub freed: Vec<(NodeId, u8)>,
     /// GPUs on nodes that are up.
     pub gpus_up: u64,
     /// GPUs in the fleet (up or down; present or unstaking).
@@ -444,7 +445,7 @@ impl World {
     fn set_free_listed(&mut self, node: NodeId, k: u16) {
         let old = std::mem::replace(&mut self.free[node.ix()], k);
         if k > old {
-            self.freed.push(node);
+            self.freed.push((node, self.active));
         }
         let mut m = self.listed[node.ix()];
         while m != 0 {
@@ -484,20 +485,21 @@ impl World {
         self.free = (0..self.nodes.len())
             .map(|i| self.pool.free(NodeId(i as u32)))
             .collect();
-        let classes: Vec<u16> = self.nodes.iter().map(|n| n.class).collect();
-        let n_classes = self.class_cost.len();
-        let max = self.pool.max_per_node();
+        // Each view starts as the pool (same bucket order, so a network
+        // listing every node sees exactly what a design alone sees) without
+        // the nodes it does not list.
         self.views = (0..shares.len())
             .map(|j| {
-                let mut v = FreePool::new(n_classes, &classes, max);
+                let mut v = self.pool.clone();
                 for (i, &mask) in self.listed.iter().enumerate() {
-                    if mask & (1 << j) != 0 && self.free[i] > 0 {
-                        v.set(NodeId(i as u32), self.free[i]);
+                    if mask & (1 << j) == 0 {
+                        v.set(NodeId(i as u32), 0);
                     }
                 }
                 v
             })
             .collect();
+        let max = self.pool.max_per_node();
         self.pool = std::mem::replace(&mut self.views[0], FreePool::new(0, &[], max));
         self.active = 0;
     }
@@ -524,13 +526,13 @@ impl World {
     /// frames).
     #[inline]
     pub fn take(&mut self, node: NodeId, gpus: u16) {
-        let free = self.pool.free(node);
+        let free = self.free_of(node);
         debug_assert!(
             free >= gpus,
             "node {} has {free} free GPUs, not {gpus}",
             node.0
         );
-        self.pool.set(node, free - gpus);
+        self.set_free(node, free - gpus);
     }
 
     /// Gives back `gpus` GPUs of `node` that [`World::take`] took (if the

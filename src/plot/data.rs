@@ -44,11 +44,17 @@ impl Table {
         Ok(Self { headers, rows })
     }
 
-    /// Reads `dir/name`, or `None` when the file does not exist.
+    /// Reads `dir/name`, or `None` when the file does not exist. The rows of
+    /// world runs (a non-empty `strategy`) are left out: tables and charts
+    /// of designs alone read these; world mode has its own files.
     pub fn read_opt(dir: &Path, name: &str) -> Result<Option<Self>> {
         let path = dir.join(name);
         match std::fs::read(&path) {
-            Ok(b) => Self::parse(&b, &path.display().to_string()).map(Some),
+            Ok(b) => Self::parse(
+                &crate::output::single_design_rows(&b)?,
+                &path.display().to_string(),
+            )
+            .map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::Other(format!("cannot read {}: {e}", path.display()))),
         }
@@ -112,6 +118,7 @@ impl Aggregate {
                 format!("not a results directory: cannot read summary.csv ({e})"),
             )
         })?;
+        let summary = crate::output::single_design_rows(&summary)?;
         let t = Table::parse(&aggregate_csv(&summary)?, "aggregate of summary.csv")?;
         Self::from_table(&t, &path.display().to_string(), false)
     }

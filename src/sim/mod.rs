@@ -169,17 +169,18 @@ impl Simulation<'_> {
         &mut self.brokerage.as_mut().expect("world mode").tally
     }
 
-    /// World mode: networks other than `actor` that list a node whose GPUs
-    /// were freed may start waiting work there.
-    fn poke(&mut self, actor: u8, sched: &mut Scheduler<Event>) {
+    /// World mode: a network that lists a node whose GPUs another network
+    /// freed may start waiting work there.
+    fn poke(&mut self, sched: &mut Scheduler<Event>) {
         if self.world.freed.is_empty() {
             return;
         }
         let freed = std::mem::take(&mut self.world.freed);
         for j in 0..self.nets.len() as u8 {
-            if j != actor
-                && self.nets[j as usize].on_fleet
-                && freed.iter().any(|&n| self.world.is_listed(n, j))
+            if self.nets[j as usize].on_fleet
+                && freed
+                    .iter()
+                    .any(|&(n, by)| by != j && self.world.is_listed(n, j))
             {
                 let (mut ctx, market) = self.ctx(j, sched);
                 market.capacity_freed(&mut ctx);
@@ -212,7 +213,7 @@ impl Simulation<'_> {
 impl Handler<Event> for Simulation<'_> {
     fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let actor = match event {
+        match event {
             Event::Arrival(w) => {
                 let w = w as usize;
                 let draw = self.demand.draw_job(w, &self.sc.workloads[w]);
@@ -312,7 +313,44 @@ impl Handler<Event> for Simulation<'_> {
             }
         };
         if self.brokerage.is_some() {
-            self.poke(actor, sched);
+            self.poke(sched);
+            #[cfg(debug_assertions)]
+            self.check_gpus(&event);
+        }
+    }
+}
+
+impl Simulation<'_> {
+    /// World mode, debug builds: on every node up, free GPUs plus those
+    /// of every network's runs and frames make the node's GPUs.
+    #[cfg(debug_assertions)]
+    fn check_gpus(&self, event: &Event) {
+        let mut used = vec![0u32; self.world.nodes.len()];
+        for slot in self.jobs.live_slots() {
+            let job = &self.jobs[slot];
+            {
+                for &(n, g) in &job.alloc {
+                    used[n.ix()] += g as u32;
+                }
+            }
+        }
+        for n in &self.nets {
+            if let Market::Render(r) = &n.market {
+                for (node, ..) in r.running() {
+                    used[node.ix()] += 1;
+                }
+            }
+        }
+        for (i, node) in self.world.nodes.iter().enumerate() {
+            if node.up {
+                let free = self.world.free_of(NodeId(i as u32)) as u32;
+                assert_eq!(
+                    free + used[i],
+                    node.gpus as u32,
+                    "node {i} after {event:?}: {free} free, {} in use",
+                    used[i]
+                );
+            }
         }
     }
 }
@@ -460,16 +498,19 @@ impl<'a> Run<'a> {
                 .sum();
             return (world.gpus_total, cost);
         }
-        let (mut total, mut cost) = (0u64, 0.0);
+        let mut by_class = vec![0u64; sc.classes.len()];
         for (i, node) in world.nodes.iter().enumerate() {
             if world.is_listed(NodeId(i as u32), j) && node.presence.in_fleet() {
-                total += node.gpus as u64;
-                cost += sc.classes[node.class as usize].cost_per_hour * node.gpus as f64;
+                by_class[node.class as usize] += node.gpus as u64;
                 if node.up {
                     *up += node.gpus as u64;
                 }
             }
         }
+        let total = by_class.iter().sum();
+        let cost = (sc.classes.iter().zip(&by_class))
+            .map(|(c, &g)| c.cost_per_hour * g as f64)
+            .sum();
         (total, cost)
     }
 
