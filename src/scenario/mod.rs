@@ -338,8 +338,11 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
     if sc.replications == 0 {
         ck.fail("scenario.replications", "must be >= 1, got 0");
     }
-    if sc.designs.is_empty() {
-        ck.fail("scenario.designs", "must name at least one design");
+    if sc.designs.is_empty() && spec.world.is_none() {
+        ck.fail(
+            "scenario.designs",
+            "must name at least one design (or add a [world] table to run networks together)",
+        );
     }
     let mut seen = BTreeSet::new();
     for (i, d) in sc.designs.iter().enumerate() {

@@ -200,7 +200,12 @@ impl Simulation<'_> {
             } else {
                 self.jobs.live_of(j as u8) as u64
             };
-            let up = if alone { self.world.gpus_up } else { n.gpus_up };
+            // A design with capacity of its own (the cloud) counts that.
+            let up = match (n.on_fleet, alone) {
+                (false, _) => n.metrics.up.value() as u64,
+                (true, true) => self.world.gpus_up,
+                (true, false) => n.gpus_up,
+            };
             n.metrics
                 .sample(now, up, queued, mine.saturating_sub(queued));
             if let (Some(t), Some(s)) = (&n.token, n.metrics.samples.last_mut()) {
