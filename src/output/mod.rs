@@ -5,6 +5,7 @@
 pub mod aggregate;
 pub mod report;
 pub mod report_claims;
+pub mod report_world;
 
 use crate::error::{Error, Result};
 use crate::runner::RunResult;

@@ -822,6 +822,8 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
         o.push_str("</ul>");
     }
 
+    super::report_world::world_section(o, &d.dir)?;
+
     o.push_str("<h3>Reproduce</h3>");
     let cmd: Vec<String> = d.manifest["command"]
         .as_array()
