@@ -65,10 +65,12 @@ fn cell(vals: Option<&BTreeMap<u32, f64>>) -> String {
     }
 }
 
-/// A paired comparison of strategy `a` against `b` on `cost`: the mean
-/// ratio, the paired difference's CI, and whether `a` is cheaper (CI
-/// below 0), dearer (above 0) or neither.
-fn paired(cost: &ByStrategy, a: &str, b: &str) -> Option<(f64, Option<(f64, f64)>, i8)> {
+/// A paired comparison: the mean ratio, the paired difference's 95% CI,
+/// and -1, 1 or 0 as the CI is below 0, above 0 or neither.
+type Paired = (f64, Option<(f64, f64)>, i8);
+
+/// Strategy `a` against `b` on `cost`, paired by replicate.
+fn paired(cost: &ByStrategy, a: &str, b: &str) -> Option<Paired> {
     let (x, y) = (cost.get(a)?, cost.get(b)?);
     let reps: Vec<u32> = x.keys().filter(|r| y.contains_key(r)).copied().collect();
     if reps.is_empty() {
@@ -88,7 +90,7 @@ fn paired(cost: &ByStrategy, a: &str, b: &str) -> Option<(f64, Option<(f64, f64)
 
 /// One question: does `a` cost less than each of `rivals`?
 fn question(o: &mut String, cost: &ByStrategy, q: &str, a: &str, rivals: &[String]) {
-    let rows: Vec<(String, (f64, Option<(f64, f64)>, i8))> = rivals
+    let rows: Vec<(String, Paired)> = rivals
         .iter()
         .filter_map(|b| paired(cost, a, b).map(|p| (b.clone(), p)))
         .collect();
