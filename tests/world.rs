@@ -276,49 +276,49 @@ fn bad_world_keys() {
             "networks = [\"golem\"]\nstrategies = [\"cheapest\"]",
             &["world.networks"],
         ),
-        (&"strategies = []", &["world.strategies", "at least one"]),
+        ("strategies = []", &["world.strategies", "at least one"]),
         (
-            &"strategies = [\"only:render\"]",
+            "strategies = [\"only:render\"]",
             &["world.strategies[0]", "not in world.networks"],
         ),
         (
-            &"strategies = [\"random\"]",
+            "strategies = [\"random\"]",
             &["world.strategies[0]", "unknown strategy"],
         ),
         (
-            &"strategies = [\"cheapest\", \"cheapest\"]",
+            "strategies = [\"cheapest\", \"cheapest\"]",
             &["world.strategies", "twice"],
         ),
         (
-            &"strategies = [\"cheapest\"]\nlisting = { akash = 1.5 }",
+            "strategies = [\"cheapest\"]\nlisting = { akash = 1.5 }",
             &["world.listing.akash", "[0, 1]"],
         ),
         (
-            &"strategies = [\"cheapest\"]\nlisting = { akash = -0.1 }",
+            "strategies = [\"cheapest\"]\nlisting = { akash = -0.1 }",
             &["world.listing.akash"],
         ),
         (
-            &"strategies = [\"cheapest\"]\nlisting = { render = 0.5 }",
+            "strategies = [\"cheapest\"]\nlisting = { render = 0.5 }",
             &["world.listing.render", "not in world.networks"],
         ),
         (
-            &"strategies = [\"by_kind\"]\nby_kind = { training = \"render\" }",
+            "strategies = [\"by_kind\"]\nby_kind = { training = \"render\" }",
             &["world.by_kind.training", "not in world.networks"],
         ),
         (
-            &"strategies = [\"by_kind\"]\nby_kind = { mining = \"akash\" }",
+            "strategies = [\"by_kind\"]\nby_kind = { mining = \"akash\" }",
             &["world.by_kind.mining", "unknown workload kind"],
         ),
         (
-            &"strategies = [\"cheapest\"]\n[world.score]\nwait = -1",
+            "strategies = [\"cheapest\"]\n[world.score]\nwait = -1",
             &["world.score.wait", ">= 0"],
         ),
         (
-            &"strategies = [\"cheapest\"]\n[world.learning]\nepsilon = 2",
+            "strategies = [\"cheapest\"]\n[world.learning]\nepsilon = 2",
             &["world.learning.epsilon", "[0, 1]"],
         ),
         (
-            &"strategies = [\"cheapest\"]\nbroker = \"x\"",
+            "strategies = [\"cheapest\"]\nbroker = \"x\"",
             &["world", "broker"],
         ),
     ];
