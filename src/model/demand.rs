@@ -11,6 +11,10 @@ use std::sync::Arc;
 
 const MS_PER_DAY: f64 = 24.0 * MS_PER_HOUR as f64;
 
+/// Arrivals later than this (about 3,000 years) never happen: a declining
+/// growth law may push the next one to infinity.
+const MAX_TIME_MS: f64 = 1e14;
+
 /// The most frames one render job may have (a draw above it is capped).
 pub const MAX_FRAMES: u32 = 100_000;
 
@@ -57,7 +61,7 @@ impl Demand {
             streams: workloads
                 .iter()
                 .map(|w| Stream {
-                    arrivals: w.arrivals,
+                    arrivals: w.arrivals.clone(),
                     rate_max_per_ms: w.arrivals.rate_per_hour
                         * (1.0 + w.arrivals.diurnal_amplitude)
                         / MS_PER_HOUR as f64,
@@ -73,8 +77,11 @@ impl Demand {
         }
     }
 
-    /// The first arrival after `now` of workload `w` (Poisson; a daily cycle
-    /// by thinning, Lewis & Shedler 1979).
+    /// The first arrival after `now` of workload `w` (Poisson; growth by
+    /// time change: the gaps are laid out in the growth's cumulative time
+    /// `G` and mapped back by `G⁻¹`; a daily cycle by thinning, Lewis &
+    /// Shedler 1979). A declining rate whose total is used up gives
+    /// `SimTime::MAX` (no more arrivals).
     /// A trace's next job arrives at its submit time (jobs submitted at the
     /// same time arrive in file order at that time); after its last job,
     /// never (`SimTime::MAX`).
@@ -86,9 +93,20 @@ impl Demand {
                 .map_or(SimTime::MAX, |j| j.submit_ms.max(now));
         }
         let mut t = now as f64;
+        // Growth: the position in G-time, G(now).
+        let mut u = s.arrivals.growth.as_ref().map(|g| g.cumulative(t));
         loop {
             let gap: f64 = Exp1.sample(&mut s.times);
-            t += gap / s.rate_max_per_ms;
+            match (&s.arrivals.growth, &mut u) {
+                (Some(g), Some(u)) => {
+                    *u += gap / s.rate_max_per_ms;
+                    t = g.inverse(*u);
+                    if t.is_nan() || t >= MAX_TIME_MS {
+                        return SimTime::MAX;
+                    }
+                }
+                _ => t += gap / s.rate_max_per_ms,
+            }
             let a = s.arrivals.diurnal_amplitude;
             if a == 0.0 {
                 break;
@@ -184,6 +202,7 @@ mod tests {
                 rate_per_hour,
                 diurnal_amplitude: amplitude,
                 diurnal_peak_hour: peak_hour,
+                growth: None,
             },
             duration: Sampler::Fixed(1.0),
             gpus: 1,
@@ -254,5 +273,94 @@ mod tests {
         // sd of the mean: sqrt(30/20000) ≈ 0.039; of the variance ≈ 30·sqrt(2/n) ≈ 0.30.
         assert!((mean - 30.0).abs() < 0.2, "mean {mean}");
         assert!((var - 30.0).abs() < 1.5, "variance {var}");
+    }
+
+    /// Arrivals of `w` in each of `windows` equal windows of `[0, end)`.
+    fn window_counts(w: &Workload, seed: u64, end: SimTime, windows: usize) -> Vec<f64> {
+        let mut d = Demand::new(std::slice::from_ref(w), &Streams::new(seed));
+        let mut counts = vec![0.0; windows];
+        let mut t = d.next_arrival(0, 0);
+        while t < end {
+            counts[(t as u128 * windows as u128 / end as u128) as usize] += 1.0;
+            t = d.next_arrival(0, t);
+        }
+        counts
+    }
+
+    /// ∫ rate·g(t)·(1 + a·cos(2π(t_h − peak)/24)) dt over [t0, t1] (ms), by
+    /// Simpson's rule with 96 steps a day (the cycle and g are smooth).
+    fn expected_arrivals(w: &Workload, t0: f64, t1: f64) -> f64 {
+        let a = &w.arrivals;
+        let n = (((t1 - t0) / MS_PER_DAY * 96.0) as usize).max(2) & !1;
+        let h = (t1 - t0) / n as f64;
+        let rate = |t: f64| {
+            let g = a.growth.as_ref().map_or(1.0, |g| g.factor(t));
+            let phase = 2.0 * std::f64::consts::PI * (t / MS_PER_DAY - a.diurnal_peak_hour / 24.0);
+            a.rate_per_hour / MS_PER_HOUR as f64 * g * (1.0 + a.diurnal_amplitude * phase.cos())
+        };
+        let mut s = rate(t0) + rate(t1);
+        for i in 1..n {
+            s += if i % 2 == 1 { 4.0 } else { 2.0 } * rate(t0 + i as f64 * h);
+        }
+        s * h / 3.0
+    }
+
+    #[test]
+    fn growing_arrivals_match_the_integral_of_the_rate() {
+        use crate::model::growth::{Growth, MS_PER_YEAR};
+        let laws = [
+            ("exp +80%/year", Growth::exp(1.8, MS_PER_YEAR), 0.0),
+            ("exp -3%/month", Growth::exp(0.97, MS_PER_YEAR / 12.0), 0.0),
+            ("logistic k = 2/year to 4", Growth::logistic(2.0, 4.0), 0.0),
+            (
+                "table 1 -> 3 (6 months) -> 2 (1 year)",
+                Growth::table(&[(0.0, 1.0), (0.5 * MS_PER_YEAR, 3.0), (MS_PER_YEAR, 2.0)]),
+                0.0,
+            ),
+            (
+                "exp +80%/year with a ±50% daily cycle",
+                Growth::exp(1.8, MS_PER_YEAR),
+                0.5,
+            ),
+        ];
+        let end = (2.0 * MS_PER_YEAR) as SimTime;
+        let windows = 8;
+        for (seed, (name, g, amplitude)) in laws.into_iter().enumerate() {
+            let mut w = workload(5.0, amplitude, 14.0);
+            w.arrivals.growth = Some(g.clone());
+            let counts = window_counts(&w, 30 + seed as u64, end, windows);
+            let mut zs = Vec::new();
+            for (i, &n) in counts.iter().enumerate() {
+                let (t0, t1) = (
+                    (i as u64 * end / windows as u64) as f64,
+                    ((i as u64 + 1) * end / windows as u64) as f64,
+                );
+                let exact = 5.0 / MS_PER_HOUR as f64 * (g.cumulative(t1) - g.cumulative(t0));
+                let expected = expected_arrivals(&w, t0, t1);
+                if amplitude == 0.0 {
+                    // The quadrature and the closed form agree (a check of the test).
+                    assert!(
+                        (expected - exact).abs() < 1e-6 * exact,
+                        "{name}: {expected} vs {exact}"
+                    );
+                }
+                // A window's count is Poisson: sd = sqrt(mean); 4 sd.
+                let z = (n - expected) / expected.sqrt();
+                assert!(
+                    z.abs() < 4.0,
+                    "{name}, window {i}: {n} vs {expected:.1} (z = {z:.2})"
+                );
+                zs.push(z);
+            }
+            let total: f64 = counts.iter().sum();
+            let expected = expected_arrivals(&w, 0.0, end as f64);
+            let z = (total - expected) / expected.sqrt();
+            assert!(z.abs() < 4.0, "{name}: {total} vs {expected:.1}");
+            eprintln!(
+                "{name}: {total} arrivals in 2 years, expected {expected:.1} (z = {z:+.2}); windows z in [{:+.2}, {:+.2}]",
+                zs.iter().cloned().fold(f64::INFINITY, f64::min),
+                zs.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+            );
+        }
     }
 }

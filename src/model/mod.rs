@@ -2,6 +2,7 @@
 //! jobs, and the events that drive them.
 
 pub mod demand;
+pub mod growth;
 pub mod jobs;
 pub mod pool;
 pub mod sim;

@@ -13,6 +13,7 @@ pub mod trace;
 
 use crate::engine::SimTime;
 use crate::error::{Error, Problem, Result, closest};
+pub use crate::model::growth::{Growth, MS_PER_YEAR};
 pub use designs::{
     AkashParams, AkashPopulation, AkashPricing, HOURS_PER_MONTH, IonetParams, KindMask,
     RenderParams, RenderTier, Reputation,
@@ -21,7 +22,7 @@ pub use dist::{DistSpec, Sampler};
 pub use duration::{Duration, format_duration, parse_duration};
 pub use overrides::{Override, apply_override, parse_key, parse_override, parse_value};
 pub use spec::{AkashStrategy, DesignKind, IonetPolicy, ScenarioFile, WorkloadKind};
-use spec::{ArrivalSpec, PriceSpec};
+use spec::{ArrivalSpec, GrowthSpec, PriceSpec};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -100,15 +101,17 @@ impl Churn {
     }
 }
 
-/// A Poisson arrival process with an optional daily cycle.
-#[derive(Debug, Clone, Copy)]
+/// A Poisson arrival process with an optional daily cycle and growth.
+#[derive(Debug, Clone)]
 pub struct Arrivals {
-    /// Mean arrivals per hour.
+    /// Mean arrivals per hour (at t = 0, before growth).
     pub rate_per_hour: f64,
     /// Relative amplitude of the daily cycle, in [0, 1].
     pub diurnal_amplitude: f64,
     /// Hour of the day (0–24) at which the rate peaks.
     pub diurnal_peak_hour: f64,
+    /// Multiplier of the rate over time; `None`: constant.
+    pub growth: Option<Growth>,
 }
 
 /// A workload as the model sees it.
@@ -475,6 +478,7 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 rate_per_hour,
                 diurnal_amplitude,
                 diurnal_peak_hour,
+                growth,
             } => {
                 let (rate_per_hour, diurnal_amplitude, diurnal_peak_hour) =
                     (*rate_per_hour, *diurnal_amplitude, *diurnal_peak_hour);
@@ -498,10 +502,20 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                         format!("must be in [0, 24), got {diurnal_peak_hour}"),
                     );
                 }
+                let growth = growth.as_ref().and_then(|g| {
+                    resolve_growth(
+                        &mut ck,
+                        &k("arrivals.growth"),
+                        g,
+                        sc.horizon.0,
+                        rate_per_hour,
+                    )
+                });
                 let arrivals = Arrivals {
                     rate_per_hour,
                     diurnal_amplitude,
                     diurnal_peak_hour,
+                    growth,
                 };
                 (arrivals, None)
             }
@@ -523,6 +537,7 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                     rate_per_hour: 0.0,
                     diurnal_amplitude: 0.0,
                     diurnal_peak_hour: 0.0,
+                    growth: None,
                 };
                 (arrivals, Some(trace_file.as_str()))
             }
@@ -809,6 +824,110 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         spec,
     };
     ck.finish(|| scenario(spec))
+}
+
+/// Checks and resolves `arrivals.growth` at `key` of a workload whose base
+/// rate is `rate_per_hour`: every factor must be finite and > 0, and the
+/// grown rate must stay within [`MAX_RATE_PER_HOUR`] up to `horizon`.
+fn resolve_growth(
+    ck: &mut Checker,
+    key: &str,
+    g: &GrowthSpec,
+    horizon: SimTime,
+    rate_per_hour: f64,
+) -> Option<Growth> {
+    let problems = ck.problems.len();
+    let growth = match g {
+        GrowthSpec::Exp {
+            per_year,
+            per_month,
+        } => match (per_year, per_month) {
+            (Some(r), None) | (None, Some(r)) => {
+                let (name, period) = if per_year.is_some() {
+                    ("per_year", MS_PER_YEAR)
+                } else {
+                    ("per_month", MS_PER_YEAR / 12.0)
+                };
+                if !r.is_finite() || *r <= -1.0 {
+                    ck.fail(
+                        format!("{key}.{name}"),
+                        format!(
+                            "must be a finite number > -1 (the rate is multiplied by 1 + {name} each period, and that factor must be > 0), got {r}"
+                        ),
+                    );
+                    None
+                } else {
+                    Some(Growth::exp(1.0 + r, period))
+                }
+            }
+            (Some(_), Some(_)) => {
+                ck.fail(key, "give per_year or per_month, not both");
+                None
+            }
+            (None, None) => {
+                ck.fail(
+                    key,
+                    "law = \"exp\" needs per_year or per_month (e.g. per_year = 0.8 for +80% a year)",
+                );
+                None
+            }
+        },
+        GrowthSpec::Logistic {
+            rate_per_year,
+            saturation,
+        } => {
+            let a = ck.number(format!("{key}.rate_per_year"), *rate_per_year, false);
+            let b = ck.number(format!("{key}.saturation"), *saturation, false);
+            (a && b).then(|| Growth::logistic(*rate_per_year, *saturation))
+        }
+        GrowthSpec::Table { points } => {
+            if points.is_empty() {
+                ck.fail(
+                    format!("{key}.points"),
+                    "needs at least one { at, factor } point",
+                );
+            }
+            for (j, p) in points.iter().enumerate() {
+                ck.number(format!("{key}.points[{j}].factor"), p.factor, false);
+                if j > 0 && p.at <= points[j - 1].at {
+                    ck.fail(
+                        format!("{key}.points[{j}].at"),
+                        format!(
+                            "must be later than the point before ({} <= {})",
+                            format_duration(p.at.0),
+                            format_duration(points[j - 1].at.0)
+                        ),
+                    );
+                }
+            }
+            (ck.problems.len() == problems).then(|| {
+                let pts: Vec<(f64, f64)> =
+                    points.iter().map(|p| (p.at.0 as f64, p.factor)).collect();
+                Growth::table(&pts)
+            })
+        }
+    }?;
+    // Every law here is monotone between its table points, so the largest
+    // factor up to the horizon is at 0, the horizon, or a table point.
+    let mut peak = growth.factor(0.0).max(growth.factor(horizon as f64));
+    if let Growth::Table { at_ms, factor, .. } = &growth {
+        for (a, f) in at_ms.iter().zip(factor) {
+            if *a <= horizon as f64 {
+                peak = peak.max(*f);
+            }
+        }
+    }
+    if rate_per_hour.is_finite() && rate_per_hour * peak > MAX_RATE_PER_HOUR {
+        ck.fail(
+            key,
+            format!(
+                "grows the rate to {} per hour within the horizon, more than the {MAX_RATE_PER_HOUR} supported (time resolves to 1 ms)",
+                rate_per_hour * peak
+            ),
+        );
+        return None;
+    }
+    Some(growth)
 }
 
 /// Checks and resolves the profit-driven supply keys of `[supply]`; `None`

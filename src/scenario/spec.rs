@@ -291,6 +291,9 @@ pub enum ArrivalSpec {
         diurnal_amplitude: f64,
         #[serde(default = "default_peak_hour")]
         diurnal_peak_hour: f64,
+        /// A multiplier of the rate over time (demand growth).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        growth: Option<GrowthSpec>,
     },
     /// Jobs replayed from a CSV file (path relative to the scenario file):
     /// submit time, GPUs, duration, and optionally class or VRAM and
@@ -300,6 +303,35 @@ pub enum ArrivalSpec {
 
 fn default_peak_hour() -> f64 {
     14.0
+}
+
+/// `arrivals.growth`: how the arrival rate grows (or shrinks) over the run,
+/// as a multiplier of the rate (docs/model.md, "Demand growth").
+#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[serde(tag = "law", rename_all = "lowercase", deny_unknown_fields)]
+pub enum GrowthSpec {
+    /// Exponential: the rate is multiplied by `1 + per_year` every (Julian)
+    /// year, or by `1 + per_month` every twelfth of one; give one of them.
+    Exp {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        per_year: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        per_month: Option<f64>,
+    },
+    /// Logistic: from 1 towards `saturation`, at intrinsic rate
+    /// `rate_per_year`: g(t) = K / (1 + (K − 1)·e^(−k·t)).
+    Logistic { rate_per_year: f64, saturation: f64 },
+    /// Piecewise linear through `points` (`{ at = "180d", factor = 1.5 }`),
+    /// constant before the first and after the last.
+    Table { points: Vec<GrowthPointSpec> },
+}
+
+/// One point of a growth table.
+#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GrowthPointSpec {
+    pub at: Duration,
+    pub factor: f64,
 }
 
 /// `[design.*]`: one table per design.
