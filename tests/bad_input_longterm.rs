@@ -100,3 +100,107 @@ fn growth_beyond_the_supported_rate_is_rejected() {
     );
     reject_with(&text, &[], &[GROWTH, "more than the 1000000 supported"]);
 }
+
+/// The training workload of [`MINIMAL`] with MMPP arrivals of `states`.
+fn mmpp_with(states: &str, extra: &str) -> String {
+    edit(
+        MINIMAL,
+        r#"arrivals = { process = "poisson", rate_per_hour = 4.0 }"#,
+        &format!(r#"arrivals = {{ process = "mmpp", states = [{states}]{extra} }}"#),
+    )
+}
+
+const CALM: &str = r#"{ rate_per_hour = 2.0, mean_sojourn = "20h" }"#;
+
+#[test]
+fn mmpp_sojourns_must_be_positive() {
+    let text = mmpp_with(
+        &format!(r#"{CALM}, {{ rate_per_hour = 30.0, mean_sojourn = "0s" }}"#),
+        "",
+    );
+    reject_with(
+        &text,
+        &[],
+        &["workload[0].arrivals.states[1].mean_sojourn", "must be > 0"],
+    );
+    let text = mmpp_with(
+        &format!(r#"{CALM}, {{ rate_per_hour = 30.0, mean_sojourn = "-4h" }}"#),
+        "",
+    );
+    reject_with(
+        &text,
+        &[],
+        &["workload[0].arrivals", "\"-4h\" is negative"],
+    );
+}
+
+#[test]
+fn mmpp_rates_and_states() {
+    let text = mmpp_with(
+        &format!(r#"{CALM}, {{ rate_per_hour = -3.0, mean_sojourn = "4h" }}"#),
+        "",
+    );
+    reject_with(
+        &text,
+        &[],
+        &[
+            "workload[0].arrivals.states[1].rate_per_hour",
+            ">= 0, got -3",
+        ],
+    );
+    let text = mmpp_with(CALM, "");
+    reject_with(
+        &text,
+        &[],
+        &["workload[0].arrivals.states", "at least 2 states, got 1"],
+    );
+    let text = mmpp_with(
+        r#"{ rate_per_hour = 0.0, mean_sojourn = "1h" }, { rate_per_hour = 0.0, mean_sojourn = "2h" }"#,
+        "",
+    );
+    reject_with(
+        &text,
+        &[],
+        &["workload[0].arrivals.states", "every state has rate 0"],
+    );
+    let text = mmpp_with(
+        &format!(r#"{CALM}, {{ rate_per_hour = 30.0, mean_sojurn = "4h" }}"#),
+        "",
+    );
+    reject_with(
+        &text,
+        &[],
+        &[
+            "unknown field `mean_sojurn`",
+            "did you mean `mean_sojourn`?",
+        ],
+    );
+    let text = mmpp_with(&format!("{CALM}, {CALM}"), ", rate_per_hour = 3.0");
+    reject_with(
+        &text,
+        &[],
+        &["workload[0].arrivals", "unknown field `rate_per_hour`"],
+    );
+}
+
+#[test]
+fn batches_hold_at_least_one_job() {
+    reject_with(
+        &arrivals_with("batch = 0"),
+        &[],
+        &["workload[0].arrivals.batch", "> 0, got 0"],
+    );
+    reject_with(
+        &arrivals_with(r#"batch = { dist = "uniform", low = 0.1, high = 0.5 }"#),
+        &[],
+        &[
+            "workload[0].arrivals.batch",
+            "mean must be between 1 and 100000",
+        ],
+    );
+    let text = mmpp_with(
+        &format!("{CALM}, {CALM}"),
+        r#", batch = { dist = "exp", mean = -2.0 }"#,
+    );
+    reject_with(&text, &[], &["workload[0].arrivals.batch"]);
+}

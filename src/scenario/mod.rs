@@ -112,6 +112,57 @@ pub struct Arrivals {
     pub diurnal_peak_hour: f64,
     /// Multiplier of the rate over time; `None`: constant.
     pub growth: Option<Growth>,
+    /// Markov-modulated rate (then `rate_per_hour` is its stationary mean).
+    pub mmpp: Option<Mmpp>,
+    /// Jobs per arrival (rounded, at least 1); `None`: one.
+    pub batch: Option<Sampler>,
+}
+
+/// The most jobs one batch may hold (a larger draw is capped).
+pub const MAX_BATCH: u32 = 100_000;
+
+/// One state of a Markov-modulated Poisson process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MmppState {
+    /// Arrivals per hour in the state (before growth and the daily cycle).
+    pub rate_per_hour: f64,
+    /// Mean sojourn, ms (exponential).
+    pub mean_sojourn: SimTime,
+}
+
+/// A Markov-modulated Poisson process: from a state the process jumps to
+/// one of the others, each equally likely, after an exponential sojourn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mmpp {
+    pub states: Vec<MmppState>,
+}
+
+impl Mmpp {
+    /// The long-run share of time in each state. The jump chain is uniform
+    /// over the other states, so its stationary law is uniform and the
+    /// time share of state i is m_i / Σ m (m the mean sojourns).
+    pub fn stationary(&self) -> Vec<f64> {
+        let total: f64 = self.states.iter().map(|s| s.mean_sojourn as f64).sum();
+        (self.states.iter())
+            .map(|s| s.mean_sojourn as f64 / total)
+            .collect()
+    }
+
+    /// The stationary arrival rate, per hour: Σ π_i λ_i.
+    pub fn stationary_rate_per_hour(&self) -> f64 {
+        (self.stationary().iter())
+            .zip(&self.states)
+            .map(|(p, s)| p * s.rate_per_hour)
+            .sum()
+    }
+
+    /// The highest state rate, per hour.
+    pub fn max_rate_per_hour(&self) -> f64 {
+        self.states
+            .iter()
+            .map(|s| s.rate_per_hour)
+            .fold(0.0, f64::max)
+    }
 }
 
 /// A workload as the model sees it.
@@ -479,44 +530,77 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 diurnal_amplitude,
                 diurnal_peak_hour,
                 growth,
+                batch,
             } => {
-                let (rate_per_hour, diurnal_amplitude, diurnal_peak_hour) =
-                    (*rate_per_hour, *diurnal_amplitude, *diurnal_peak_hour);
-                if ck.number(k("arrivals.rate_per_hour"), rate_per_hour, false)
-                    && rate_per_hour > MAX_RATE_PER_HOUR
-                {
-                    ck.fail(
-                        k("arrivals.rate_per_hour"),
-                        format!("must be at most {MAX_RATE_PER_HOUR} per hour (time resolves to 1 ms), got {rate_per_hour}"),
-                    );
-                }
-                if !(0.0..=1.0).contains(&diurnal_amplitude) {
-                    ck.fail(
-                        k("arrivals.diurnal_amplitude"),
-                        format!("must be in [0, 1], got {diurnal_amplitude}"),
-                    );
-                }
-                if !(0.0..24.0).contains(&diurnal_peak_hour) {
-                    ck.fail(
-                        k("arrivals.diurnal_peak_hour"),
-                        format!("must be in [0, 24), got {diurnal_peak_hour}"),
-                    );
-                }
-                let growth = growth.as_ref().and_then(|g| {
-                    resolve_growth(
-                        &mut ck,
-                        &k("arrivals.growth"),
-                        g,
-                        sc.horizon.0,
-                        rate_per_hour,
-                    )
-                });
-                let arrivals = Arrivals {
+                let rate_per_hour = *rate_per_hour;
+                check_rate(&mut ck, &k("arrivals.rate_per_hour"), rate_per_hour, false);
+                let arrivals = resolve_arrivals(
+                    &mut ck,
+                    &k("arrivals"),
+                    sc.horizon.0,
                     rate_per_hour,
-                    diurnal_amplitude,
-                    diurnal_peak_hour,
-                    growth,
-                };
+                    None,
+                    (*diurnal_amplitude, *diurnal_peak_hour),
+                    growth.as_ref(),
+                    batch.as_ref(),
+                );
+                (arrivals, None)
+            }
+            ArrivalSpec::Mmpp {
+                states,
+                diurnal_amplitude,
+                diurnal_peak_hour,
+                growth,
+                batch,
+            } => {
+                if states.len() < 2 {
+                    ck.fail(
+                        k("arrivals.states"),
+                        format!(
+                            "an MMPP needs at least 2 states, got {} (one state is process = \"poisson\")",
+                            states.len()
+                        ),
+                    );
+                }
+                let mut resolved = Vec::new();
+                for (j, st) in states.iter().enumerate() {
+                    let key = format!("workload[{i}].arrivals.states[{j}]");
+                    check_rate(
+                        &mut ck,
+                        &format!("{key}.rate_per_hour"),
+                        st.rate_per_hour,
+                        true,
+                    );
+                    if st.mean_sojourn.0 == 0 {
+                        ck.fail(
+                            format!("{key}.mean_sojourn"),
+                            "must be > 0 (the mean time the process stays in the state)",
+                        );
+                    }
+                    resolved.push(MmppState {
+                        rate_per_hour: st.rate_per_hour,
+                        mean_sojourn: st.mean_sojourn.0,
+                    });
+                }
+                let mmpp = Mmpp { states: resolved };
+                let rate = mmpp.stationary_rate_per_hour();
+                if states.len() >= 2 && rate.is_finite() && rate <= 0.0 {
+                    ck.fail(
+                        k("arrivals.states"),
+                        "every state has rate 0: no job would ever arrive",
+                    );
+                }
+                let peak_rate = mmpp.max_rate_per_hour();
+                let arrivals = resolve_arrivals(
+                    &mut ck,
+                    &k("arrivals"),
+                    sc.horizon.0,
+                    peak_rate,
+                    Some(mmpp),
+                    (*diurnal_amplitude, *diurnal_peak_hour),
+                    growth.as_ref(),
+                    batch.as_ref(),
+                );
                 (arrivals, None)
             }
             ArrivalSpec::Trace { file: trace_file } => {
@@ -538,6 +622,8 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                     diurnal_amplitude: 0.0,
                     diurnal_peak_hour: 0.0,
                     growth: None,
+                    mmpp: None,
+                    batch: None,
                 };
                 (arrivals, Some(trace_file.as_str()))
             }
@@ -824,6 +910,77 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         spec,
     };
     ck.finish(|| scenario(spec))
+}
+
+/// Checks an arrival rate (per hour) at `key`: finite, > 0 (or ≥ 0 for an
+/// MMPP state with `allow_zero`), at most [`MAX_RATE_PER_HOUR`].
+fn check_rate(ck: &mut Checker, key: &str, rate: f64, allow_zero: bool) {
+    if ck.number(key, rate, allow_zero) && rate > MAX_RATE_PER_HOUR {
+        ck.fail(
+            key,
+            format!(
+                "must be at most {MAX_RATE_PER_HOUR} per hour (time resolves to 1 ms), got {rate}"
+            ),
+        );
+    }
+}
+
+/// Checks and resolves the keys shared by `poisson` and `mmpp` arrivals
+/// under `key` (`workload[i].arrivals`): the daily cycle, growth (whose
+/// peak rate is checked against `peak_rate_per_hour`) and batches.
+#[allow(clippy::too_many_arguments)]
+fn resolve_arrivals(
+    ck: &mut Checker,
+    key: &str,
+    horizon: SimTime,
+    peak_rate_per_hour: f64,
+    mmpp: Option<Mmpp>,
+    (diurnal_amplitude, diurnal_peak_hour): (f64, f64),
+    growth: Option<&GrowthSpec>,
+    batch: Option<&PriceSpec>,
+) -> Arrivals {
+    if !(0.0..=1.0).contains(&diurnal_amplitude) {
+        ck.fail(
+            format!("{key}.diurnal_amplitude"),
+            format!("must be in [0, 1], got {diurnal_amplitude}"),
+        );
+    }
+    if !(0.0..24.0).contains(&diurnal_peak_hour) {
+        ck.fail(
+            format!("{key}.diurnal_peak_hour"),
+            format!("must be in [0, 24), got {diurnal_peak_hour}"),
+        );
+    }
+    let growth = growth
+        .and_then(|g| resolve_growth(ck, &format!("{key}.growth"), g, horizon, peak_rate_per_hour));
+    let batch = batch.and_then(|b| {
+        let bkey = format!("{key}.batch");
+        let s = match b {
+            PriceSpec::Fixed(v) => ck
+                .number(bkey.clone(), *v, false)
+                .then_some(Sampler::Fixed(*v)),
+            PriceSpec::Dist(d) => ck.sampler(bkey.clone(), d),
+        }?;
+        let mean = s.mean();
+        if !(1.0..=MAX_BATCH as f64).contains(&mean) {
+            ck.fail(
+                bkey,
+                format!("mean must be between 1 and {MAX_BATCH} jobs per batch, got {mean}"),
+            );
+            return None;
+        }
+        Some(s)
+    });
+    Arrivals {
+        rate_per_hour: mmpp
+            .as_ref()
+            .map_or(peak_rate_per_hour, Mmpp::stationary_rate_per_hour),
+        diurnal_amplitude,
+        diurnal_peak_hour,
+        growth,
+        mmpp,
+        batch,
+    }
 }
 
 /// Checks and resolves `arrivals.growth` at `key` of a workload whose base

@@ -294,6 +294,25 @@ pub enum ArrivalSpec {
         /// A multiplier of the rate over time (demand growth).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         growth: Option<GrowthSpec>,
+        /// Jobs per arrival (a number or a distribution, rounded, at least
+        /// 1): the jobs of a batch arrive at the same millisecond.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        batch: Option<PriceSpec>,
+    },
+    /// A Markov-modulated Poisson process: the rate is that of the current
+    /// state; a state lasts an exponential time of mean `mean_sojourn`, then
+    /// the process jumps to one of the other states, each equally likely.
+    /// The daily cycle, growth and batches apply as for `poisson`.
+    Mmpp {
+        states: Vec<MmppStateSpec>,
+        #[serde(default)]
+        diurnal_amplitude: f64,
+        #[serde(default = "default_peak_hour")]
+        diurnal_peak_hour: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        growth: Option<GrowthSpec>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        batch: Option<PriceSpec>,
     },
     /// Jobs replayed from a CSV file (path relative to the scenario file):
     /// submit time, GPUs, duration, and optionally class or VRAM and
@@ -324,6 +343,16 @@ pub enum GrowthSpec {
     /// Piecewise linear through `points` (`{ at = "180d", factor = 1.5 }`),
     /// constant before the first and after the last.
     Table { points: Vec<GrowthPointSpec> },
+}
+
+/// One state of an MMPP.
+#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MmppStateSpec {
+    /// Arrivals per hour while in this state (before growth and the cycle).
+    pub rate_per_hour: f64,
+    /// Mean time spent in the state each visit (exponential).
+    pub mean_sojourn: Duration,
 }
 
 /// One point of a growth table.
