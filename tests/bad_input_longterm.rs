@@ -127,11 +127,7 @@ fn mmpp_sojourns_must_be_positive() {
         &format!(r#"{CALM}, {{ rate_per_hour = 30.0, mean_sojourn = "-4h" }}"#),
         "",
     );
-    reject_with(
-        &text,
-        &[],
-        &["workload[0].arrivals", "\"-4h\" is negative"],
-    );
+    reject_with(&text, &[], &["workload[0].arrivals", "\"-4h\" is negative"]);
 }
 
 #[test]
@@ -203,4 +199,56 @@ fn batches_hold_at_least_one_job() {
         r#", batch = { dist = "exp", mean = -2.0 }"#,
     );
     reject_with(&text, &[], &["workload[0].arrivals.batch"]);
+}
+
+/// [`MINIMAL`]'s RTX4090 class with `extra` lines added.
+fn class_with(extra: &str) -> String {
+    edit(
+        MINIMAL,
+        "cost_per_hour = 0.1\n",
+        &format!("cost_per_hour = 0.1\n{extra}\n"),
+    )
+}
+
+#[test]
+fn a_class_appearing_beyond_the_horizon_is_rejected() {
+    reject_with(
+        &class_with(r#"available_from = "2h""#),
+        &[],
+        &[
+            "gpu_class[1].available_from",
+            "at or beyond scenario.horizon",
+            "never appear",
+        ],
+    );
+    reject_with(
+        &class_with(r#"available_from = "1h""#),
+        &["supply.initial.RTX4090=0"],
+        &["supply.initial.RTX4090", "with no GPUs"],
+    );
+    let both_late = edit(
+        &class_with(r#"available_from = "1h""#),
+        "cloud_price_per_hour = 2.5\n",
+        "cloud_price_per_hour = 2.5\navailable_from = \"30m\"\n",
+    );
+    reject_with(
+        &both_late,
+        &[],
+        &["supply.initial", "no class with GPUs is available at t = 0"],
+    );
+}
+
+#[test]
+fn cost_declines_are_shares_below_one() {
+    for (key, v) in [
+        ("cost_decline_per_year", "1.0"),
+        ("cost_decline_per_year", "-0.1"),
+        ("cloud_price_decline_per_year", "1.5"),
+    ] {
+        reject_with(
+            &class_with(&format!("{key} = {v}")),
+            &[],
+            &[&format!("gpu_class[1].{key}"), "must be in [0, 1)"],
+        );
+    }
 }

@@ -47,11 +47,54 @@ pub struct GpuClass {
     pub cost_per_hour: f64,
     /// Centralized-cloud price per GPU-hour, USD.
     pub cloud_price_per_hour: f64,
-    /// GPUs of this class at t = 0.
+    /// GPUs of this class at t = 0 (0 for a class that arrives later).
     pub initial_gpus: u32,
+    /// A later class: when it appears (0: at the start), and its
+    /// `supply.initial` GPUs, which join the fleet then.
+    pub available_from: SimTime,
+    pub launch_gpus: u32,
+    /// Yearly decline rates of the provider cost and the cloud price, in [0, 1).
+    pub cost_decline_per_year: f64,
+    pub cloud_price_decline_per_year: f64,
     /// CPU threads and memory (GB) per unit.
     pub cpu_threads: f64,
     pub memory_gb: f64,
+}
+
+impl GpuClass {
+    /// Provider cost per GPU-hour at `t` ms, USD: `cost · (1 − d)^(t/year)`.
+    pub fn cost_at(&self, t: SimTime) -> f64 {
+        self.cost_per_hour * decline(self.cost_decline_per_year, t as f64)
+    }
+
+    /// The centralized-cloud price per GPU-hour at `t` ms, USD.
+    pub fn cloud_price_at(&self, t: SimTime) -> f64 {
+        self.cloud_price_per_hour * decline(self.cloud_price_decline_per_year, t as f64)
+    }
+
+    /// `∫ cost` over `[t0, t1]` ms, USD per GPU (GPU-hours × USD/GPU-h), in
+    /// closed form: `cost · (e^(−δ t1) − e^(−δ t0)) / −δ`, `δ = −ln(1 − d)/year`.
+    pub fn cost_between(&self, t0: SimTime, t1: SimTime) -> f64 {
+        let h = |t: SimTime| t as f64 / crate::engine::MS_PER_HOUR as f64;
+        if self.cost_decline_per_year == 0.0 {
+            return self.cost_per_hour * (h(t1) - h(t0));
+        }
+        let delta_per_h = -(1.0 - self.cost_decline_per_year).ln() / (MS_PER_YEAR / 3_600_000.0);
+        // e^(−δ t0) (1 − e^(−δ (t1 − t0))) / δ, without cancelling large terms.
+        self.cost_per_hour
+            * (-delta_per_h * h(t0)).exp()
+            * (-(-delta_per_h * (h(t1) - h(t0))).exp_m1())
+            / delta_per_h
+    }
+}
+
+/// `(1 − d)^(t / year)`.
+fn decline(d: f64, t_ms: f64) -> f64 {
+    if d == 0.0 {
+        1.0
+    } else {
+        (1.0 - d).powf(t_ms / MS_PER_YEAR)
+    }
 }
 
 /// Faulty hardware shared by all designs.
@@ -219,7 +262,7 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Total GPUs at t = 0.
+    /// Total GPUs at t = 0 (classes arriving later not included).
     pub fn total_gpus(&self) -> u64 {
         self.classes.iter().map(|c| c.initial_gpus as u64).sum()
     }
@@ -438,6 +481,30 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         ck.number(k("memory_gb"), c.memory_gb, true);
         ck.number(k("cost_per_hour"), c.cost_per_hour, true);
         ck.number(k("cloud_price_per_hour"), c.cloud_price_per_hour, true);
+        for (key, d) in [
+            ("cost_decline_per_year", c.cost_decline_per_year),
+            (
+                "cloud_price_decline_per_year",
+                c.cloud_price_decline_per_year,
+            ),
+        ] {
+            if !(0.0..1.0).contains(&d) {
+                ck.fail(
+                    k(key),
+                    format!("must be in [0, 1) (a share of the price lost each year), got {d}"),
+                );
+            }
+        }
+        if c.available_from >= sc.horizon {
+            ck.fail(
+                k("available_from"),
+                format!(
+                    "is at or beyond scenario.horizon ({} >= {}): the class would never appear",
+                    format_duration(c.available_from.0),
+                    format_duration(sc.horizon.0)
+                ),
+            );
+        }
     }
     let mut initial = vec![0u32; spec.gpu_class.len()];
     for (name, &n) in &spec.supply.initial {
@@ -446,6 +513,28 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         }
     }
     let total: u64 = initial.iter().map(|&n| n as u64).sum();
+    let at_start: u64 = (initial.iter().zip(&spec.gpu_class))
+        .filter(|(_, c)| c.available_from.0 == 0)
+        .map(|(&n, _)| n as u64)
+        .sum();
+    for (c, &n) in spec.gpu_class.iter().zip(&initial) {
+        if c.available_from.0 > 0 && n == 0 {
+            ck.fail(
+                format!("supply.initial.{}", c.name),
+                format!(
+                    "class {:?} appears at {} (available_from) with no GPUs; give it a launch fleet here",
+                    c.name,
+                    format_duration(c.available_from.0)
+                ),
+            );
+        }
+    }
+    if total > 0 && at_start == 0 {
+        ck.fail(
+            "supply.initial",
+            "no class with GPUs is available at t = 0 (every class with GPUs has a later available_from)",
+        );
+    }
     if total == 0 {
         ck.fail(
             "supply.initial",
@@ -893,7 +982,11 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 vram_gb: c.vram_gb,
                 cost_per_hour: c.cost_per_hour,
                 cloud_price_per_hour: c.cloud_price_per_hour,
-                initial_gpus: n,
+                initial_gpus: if c.available_from.0 == 0 { n } else { 0 },
+                available_from: c.available_from.0,
+                launch_gpus: if c.available_from.0 == 0 { 0 } else { n },
+                cost_decline_per_year: c.cost_decline_per_year,
+                cloud_price_decline_per_year: c.cloud_price_decline_per_year,
                 cpu_threads: c.cpu_threads,
                 memory_gb: c.memory_gb,
             })

@@ -114,6 +114,24 @@ pub struct GpuClassSpec {
     /// Memory per unit, GB.
     #[serde(default)]
     pub memory_gb: f64,
+    /// When the class appears (a GPU generation): its `supply.initial`
+    /// GPUs join the fleet then, and with dynamic supply its pool opens
+    /// from then on. Default 0: from the start.
+    #[serde(default, skip_serializing_if = "is_zero_duration")]
+    pub available_from: Duration,
+    /// Yearly decline of `cost_per_hour`: cost(t) = cost · (1 − d)^(t/year).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cost_decline_per_year: f64,
+    /// Yearly decline of `cloud_price_per_hour`, the same way.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cloud_price_decline_per_year: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+fn is_zero_duration(d: &Duration) -> bool {
+    d.0 == 0
 }
 
 /// `[supply]`: the GPU fleet.
