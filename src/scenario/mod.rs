@@ -442,7 +442,10 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
             );
         }
     }
-    let sample_every = spec.output.sample_every.0;
+    let sample_every = spec
+        .output
+        .sample_every
+        .map_or_else(|| default_sample_every(sc.horizon.0), |d| d.0);
     if sample_every == 0 {
         ck.fail("output.sample_every", "must be > 0");
     } else if sc.horizon.0 / sample_every > 1_000_000 {
@@ -1003,6 +1006,18 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         spec,
     };
     ck.finish(|| scenario(spec))
+}
+
+/// The time-series interval when `output.sample_every` is not given: the
+/// first of 1 h, 6 h, 1 d and 7 d that gives at most 1,500 samples over
+/// `horizon` (hourly up to 62.5 days, daily for 3 years), so that
+/// `timeseries.csv` and its charts stay readable over long runs.
+pub fn default_sample_every(horizon: SimTime) -> SimTime {
+    const H: SimTime = 3_600_000;
+    [H, 6 * H, 24 * H, 7 * 24 * H]
+        .into_iter()
+        .find(|&every| horizon / every <= 1_500)
+        .unwrap_or(7 * 24 * H)
 }
 
 /// Checks an arrival rate (per hour) at `key`: finite, > 0 (or ≥ 0 for an

@@ -76,25 +76,16 @@ impl DesignKind {
 }
 
 /// `[output]`: what the run records.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSection {
-    /// Interval between rows of `timeseries.csv`.
-    #[serde(default = "default_sample_every")]
-    pub sample_every: Duration,
+    /// Interval between rows of `timeseries.csv`. Absent: hourly up to
+    /// 1,500 samples over the horizon, else the first of 6 h, 1 d and 7 d
+    /// that keeps to 1,500 (`super::default_sample_every`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_every: Option<Duration>,
 }
 
-fn default_sample_every() -> Duration {
-    Duration(3_600_000)
-}
-
-impl Default for OutputSection {
-    fn default() -> Self {
-        Self {
-            sample_every: default_sample_every(),
-        }
-    }
-}
 
 /// `[[gpu_class]]`: one kind of GPU.
 #[derive(Deserialize, Serialize, Debug, Clone)]
