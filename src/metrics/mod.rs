@@ -1,7 +1,12 @@
 //! Collects what a run measures and turns it into a summary row and a time
-//! series. Everything before `warmup` is left out of the summary.
+//! series. Everything before `warmup` is left out of the summary. Nothing is
+//! kept per job: waits go into a running sum and a [`LogHistogram`], so a
+//! run's memory does not grow with the number of jobs it serves.
+
+pub mod histogram;
 
 use crate::engine::{MS_PER_HOUR, SimTime, hours};
+pub use histogram::LogHistogram;
 use serde::Serialize;
 
 /// A piecewise-constant quantity and its time integral after warmup.
@@ -260,8 +265,10 @@ pub struct Metrics {
     /// Per workload, in scenario order; the run's job and interruption
     /// counts are their sums.
     pub by_workload: Vec<WorkloadTotals>,
-    /// Total queued time of each counted job, ms.
-    waits_ms: Vec<SimTime>,
+    /// Total queued time of the counted jobs: their sum (ms, added in the
+    /// order the jobs left) and their distribution.
+    wait_sum_ms: f64,
+    waits: LogHistogram,
     pub busy: TimeAvg,
     pub up: TimeAvg,
     pub queue: TimeAvg,
@@ -289,7 +296,8 @@ impl Metrics {
             bad_frames: 0.0,
             design: DesignColumns::default(),
             by_workload: vec![WorkloadTotals::default(); workloads],
-            waits_ms: Vec::new(),
+            wait_sum_ms: 0.0,
+            waits: LogHistogram::new(),
             busy: TimeAvg::default(),
             up: TimeAvg::default(),
             queue: TimeAvg::default(),
@@ -425,7 +433,8 @@ impl Metrics {
     /// leaves the system (completed, or still in it at the horizon).
     #[inline]
     pub fn record_wait(&mut self, w: u16, queued_ms: SimTime) {
-        self.waits_ms.push(queued_ms);
+        self.waits.record(queued_ms);
+        self.wait_sum_ms += queued_ms as f64;
         let t = &mut self.by_workload[w as usize];
         t.wait_sum_ms += queued_ms as f64;
         t.waits += 1;
@@ -434,37 +443,24 @@ impl Metrics {
     /// The mean and nearest-rank 95th percentile wait, hours, of the counted
     /// jobs of several runs together (world mode: a strategy's networks).
     pub fn pooled_waits_h(runs: &[&Metrics]) -> (Option<f64>, Option<f64>) {
-        let mut all: Vec<SimTime> = runs
-            .iter()
-            .flat_map(|m| m.waits_ms.iter().copied())
-            .collect();
+        let mut all = LogHistogram::new();
+        let mut sum = 0.0;
+        for m in runs {
+            all.merge(&m.waits);
+            sum += m.wait_sum_ms;
+        }
         if all.is_empty() {
             return (None, None);
         }
-        let n = all.len();
-        let mean = all.iter().map(|&x| x as f64).sum::<f64>() / n as f64;
-        let rank = ((0.95 * n as f64).ceil() as usize).clamp(1, n) - 1;
-        let (_, p95, _) = all.select_nth_unstable(rank);
-        (Some(mean / MS_PER_HOUR as f64), Some(hours(*p95)))
+        let mean = sum / all.len() as f64 / MS_PER_HOUR as f64;
+        (Some(mean), Some(hours(all.quantiles(&[0.95])[0])))
     }
 
     /// The nearest-rank wait quantiles of the counted jobs at `probs` (each
-    /// in [0, 1]), hours; empty when no job was counted. Sorts the waits in
-    /// place (their order means nothing), instead of sorting a copy.
-    pub fn wait_quantiles_h(&mut self, probs: &[f64]) -> Vec<f64> {
-        if self.waits_ms.is_empty() {
-            return Vec::new();
-        }
-        self.waits_ms.sort_unstable();
-        let sorted = &self.waits_ms;
-        let n = sorted.len();
-        probs
-            .iter()
-            .map(|&p| {
-                let rank = ((p * n as f64).ceil() as usize).clamp(1, n) - 1;
-                hours(sorted[rank])
-            })
-            .collect()
+    /// in [0, 1]), hours, within the histogram's bound (relative error at
+    /// most 2^-11, [`histogram`]); empty when no job was counted.
+    pub fn wait_quantiles_h(&self, probs: &[f64]) -> Vec<f64> {
+        self.waits.quantiles(probs).into_iter().map(hours).collect()
     }
 
     /// Appends a time-series row at `now`.
@@ -484,7 +480,7 @@ impl Metrics {
     }
 
     /// The summary at the horizon.
-    pub fn summarize(&mut self, horizon: SimTime) -> Summary {
+    pub fn summarize(&self, horizon: SimTime) -> Summary {
         let w = self.warmup;
         let window_ms = (horizon - w) as f64;
         let busy = self.busy.area_until(horizon, w);
@@ -497,15 +493,13 @@ impl Metrics {
         let useful_h = self.useful_gpu_ms / MS_PER_HOUR as f64;
         let total = |count: fn(&WorkloadTotals) -> u64| self.by_workload.iter().map(count).sum();
         let interruptions: u64 = total(|t| t.interruptions);
-        let (mean_wait_h, p95_wait_h) = if self.waits_ms.is_empty() {
+        let (mean_wait_h, p95_wait_h) = if self.waits.is_empty() {
             (None, None)
         } else {
-            let n = self.waits_ms.len();
-            let mean = self.waits_ms.iter().map(|&x| x as f64).sum::<f64>() / n as f64;
-            // Nearest-rank 95th percentile.
-            let rank = ((0.95 * n as f64).ceil() as usize).clamp(1, n) - 1;
-            let (_, p95, _) = self.waits_ms.select_nth_unstable(rank);
-            (Some(mean / MS_PER_HOUR as f64), Some(hours(*p95)))
+            let mean = self.wait_sum_ms / self.waits.len() as f64;
+            // Nearest-rank 95th percentile, within the histogram's bound.
+            let p95 = self.waits.quantiles(&[0.95])[0];
+            (Some(mean / MS_PER_HOUR as f64), Some(hours(p95)))
         };
         Summary {
             point: 0,
@@ -584,20 +578,27 @@ mod tests {
     }
 
     #[test]
-    fn wait_percentile_is_nearest_rank() {
+    fn wait_percentile_is_nearest_rank_within_the_histogram_bound() {
         let mut m = Metrics::new(0, 1);
         for i in 1..=100u64 {
             m.record_wait(0, i * MS_PER_HOUR);
         }
         m.set_fleet(0, 1, 0.0);
         let s = m.summarize(10);
-        assert_eq!(s.p95_wait_h, Some(95.0));
-        assert_eq!(s.mean_wait_h, Some(50.5));
-        // Nearest rank: p = 0 is the minimum, 0.5 the 50th of 100, 1 the maximum.
-        assert_eq!(
-            m.wait_quantiles_h(&[0.0, 0.5, 0.95, 1.0]),
-            [1.0, 50.0, 95.0, 100.0]
+        let bound = |h: f64| h / (1u64 << histogram::PRECISION_BITS) as f64;
+        let p95 = s.p95_wait_h.unwrap();
+        assert!((p95 - 95.0).abs() <= bound(95.0), "{p95}");
+        assert_ne!(
+            p95, 95.0,
+            "95 h is not a bucket midpoint: the bound is used"
         );
+        assert_eq!(s.mean_wait_h, Some(50.5), "the mean is exact");
+        // Nearest rank: p = 0 is the minimum, 0.5 the 50th of 100, 1 the
+        // maximum; the extremes are exact.
+        let q = m.wait_quantiles_h(&[0.0, 0.5, 0.95, 1.0]);
+        assert_eq!((q[0], q[3]), (1.0, 100.0));
+        assert!((q[1] - 50.0).abs() <= bound(50.0), "{}", q[1]);
+        assert_eq!(q[2], p95);
         assert!(Metrics::new(0, 1).wait_quantiles_h(&[0.5]).is_empty());
     }
 }

@@ -4,12 +4,16 @@
 //! trace-replay workload takes its jobs from its trace instead, in order.
 
 use crate::engine::{MS_PER_HOUR, Rng, SimTime, Streams};
-use crate::scenario::{Arrivals, TraceJob, Workload};
+use crate::scenario::{Arrivals, MAX_BATCH, Mmpp, Sampler, TraceJob, Workload};
 use rand::Rng as _;
 use rand_distr::{Distribution, Exp1};
 use std::sync::Arc;
 
 const MS_PER_DAY: f64 = 24.0 * MS_PER_HOUR as f64;
+
+/// Arrivals later than this (about 3,000 years) never happen: a declining
+/// growth law may push the next one to infinity.
+const MAX_TIME_MS: f64 = 1e14;
 
 /// The most frames one render job may have (a draw above it is capped).
 pub const MAX_FRAMES: u32 = 100_000;
@@ -41,6 +45,121 @@ struct Stream {
     /// Trace replay: the jobs, and the index of the next one to arrive.
     trace: Option<Arc<[TraceJob]>>,
     next: usize,
+    /// An MMPP's current state (`None`: the rate is `rate_max_per_ms`).
+    modulation: Option<Modulation>,
+    /// Jobs per arrival and their stream `batch/<workload>`; jobs of the
+    /// current batch still to arrive.
+    batch: Option<(Sampler, Rng)>,
+    batch_left: u32,
+}
+
+/// The state of a workload's Markov-modulated Poisson process, drawn from
+/// its own stream `mmpp/<workload>` (so the arrival stream's numbers are
+/// the same whatever the states do).
+struct Modulation {
+    /// Per state: the thinning bound of its rate, per ms (rate × (1 + a)),
+    /// and its mean sojourn, ms.
+    rate_max_per_ms: Vec<f64>,
+    mean_sojourn_ms: Vec<f64>,
+    state: usize,
+    /// When the current state ends, ms.
+    until: f64,
+    rng: Rng,
+}
+
+impl Modulation {
+    /// Starts `m` in a state drawn from its stationary law (so the process
+    /// is stationary from t = 0) for an exponential sojourn.
+    fn new(m: &Mmpp, amplitude: f64, mut rng: Rng) -> Self {
+        let pi = m.stationary();
+        let x: f64 = rng.random();
+        let mut acc = 0.0;
+        let mut state = pi.len() - 1;
+        for (i, p) in pi.iter().enumerate() {
+            acc += p;
+            if x < acc {
+                state = i;
+                break;
+            }
+        }
+        let mean_sojourn_ms: Vec<f64> = m.states.iter().map(|s| s.mean_sojourn as f64).collect();
+        let e: f64 = Exp1.sample(&mut rng);
+        Self {
+            rate_max_per_ms: (m.states.iter())
+                .map(|s| s.rate_per_hour * (1.0 + amplitude) / MS_PER_HOUR as f64)
+                .collect(),
+            until: e * mean_sojourn_ms[state],
+            mean_sojourn_ms,
+            state,
+            rng,
+        }
+    }
+
+    /// Jumps, at `until`, to one of the other states (each equally likely)
+    /// and draws how long it lasts.
+    fn jump(&mut self) {
+        let n = self.rate_max_per_ms.len();
+        let r = self.rng.random_range(0..n - 1);
+        self.state = if r >= self.state { r + 1 } else { r };
+        let e: f64 = Exp1.sample(&mut self.rng);
+        self.until += e * self.mean_sojourn_ms[self.state];
+    }
+}
+
+impl Stream {
+    /// The first arrival after `now` (Poisson or MMPP; growth by time
+    /// change: the gaps are laid out in the growth's cumulative time `G`
+    /// and mapped back by `G⁻¹`; a daily cycle by thinning, Lewis &
+    /// Shedler 1979; an MMPP state that ends before the next candidate is
+    /// left at its end, and the draw starts again from there, which is
+    /// exact since the gaps are memoryless). A declining rate whose total
+    /// is used up gives `SimTime::MAX` (no more arrivals).
+    fn next_time(&mut self, now: SimTime) -> SimTime {
+        let mut t = now as f64;
+        // Growth: the position in G-time, G(now).
+        let mut u = self.arrivals.growth.as_ref().map(|g| g.cumulative(t));
+        loop {
+            let gap: f64 = Exp1.sample(&mut self.times);
+            let rate = match &self.modulation {
+                Some(m) => m.rate_max_per_ms[m.state],
+                None => self.rate_max_per_ms,
+            };
+            let next = match (&self.arrivals.growth, u) {
+                (Some(g), Some(u)) => g.inverse(u + gap / rate),
+                _ => t + gap / rate,
+            };
+            if let Some(m) = &mut self.modulation
+                && (next.is_nan() || next >= m.until)
+            {
+                // The state ends first: restart from its end in the next one.
+                t = m.until;
+                u = self.arrivals.growth.as_ref().map(|g| g.cumulative(t));
+                m.jump();
+                continue;
+            }
+            if next.is_nan() || next >= MAX_TIME_MS {
+                return SimTime::MAX;
+            }
+            t = next;
+            if let Some(u) = &mut u {
+                *u += gap / rate;
+            }
+            let a = self.arrivals.diurnal_amplitude;
+            if a == 0.0 {
+                break;
+            }
+            let phase = 2.0
+                * std::f64::consts::PI
+                * (t / MS_PER_DAY - self.arrivals.diurnal_peak_hour / 24.0);
+            let accept = (1.0 + a * phase.cos()) / (1.0 + a);
+            if self.times.random::<f64>() < accept {
+                break;
+            }
+        }
+        // At least 1 ms later, so a run always advances.
+        // t ≥ 0: adding ½ and truncating rounds without a libm call.
+        ((t + 0.5) as SimTime).max(now + 1)
+    }
 }
 
 /// The arrival generators of all workloads of one run.
@@ -57,7 +176,7 @@ impl Demand {
             streams: workloads
                 .iter()
                 .map(|w| Stream {
-                    arrivals: w.arrivals,
+                    arrivals: w.arrivals.clone(),
                     rate_max_per_ms: w.arrivals.rate_per_hour
                         * (1.0 + w.arrivals.diurnal_amplitude)
                         / MS_PER_HOUR as f64,
@@ -67,14 +186,22 @@ impl Demand {
                     frames: streams.stream(&format!("frames/{}", w.name)),
                     trace: w.trace.clone(),
                     next: 0,
+                    modulation: w.arrivals.mmpp.as_ref().map(|m| {
+                        let rng = streams.stream(&format!("mmpp/{}", w.name));
+                        Modulation::new(m, w.arrivals.diurnal_amplitude, rng)
+                    }),
+                    batch: (w.arrivals.batch.clone())
+                        .map(|b| (b, streams.stream(&format!("batch/{}", w.name)))),
+                    batch_left: 0,
                 })
                 .collect(),
             frame_work: Vec::new(),
         }
     }
 
-    /// The first arrival after `now` of workload `w` (Poisson; a daily cycle
-    /// by thinning, Lewis & Shedler 1979).
+    /// The next arrival of workload `w` after `now`: of the batch in
+    /// progress, at `now`; else the first arrival after `now` (see
+    /// [`Stream::next_time`]), which draws the size of its batch.
     /// A trace's next job arrives at its submit time (jobs submitted at the
     /// same time arrive in file order at that time); after its last job,
     /// never (`SimTime::MAX`).
@@ -85,24 +212,19 @@ impl Demand {
                 .get(s.next)
                 .map_or(SimTime::MAX, |j| j.submit_ms.max(now));
         }
-        let mut t = now as f64;
-        loop {
-            let gap: f64 = Exp1.sample(&mut s.times);
-            t += gap / s.rate_max_per_ms;
-            let a = s.arrivals.diurnal_amplitude;
-            if a == 0.0 {
-                break;
-            }
-            let phase =
-                2.0 * std::f64::consts::PI * (t / MS_PER_DAY - s.arrivals.diurnal_peak_hour / 24.0);
-            let accept = (1.0 + a * phase.cos()) / (1.0 + a);
-            if s.times.random::<f64>() < accept {
-                break;
-            }
+        if s.batch_left > 0 {
+            s.batch_left -= 1;
+            return now;
         }
-        // At least 1 ms later, so a run always advances.
-        // t ≥ 0: adding ½ and truncating rounds without a libm call.
-        ((t + 0.5) as SimTime).max(now + 1)
+        let t = s.next_time(now);
+        if let Some((size, rng)) = &mut s.batch
+            && t != SimTime::MAX
+        {
+            // ≥ 0: adding ½ and truncating rounds; at least one job.
+            let n = ((size.sample(rng) + 0.5) as u32).clamp(1, MAX_BATCH);
+            s.batch_left = n - 1;
+        }
+        t
     }
 
     /// The attributes of the next job of workload `w`. A render job's frames
@@ -184,6 +306,9 @@ mod tests {
                 rate_per_hour,
                 diurnal_amplitude: amplitude,
                 diurnal_peak_hour: peak_hour,
+                growth: None,
+                mmpp: None,
+                batch: None,
             },
             duration: Sampler::Fixed(1.0),
             gpus: 1,
@@ -254,5 +379,208 @@ mod tests {
         // sd of the mean: sqrt(30/20000) ≈ 0.039; of the variance ≈ 30·sqrt(2/n) ≈ 0.30.
         assert!((mean - 30.0).abs() < 0.2, "mean {mean}");
         assert!((var - 30.0).abs() < 1.5, "variance {var}");
+    }
+
+    /// Arrivals of `w` in each of `windows` equal windows of `[0, end)`.
+    fn window_counts(w: &Workload, seed: u64, end: SimTime, windows: usize) -> Vec<f64> {
+        let mut d = Demand::new(std::slice::from_ref(w), &Streams::new(seed));
+        let mut counts = vec![0.0; windows];
+        let mut t = d.next_arrival(0, 0);
+        while t < end {
+            counts[(t as u128 * windows as u128 / end as u128) as usize] += 1.0;
+            t = d.next_arrival(0, t);
+        }
+        counts
+    }
+
+    /// ∫ rate·g(t)·(1 + a·cos(2π(t_h − peak)/24)) dt over [t0, t1] (ms), by
+    /// Simpson's rule with 96 steps a day (the cycle and g are smooth).
+    fn expected_arrivals(w: &Workload, t0: f64, t1: f64) -> f64 {
+        let a = &w.arrivals;
+        let n = (((t1 - t0) / MS_PER_DAY * 96.0) as usize).max(2) & !1;
+        let h = (t1 - t0) / n as f64;
+        let rate = |t: f64| {
+            let g = a.growth.as_ref().map_or(1.0, |g| g.factor(t));
+            let phase = 2.0 * std::f64::consts::PI * (t / MS_PER_DAY - a.diurnal_peak_hour / 24.0);
+            a.rate_per_hour / MS_PER_HOUR as f64 * g * (1.0 + a.diurnal_amplitude * phase.cos())
+        };
+        let mut s = rate(t0) + rate(t1);
+        for i in 1..n {
+            s += if i % 2 == 1 { 4.0 } else { 2.0 } * rate(t0 + i as f64 * h);
+        }
+        s * h / 3.0
+    }
+
+    #[test]
+    fn growing_arrivals_match_the_integral_of_the_rate() {
+        use crate::model::growth::{Growth, MS_PER_YEAR};
+        let laws = [
+            ("exp +80%/year", Growth::exp(1.8, MS_PER_YEAR), 0.0),
+            ("exp -3%/month", Growth::exp(0.97, MS_PER_YEAR / 12.0), 0.0),
+            ("logistic k = 2/year to 4", Growth::logistic(2.0, 4.0), 0.0),
+            (
+                "table 1 -> 3 (6 months) -> 2 (1 year)",
+                Growth::table(&[(0.0, 1.0), (0.5 * MS_PER_YEAR, 3.0), (MS_PER_YEAR, 2.0)]),
+                0.0,
+            ),
+            (
+                "exp +80%/year with a ±50% daily cycle",
+                Growth::exp(1.8, MS_PER_YEAR),
+                0.5,
+            ),
+        ];
+        let end = (2.0 * MS_PER_YEAR) as SimTime;
+        let windows = 8;
+        for (seed, (name, g, amplitude)) in laws.into_iter().enumerate() {
+            let mut w = workload(5.0, amplitude, 14.0);
+            w.arrivals.growth = Some(g.clone());
+            let counts = window_counts(&w, 30 + seed as u64, end, windows);
+            let mut zs = Vec::new();
+            for (i, &n) in counts.iter().enumerate() {
+                let (t0, t1) = (
+                    (i as u64 * end / windows as u64) as f64,
+                    ((i as u64 + 1) * end / windows as u64) as f64,
+                );
+                let exact = 5.0 / MS_PER_HOUR as f64 * (g.cumulative(t1) - g.cumulative(t0));
+                let expected = expected_arrivals(&w, t0, t1);
+                if amplitude == 0.0 {
+                    // The quadrature and the closed form agree (a check of the test).
+                    assert!(
+                        (expected - exact).abs() < 1e-6 * exact,
+                        "{name}: {expected} vs {exact}"
+                    );
+                }
+                // A window's count is Poisson: sd = sqrt(mean); 4 sd.
+                let z = (n - expected) / expected.sqrt();
+                assert!(
+                    z.abs() < 4.0,
+                    "{name}, window {i}: {n} vs {expected:.1} (z = {z:.2})"
+                );
+                zs.push(z);
+            }
+            let total: f64 = counts.iter().sum();
+            let expected = expected_arrivals(&w, 0.0, end as f64);
+            let z = (total - expected) / expected.sqrt();
+            assert!(z.abs() < 4.0, "{name}: {total} vs {expected:.1}");
+            eprintln!(
+                "{name}: {total} arrivals in 2 years, expected {expected:.1} (z = {z:+.2}); windows z in [{:+.2}, {:+.2}]",
+                zs.iter().cloned().fold(f64::INFINITY, f64::min),
+                zs.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+            );
+        }
+    }
+
+    /// Mean and sample sd of the job count over `[0, end)` in `reps`
+    /// independent runs of `w`, and the index of dispersion (variance /
+    /// mean) of its daily counts in the first run.
+    fn replicated_counts(w: &Workload, reps: u64, end: SimTime) -> (f64, f64, f64) {
+        let days = (end / (24 * MS_PER_HOUR)) as usize;
+        let mut totals = Vec::new();
+        let mut dispersion = 0.0;
+        for r in 0..reps {
+            let daily = window_counts(w, 1000 + r, end, days);
+            if r == 0 {
+                let m = daily.iter().sum::<f64>() / days as f64;
+                let v = daily.iter().map(|c| (c - m).powi(2)).sum::<f64>() / (days as f64 - 1.0);
+                dispersion = v / m;
+            }
+            totals.push(daily.iter().sum::<f64>());
+        }
+        let n = reps as f64;
+        let mean = totals.iter().sum::<f64>() / n;
+        let sd = (totals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        (mean, sd, dispersion)
+    }
+
+    fn mmpp(states: &[(f64, f64)]) -> Mmpp {
+        Mmpp {
+            states: (states.iter())
+                .map(|&(rate, sojourn_h)| crate::scenario::MmppState {
+                    rate_per_hour: rate,
+                    mean_sojourn: (sojourn_h * MS_PER_HOUR as f64) as SimTime,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn mmpp_arrivals_match_the_stationary_rate() {
+        // Student t(0.9995, 39) = 3.558: a 99.9% interval over 40 replicates.
+        let t999 = 3.558;
+        let cases = [
+            // Calm 2/h for 20 h on average, bursts of 30/h for 4 h:
+            // π = (20, 4)/24, rate = (2·20 + 30·4)/24 = 6.667/h.
+            (vec![(2.0, 20.0), (30.0, 4.0)], 0.0),
+            // Off 12 h, 10/h for 6 h, 50/h for 1 h: (0 + 60 + 50)/19.
+            (vec![(0.0, 12.0), (10.0, 6.0), (50.0, 1.0)], 0.0),
+            // The same calm/burst process under a ±40% daily cycle, whose
+            // mean over whole days is 1.
+            (vec![(2.0, 20.0), (30.0, 4.0)], 0.4),
+        ];
+        let end = 1000 * 24 * MS_PER_HOUR;
+        for (states, amplitude) in cases {
+            let m = mmpp(&states);
+            let mut w = workload(1.0, amplitude, 14.0);
+            w.arrivals.rate_per_hour = m.stationary_rate_per_hour();
+            w.arrivals.mmpp = Some(m.clone());
+            let exact = m.stationary_rate_per_hour() * 24_000.0;
+            let (mean, sd, dispersion) = replicated_counts(&w, 40, end);
+            let half = t999 * sd / 40f64.sqrt();
+            eprintln!(
+                "MMPP {states:?}, a = {amplitude}: {mean:.1} ± {half:.1} jobs in 1000 d, exact {exact:.1}; daily dispersion {dispersion:.1}"
+            );
+            assert!((mean - exact).abs() <= half, "{mean} ± {half} vs {exact}");
+            assert!(half < 0.03 * exact, "interval too wide to tell: {half}");
+            // Bursty: daily counts vary far more than a Poisson's (1).
+            assert!(dispersion > 3.0, "dispersion {dispersion}");
+        }
+    }
+
+    #[test]
+    fn batches_arrive_together_and_multiply_the_mean() {
+        let end = 2000 * MS_PER_HOUR;
+        for (batch, mean_n, mean_n2) in [
+            (Sampler::Fixed(5.0), 5.0, 25.0),
+            // Uniform(0.5, 9.5) rounds to 1..9 equally: E[N] = 5, E[N²] = 285/9.
+            (
+                crate::scenario::DistSpec::<f64>::Uniform {
+                    low: 0.5,
+                    high: 9.5,
+                }
+                .resolve()
+                .unwrap(),
+                5.0,
+                285.0 / 9.0,
+            ),
+        ] {
+            let mut w = workload(4.0, 0.0, 14.0);
+            w.arrivals.batch = Some(batch);
+            let mut d = Demand::new(std::slice::from_ref(&w), &Streams::new(8));
+            let (mut jobs, mut groups, mut run, mut last) = (0.0f64, 0.0f64, 0u32, SimTime::MAX);
+            let mut t = d.next_arrival(0, 0);
+            while t < end {
+                jobs += 1.0;
+                if t == last {
+                    run += 1;
+                } else {
+                    groups += 1.0;
+                    run = 1;
+                }
+                assert!(run <= 9, "a batch is at most 9 jobs");
+                last = t;
+                t = d.next_arrival(0, t);
+            }
+            // Compound Poisson: mean λT·E[N], variance λT·E[N²]; 4 sd.
+            let lt: f64 = 4.0 * 2000.0;
+            let (expected, sd) = (lt * mean_n, (lt * mean_n2).sqrt());
+            assert!((jobs - expected).abs() < 4.0 * sd, "{jobs} vs {expected}");
+            assert!(
+                (groups - lt).abs() < 4.0 * lt.sqrt(),
+                "{groups} batches vs {lt}"
+            );
+            eprintln!(
+                "batch mean {mean_n}: {jobs} jobs in {groups} batches, expected {expected} ± {sd:.0}"
+            );
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! jobs, and the events that drive them.
 
 pub mod demand;
+pub mod growth;
 pub mod jobs;
 pub mod pool;
 pub mod supply;
@@ -83,8 +84,11 @@ pub struct NodeSlot {
     pub class: u16,
     pub gpus: u16,
     pub key: u64,
-    /// In the fleet at t = 0 (false: in the pool of potential entrants).
+    /// In the fleet at t = 0 (false: in the pool of potential entrants,
+    /// or in the launch fleet of a later class).
     pub initial: bool,
+    /// The launch fleet of a class that appears later: when it joins.
+    pub launch_at: Option<SimTime>,
 }
 
 /// Every node a run of `sc` may have, in index order: per class, the initial
@@ -100,10 +104,11 @@ pub fn node_layout(sc: &Scenario) -> Vec<NodeSlot> {
         Some(d) => d.pool_gpus.clone(),
         None => vec![0; sc.classes.len()],
     };
+    // A later class's launch fleet takes the place of an initial fleet.
     let per_class = [
         sc.classes
             .iter()
-            .map(|c| c.initial_gpus)
+            .map(|c| c.initial_gpus + c.launch_gpus)
             .collect::<Vec<_>>(),
         pools,
     ];
@@ -112,11 +117,13 @@ pub fn node_layout(sc: &Scenario) -> Vec<NodeSlot> {
             let mut left = count;
             while left > 0 {
                 let g = left.min(sc.gpus_per_node);
+                let from = sc.classes[c].available_from;
                 out.push(NodeSlot {
                     class: c as u16,
                     gpus: g as u16,
                     key: ((c as u64) << 32) | next_k[c],
-                    initial: phase == 0,
+                    initial: phase == 0 && from == 0,
+                    launch_at: (phase == 0 && from > 0).then_some(from),
                 });
                 left -= g;
                 next_k[c] += 1;
@@ -189,6 +196,10 @@ pub struct World {
     /// costs, USD per GPU-hour.
     class_weight: Vec<f64>,
     class_cost: Vec<f64>,
+    /// The classes, whose costs may decline (`GpuClass::cost_at`).
+    classes: Vec<crate::scenario::GpuClass>,
+    /// Launch fleets of classes that appear later: node and join time.
+    launches: Vec<(NodeId, SimTime)>,
     /// When the last node left the fleet, if any did.
     pub last_leave: Option<SimTime>,
 }
@@ -222,6 +233,8 @@ impl World {
                 running: Default::default(),
                 presence: if slot.initial {
                     Presence::Present
+                } else if slot.launch_at.is_some() {
+                    Presence::Onboarding
                 } else {
                     Presence::Absent
                 },
@@ -268,11 +281,16 @@ impl World {
             churn_rngs,
             class_weight,
             class_cost: sc.classes.iter().map(|c| c.cost_per_hour).collect(),
+            classes: sc.classes.clone(),
+            launches: (layout.iter().enumerate())
+                .filter_map(|(i, s)| s.launch_at.map(|t| (NodeId(i as u32), t)))
+                .collect(),
             last_leave: None,
         }
     }
 
-    /// Providers' cost rate of the fleet, USD per hour. O(classes).
+    /// Providers' cost rate of the fleet, USD per hour, at the class costs
+    /// of the last fleet change (a join or leave). O(classes).
     pub fn cost_usd_per_h(&self) -> f64 {
         (self.class_cost.iter())
             .zip(&self.class_weight)
@@ -306,7 +324,11 @@ impl World {
         self.class_weight[n.class as usize] += n.gpus as f64 * n.cost_factor;
         let g = n.gpus;
         self.set_free(node, g);
-        self.income_usd[node.ix()] = 0.0;
+        // Empty with a fixed fleet (a later class's launch fleet joins too).
+        if let Some(income) = self.income_usd.get_mut(node.ix()) {
+            *income = 0.0;
+        }
+        self.set_cost_time(now);
         if let Some(churn) = &self.churn {
             let u = churn.uptime.sample_ms(&mut self.churn_rngs[node.ix()].0, 1);
             sched.after(u, Event::NodeDown(node));
@@ -332,13 +354,29 @@ impl World {
         self.gpus_total -= n.gpus as u64;
         self.class_weight[n.class as usize] -= n.gpus as f64 * n.cost_factor;
         self.last_leave = Some(now);
+        self.set_cost_time(now);
         was_up
+    }
+
+    /// Re-prices the class costs at `now`, the time of a fleet change (only
+    /// classes whose cost declines change).
+    fn set_cost_time(&mut self, now: SimTime) {
+        for (cost, class) in self.class_cost.iter_mut().zip(&self.classes) {
+            if class.cost_decline_per_year > 0.0 {
+                *cost = class.cost_at(now);
+            }
+        }
     }
 
     /// Draws each node's initial state (up with probability equal to the
     /// long-run availability, so the fleet starts near equilibrium) and
     /// schedules its first transition. Nodes starting down are taken out.
+    /// Also schedules the launch fleets of classes that appear later (they
+    /// join at their class's `available_from`).
     pub fn start_churn(&mut self, sched: &mut Scheduler<Event>) {
+        for &(node, at) in &self.launches {
+            sched.at(at, Event::Join(node));
+        }
         let Some(churn) = &self.churn else { return };
         let a = churn.availability();
         for i in 0..self.nodes.len() {

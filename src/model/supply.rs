@@ -22,8 +22,10 @@ pub struct Supply {
     p: DynamicSupply,
     /// Delay from the decision to leave to leaving (io.net's unstaking), ms.
     exit_delay: SimTime,
-    /// Per class: USD cost per GPU-hour.
+    /// Per class: USD cost per GPU-hour (at t = 0), and the class, whose
+    /// cost may decline over the run.
     cost: Vec<f64>,
+    classes: Vec<crate::scenario::GpuClass>,
     /// Per class: its pool nodes in index order, and how many have entered.
     pool_nodes: Vec<Vec<NodeId>>,
     entered: Vec<usize>,
@@ -107,6 +109,7 @@ impl Supply {
         Self {
             exit_delay,
             cost: sc.classes.iter().map(|c| c.cost_per_hour).collect(),
+            classes: sc.classes.clone(),
             pool_nodes,
             entered: vec![0; classes],
             entry_rng,
@@ -167,8 +170,13 @@ impl Supply {
             let c = n.class as usize;
             let since = n.joined.max(self.last_review[i]);
             self.last_review[i] = now;
-            let hours = (now - since) as f64 / MS_PER_HOUR as f64;
-            let cost = self.cost[c] * n.cost_factor * n.gpus as f64 * hours;
+            let cost = if self.classes[c].cost_decline_per_year == 0.0 {
+                let hours = (now - since) as f64 / MS_PER_HOUR as f64;
+                self.cost[c] * n.cost_factor * n.gpus as f64 * hours
+            } else {
+                // The declining cost's integral over the period, in closed form.
+                self.classes[c].cost_between(since, now) * n.cost_factor * n.gpus as f64
+            };
             let income = world.income_usd[i] + token_income_usd(node);
             world.income_usd[i] = 0.0;
             self.class_income[c] += income;
@@ -252,5 +260,53 @@ mod tests {
         assert!((f - (1.0 - (-1.0f64).exp())).abs() < 1e-15);
         assert!(entry_factor(2.0, 1.0, 0.5) > f);
         assert_eq!(entry_factor(100.0, 1.0, 0.5), 1.0);
+    }
+
+    #[test]
+    fn a_declining_class_cost_reproduces_its_closed_form() {
+        use crate::engine::MS_PER_HOUR;
+        use crate::scenario::{GpuClass, MS_PER_YEAR};
+        let class = GpuClass {
+            name: "H100".into(),
+            vram_gb: 80.0,
+            cost_per_hour: 1.10,
+            cloud_price_per_hour: 3.99,
+            initial_gpus: 8,
+            available_from: 0,
+            launch_gpus: 0,
+            cpu_threads: 0.0,
+            memory_gb: 0.0,
+            cost_decline_per_year: 0.25,
+            cloud_price_decline_per_year: 0.15,
+        };
+        let year = MS_PER_YEAR as u64;
+        // cost · (1 − d)^years: 1.10 · 0.75 after one year, · 0.75² after two.
+        assert!((class.cost_at(year) - 1.10 * 0.75).abs() < 1e-12);
+        assert!((class.cost_at(2 * year) - 1.10 * 0.5625).abs() < 1e-12);
+        assert!((class.cloud_price_at(3 * year) - 3.99 * 0.85f64.powi(3)).abs() < 1e-12);
+        // ∫₀^1y cost dt = cost · (1 − (1 − d)) / −ln(1 − d) years = 1.10 · 0.25 / ln(4/3) years.
+        let year_h = MS_PER_YEAR / MS_PER_HOUR as f64;
+        let closed = 1.10 * 0.25 / (4.0f64 / 3.0).ln() * year_h;
+        assert!((class.cost_between(0, year) - closed).abs() < 1e-9 * closed);
+        // Day by day (as daily reviews add it up) the pieces sum to the whole,
+        // and each day's piece lies between its end costs.
+        let day = 24 * MS_PER_HOUR;
+        let mut sum = 0.0;
+        for i in 0..730u64 {
+            let piece = class.cost_between(i * day, (i + 1) * day);
+            assert!(
+                piece <= class.cost_at(i * day) * 24.0
+                    && piece >= class.cost_at((i + 1) * day) * 24.0
+            );
+            sum += piece;
+        }
+        let whole = class.cost_between(0, 730 * day);
+        assert!((sum - whole).abs() < 1e-9 * whole, "{sum} vs {whole}");
+        // Without a decline it is cost × hours.
+        let flat = GpuClass {
+            cost_decline_per_year: 0.0,
+            ..class
+        };
+        assert_eq!(flat.cost_between(day, 3 * day), 1.10 * 48.0);
     }
 }

@@ -305,6 +305,22 @@ fn band_series(label: String, color: plotters::style::RGBColor, pairs: Vec<(f64,
     s
 }
 
+/// The time axis's unit for a series reaching `max_h` hours: hours up to 3
+/// days, days up to 120 days, months (a twelfth of a Julian year) up to 3
+/// years, years beyond. Returns the axis label and hours per unit.
+pub fn time_axis(max_h: f64) -> (&'static str, f64) {
+    const YEAR_H: f64 = 365.25 * 24.0;
+    if max_h <= 72.0 {
+        ("simulated time (h)", 1.0)
+    } else if max_h <= 120.0 * 24.0 {
+        ("simulated time (days)", 24.0)
+    } else if max_h <= 3.0 * YEAR_H + 1.0 {
+        ("simulated time (months)", YEAR_H / 12.0)
+    } else {
+        ("simulated time (years)", YEAR_H)
+    }
+}
+
 fn timeseries_charts(
     ts: &Table,
     designs: &[String],
@@ -355,8 +371,17 @@ fn timeseries_charts(
             "Each design's token supply at each sample time, as the change since t = 0 in percent of the initial supply (minted minus burned).",
         ),
     ];
+    let max_h = ts
+        .col("t_h")
+        .map(|tc| {
+            (ts.rows.iter())
+                .filter_map(|r| num(&r[tc]))
+                .fold(0.0, f64::max)
+        })
+        .unwrap_or(0.0);
+    let (x_label, hours_per_unit) = time_axis(max_h);
     for (cols, file, title, y_label, caption) in specs {
-        let mut c = XyChart::new(title, "simulated time (h)", y_label);
+        let mut c = XyChart::new(title, x_label, y_label);
         c.subtitle = (!point_note.is_empty()).then(|| point_note.to_string());
         for &(col, suffix, dashed) in cols {
             let Some(ci) = ts.col(col) else { continue };
@@ -368,6 +393,11 @@ fn timeseries_charts(
                 let mut pairs = series_of(ts, d, point, ci);
                 if col == "token_supply" {
                     pairs = change_since_start(ts, d, point, ci);
+                }
+                if hours_per_unit != 1.0 {
+                    for p in &mut pairs {
+                        p.0 /= hours_per_unit;
+                    }
                 }
                 if pairs.is_empty() {
                     continue;
@@ -826,6 +856,17 @@ mod tests {
             csv += &format!("{p},ionet,usd_per_gpu_hour,1,0,2,1,1,{a},{b}\n");
         }
         Aggregate::from_table(&Table::parse(csv.as_bytes(), "x").unwrap(), "x", true).unwrap()
+    }
+
+    #[test]
+    fn the_time_axis_follows_the_horizon() {
+        assert_eq!(time_axis(48.0), ("simulated time (h)", 1.0));
+        assert_eq!(time_axis(30.0 * 24.0).0, "simulated time (days)");
+        assert_eq!(time_axis(3.0 * 365.25 * 24.0).0, "simulated time (months)");
+        assert_eq!(
+            time_axis(20.0 * 365.25 * 24.0),
+            ("simulated time (years)", 365.25 * 24.0)
+        );
     }
 
     #[test]

@@ -9,13 +9,15 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Duration(pub SimTime);
 
-const UNITS: [(&str, f64); 6] = [
+const UNITS: [(&str, f64); 7] = [
     ("ms", 1.0),
     ("s", 1_000.0),
     ("m", 60_000.0),
     ("h", 3_600_000.0),
     ("d", 86_400_000.0),
     ("w", 604_800_000.0),
+    // A Julian year, 365.25 days (as the token schedules' years).
+    ("y", 31_557_600_000.0),
 ];
 
 /// Parses `"2.5h"` and the like into milliseconds (rounded to the nearest ms).
@@ -37,7 +39,9 @@ pub fn parse_duration(s: &str) -> Result<SimTime, String> {
         .find(|(u, _)| *u == unit.trim())
         .map(|(_, f)| *f)
         .ok_or_else(|| {
-            format!("duration {s:?} has unknown unit {unit:?}; use ms, s, m, h, d or w")
+            format!(
+                "duration {s:?} has unknown unit {unit:?}; use ms, s, m, h, d, w or y (365.25 d)"
+            )
         })?;
     let v: f64 = num
         .parse()
@@ -116,6 +120,7 @@ mod tests {
         assert_eq!(parse_duration("2.5h"), Ok(9_000_000));
         assert_eq!(parse_duration("30d"), Ok(2_592_000_000));
         assert_eq!(parse_duration(" 1 w "), Ok(604_800_000));
+        assert_eq!(parse_duration("3y"), Ok(3 * 31_557_600_000));
         assert_eq!(parse_duration("0s"), Ok(0));
         assert_eq!(parse_duration("1e3ms"), Ok(1_000));
         assert_eq!(parse_duration("1.5e1m"), Ok(900_000));

@@ -14,6 +14,7 @@ pub mod world;
 
 use crate::engine::SimTime;
 use crate::error::{Error, Problem, Result, closest};
+pub use crate::model::growth::{Growth, MS_PER_YEAR};
 pub use designs::{
     AkashParams, AkashPopulation, AkashPricing, CloudParams, HOURS_PER_MONTH, IonetParams,
     KindMask, RenderParams, RenderTier, Reputation, Spot,
@@ -22,7 +23,7 @@ pub use dist::{DistSpec, Sampler};
 pub use duration::{Duration, format_duration, parse_duration};
 pub use overrides::{Override, apply_override, parse_key, parse_override, parse_value};
 pub use spec::{AkashStrategy, DesignKind, IonetPolicy, ScenarioFile, WorkloadKind};
-use spec::{ArrivalSpec, PriceSpec};
+use spec::{ArrivalSpec, GrowthSpec, PriceSpec};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -47,11 +48,54 @@ pub struct GpuClass {
     pub cost_per_hour: f64,
     /// Centralized-cloud price per GPU-hour, USD.
     pub cloud_price_per_hour: f64,
-    /// GPUs of this class at t = 0.
+    /// GPUs of this class at t = 0 (0 for a class that arrives later).
     pub initial_gpus: u32,
+    /// A later class: when it appears (0: at the start), and its
+    /// `supply.initial` GPUs, which join the fleet then.
+    pub available_from: SimTime,
+    pub launch_gpus: u32,
+    /// Yearly decline rates of the provider cost and the cloud price, in [0, 1).
+    pub cost_decline_per_year: f64,
+    pub cloud_price_decline_per_year: f64,
     /// CPU threads and memory (GB) per unit.
     pub cpu_threads: f64,
     pub memory_gb: f64,
+}
+
+impl GpuClass {
+    /// Provider cost per GPU-hour at `t` ms, USD: `cost · (1 − d)^(t/year)`.
+    pub fn cost_at(&self, t: SimTime) -> f64 {
+        self.cost_per_hour * decline(self.cost_decline_per_year, t as f64)
+    }
+
+    /// The centralized-cloud price per GPU-hour at `t` ms, USD.
+    pub fn cloud_price_at(&self, t: SimTime) -> f64 {
+        self.cloud_price_per_hour * decline(self.cloud_price_decline_per_year, t as f64)
+    }
+
+    /// `∫ cost` over `[t0, t1]` ms, USD per GPU (GPU-hours × USD/GPU-h), in
+    /// closed form: `cost · (e^(−δ t1) − e^(−δ t0)) / −δ`, `δ = −ln(1 − d)/year`.
+    pub fn cost_between(&self, t0: SimTime, t1: SimTime) -> f64 {
+        let h = |t: SimTime| t as f64 / crate::engine::MS_PER_HOUR as f64;
+        if self.cost_decline_per_year == 0.0 {
+            return self.cost_per_hour * (h(t1) - h(t0));
+        }
+        let delta_per_h = -(1.0 - self.cost_decline_per_year).ln() / (MS_PER_YEAR / 3_600_000.0);
+        // e^(−δ t0) (1 − e^(−δ (t1 − t0))) / δ, without cancelling large terms.
+        self.cost_per_hour
+            * (-delta_per_h * h(t0)).exp()
+            * (-(-delta_per_h * (h(t1) - h(t0))).exp_m1())
+            / delta_per_h
+    }
+}
+
+/// `(1 − d)^(t / year)`.
+fn decline(d: f64, t_ms: f64) -> f64 {
+    if d == 0.0 {
+        1.0
+    } else {
+        (1.0 - d).powf(t_ms / MS_PER_YEAR)
+    }
 }
 
 /// Faulty hardware shared by all designs.
@@ -101,15 +145,68 @@ impl Churn {
     }
 }
 
-/// A Poisson arrival process with an optional daily cycle.
-#[derive(Debug, Clone, Copy)]
+/// A Poisson arrival process with an optional daily cycle and growth.
+#[derive(Debug, Clone)]
 pub struct Arrivals {
-    /// Mean arrivals per hour.
+    /// Mean arrivals per hour (at t = 0, before growth).
     pub rate_per_hour: f64,
     /// Relative amplitude of the daily cycle, in [0, 1].
     pub diurnal_amplitude: f64,
     /// Hour of the day (0–24) at which the rate peaks.
     pub diurnal_peak_hour: f64,
+    /// Multiplier of the rate over time; `None`: constant.
+    pub growth: Option<Growth>,
+    /// Markov-modulated rate (then `rate_per_hour` is its stationary mean).
+    pub mmpp: Option<Mmpp>,
+    /// Jobs per arrival (rounded, at least 1); `None`: one.
+    pub batch: Option<Sampler>,
+}
+
+/// The most jobs one batch may hold (a larger draw is capped).
+pub const MAX_BATCH: u32 = 100_000;
+
+/// One state of a Markov-modulated Poisson process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MmppState {
+    /// Arrivals per hour in the state (before growth and the daily cycle).
+    pub rate_per_hour: f64,
+    /// Mean sojourn, ms (exponential).
+    pub mean_sojourn: SimTime,
+}
+
+/// A Markov-modulated Poisson process: from a state the process jumps to
+/// one of the others, each equally likely, after an exponential sojourn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mmpp {
+    pub states: Vec<MmppState>,
+}
+
+impl Mmpp {
+    /// The long-run share of time in each state. The jump chain is uniform
+    /// over the other states, so its stationary law is uniform and the
+    /// time share of state i is m_i / Σ m (m the mean sojourns).
+    pub fn stationary(&self) -> Vec<f64> {
+        let total: f64 = self.states.iter().map(|s| s.mean_sojourn as f64).sum();
+        (self.states.iter())
+            .map(|s| s.mean_sojourn as f64 / total)
+            .collect()
+    }
+
+    /// The stationary arrival rate, per hour: Σ π_i λ_i.
+    pub fn stationary_rate_per_hour(&self) -> f64 {
+        (self.stationary().iter())
+            .zip(&self.states)
+            .map(|(p, s)| p * s.rate_per_hour)
+            .sum()
+    }
+
+    /// The highest state rate, per hour.
+    pub fn max_rate_per_hour(&self) -> f64 {
+        self.states
+            .iter()
+            .map(|s| s.rate_per_hour)
+            .fold(0.0, f64::max)
+    }
 }
 
 /// A workload as the model sees it.
@@ -170,7 +267,7 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Total GPUs at t = 0.
+    /// Total GPUs at t = 0 (classes arriving later not included).
     pub fn total_gpus(&self) -> u64 {
         self.classes.iter().map(|c| c.initial_gpus as u64).sum()
     }
@@ -353,7 +450,10 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
             );
         }
     }
-    let sample_every = spec.output.sample_every.0;
+    let sample_every = spec
+        .output
+        .sample_every
+        .map_or_else(|| default_sample_every(sc.horizon.0), |d| d.0);
     if sample_every == 0 {
         ck.fail("output.sample_every", "must be > 0");
     } else if sc.horizon.0 / sample_every > 1_000_000 {
@@ -392,6 +492,30 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         ck.number(k("memory_gb"), c.memory_gb, true);
         ck.number(k("cost_per_hour"), c.cost_per_hour, true);
         ck.number(k("cloud_price_per_hour"), c.cloud_price_per_hour, true);
+        for (key, d) in [
+            ("cost_decline_per_year", c.cost_decline_per_year),
+            (
+                "cloud_price_decline_per_year",
+                c.cloud_price_decline_per_year,
+            ),
+        ] {
+            if !(0.0..1.0).contains(&d) {
+                ck.fail(
+                    k(key),
+                    format!("must be in [0, 1) (a share of the price lost each year), got {d}"),
+                );
+            }
+        }
+        if c.available_from >= sc.horizon {
+            ck.fail(
+                k("available_from"),
+                format!(
+                    "is at or beyond scenario.horizon ({} >= {}): the class would never appear",
+                    format_duration(c.available_from.0),
+                    format_duration(sc.horizon.0)
+                ),
+            );
+        }
     }
     let mut initial = vec![0u32; spec.gpu_class.len()];
     for (name, &n) in &spec.supply.initial {
@@ -400,6 +524,28 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         }
     }
     let total: u64 = initial.iter().map(|&n| n as u64).sum();
+    let at_start: u64 = (initial.iter().zip(&spec.gpu_class))
+        .filter(|(_, c)| c.available_from.0 == 0)
+        .map(|(&n, _)| n as u64)
+        .sum();
+    for (c, &n) in spec.gpu_class.iter().zip(&initial) {
+        if c.available_from.0 > 0 && n == 0 {
+            ck.fail(
+                format!("supply.initial.{}", c.name),
+                format!(
+                    "class {:?} appears at {} (available_from) with no GPUs; give it a launch fleet here",
+                    c.name,
+                    format_duration(c.available_from.0)
+                ),
+            );
+        }
+    }
+    if total > 0 && at_start == 0 {
+        ck.fail(
+            "supply.initial",
+            "no class with GPUs is available at t = 0 (every class with GPUs has a later available_from)",
+        );
+    }
     if total == 0 {
         ck.fail(
             "supply.initial",
@@ -483,34 +629,78 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 rate_per_hour,
                 diurnal_amplitude,
                 diurnal_peak_hour,
+                growth,
+                batch,
             } => {
-                let (rate_per_hour, diurnal_amplitude, diurnal_peak_hour) =
-                    (*rate_per_hour, *diurnal_amplitude, *diurnal_peak_hour);
-                if ck.number(k("arrivals.rate_per_hour"), rate_per_hour, false)
-                    && rate_per_hour > MAX_RATE_PER_HOUR
-                {
-                    ck.fail(
-                        k("arrivals.rate_per_hour"),
-                        format!("must be at most {MAX_RATE_PER_HOUR} per hour (time resolves to 1 ms), got {rate_per_hour}"),
-                    );
-                }
-                if !(0.0..=1.0).contains(&diurnal_amplitude) {
-                    ck.fail(
-                        k("arrivals.diurnal_amplitude"),
-                        format!("must be in [0, 1], got {diurnal_amplitude}"),
-                    );
-                }
-                if !(0.0..24.0).contains(&diurnal_peak_hour) {
-                    ck.fail(
-                        k("arrivals.diurnal_peak_hour"),
-                        format!("must be in [0, 24), got {diurnal_peak_hour}"),
-                    );
-                }
-                let arrivals = Arrivals {
+                let rate_per_hour = *rate_per_hour;
+                check_rate(&mut ck, &k("arrivals.rate_per_hour"), rate_per_hour, false);
+                let arrivals = resolve_arrivals(
+                    &mut ck,
+                    &k("arrivals"),
+                    sc.horizon.0,
                     rate_per_hour,
-                    diurnal_amplitude,
-                    diurnal_peak_hour,
-                };
+                    None,
+                    (*diurnal_amplitude, *diurnal_peak_hour),
+                    growth.as_ref(),
+                    batch.as_ref(),
+                );
+                (arrivals, None)
+            }
+            ArrivalSpec::Mmpp {
+                states,
+                diurnal_amplitude,
+                diurnal_peak_hour,
+                growth,
+                batch,
+            } => {
+                if states.len() < 2 {
+                    ck.fail(
+                        k("arrivals.states"),
+                        format!(
+                            "an MMPP needs at least 2 states, got {} (one state is process = \"poisson\")",
+                            states.len()
+                        ),
+                    );
+                }
+                let mut resolved = Vec::new();
+                for (j, st) in states.iter().enumerate() {
+                    let key = format!("workload[{i}].arrivals.states[{j}]");
+                    check_rate(
+                        &mut ck,
+                        &format!("{key}.rate_per_hour"),
+                        st.rate_per_hour,
+                        true,
+                    );
+                    if st.mean_sojourn.0 == 0 {
+                        ck.fail(
+                            format!("{key}.mean_sojourn"),
+                            "must be > 0 (the mean time the process stays in the state)",
+                        );
+                    }
+                    resolved.push(MmppState {
+                        rate_per_hour: st.rate_per_hour,
+                        mean_sojourn: st.mean_sojourn.0,
+                    });
+                }
+                let mmpp = Mmpp { states: resolved };
+                let rate = mmpp.stationary_rate_per_hour();
+                if states.len() >= 2 && rate.is_finite() && rate <= 0.0 {
+                    ck.fail(
+                        k("arrivals.states"),
+                        "every state has rate 0: no job would ever arrive",
+                    );
+                }
+                let peak_rate = mmpp.max_rate_per_hour();
+                let arrivals = resolve_arrivals(
+                    &mut ck,
+                    &k("arrivals"),
+                    sc.horizon.0,
+                    peak_rate,
+                    Some(mmpp),
+                    (*diurnal_amplitude, *diurnal_peak_hour),
+                    growth.as_ref(),
+                    batch.as_ref(),
+                );
                 (arrivals, None)
             }
             ArrivalSpec::Trace { file: trace_file } => {
@@ -531,6 +721,9 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                     rate_per_hour: 0.0,
                     diurnal_amplitude: 0.0,
                     diurnal_peak_hour: 0.0,
+                    growth: None,
+                    mmpp: None,
+                    batch: None,
                 };
                 (arrivals, Some(trace_file.as_str()))
             }
@@ -815,7 +1008,11 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 vram_gb: c.vram_gb,
                 cost_per_hour: c.cost_per_hour,
                 cloud_price_per_hour: c.cloud_price_per_hour,
-                initial_gpus: n,
+                initial_gpus: if c.available_from.0 == 0 { n } else { 0 },
+                available_from: c.available_from.0,
+                launch_gpus: if c.available_from.0 == 0 { 0 } else { n },
+                cost_decline_per_year: c.cost_decline_per_year,
+                cloud_price_decline_per_year: c.cloud_price_decline_per_year,
                 cpu_threads: c.cpu_threads,
                 memory_gb: c.memory_gb,
             })
@@ -834,6 +1031,193 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         spec,
     };
     ck.finish(|| scenario(spec))
+}
+
+/// The time-series interval when `output.sample_every` is not given: the
+/// first of 1 h, 6 h, 1 d and 7 d that gives at most 1,500 samples over
+/// `horizon` (hourly up to 62.5 days, daily for 3 years), so that
+/// `timeseries.csv` and its charts stay readable over long runs.
+pub fn default_sample_every(horizon: SimTime) -> SimTime {
+    const H: SimTime = 3_600_000;
+    [H, 6 * H, 24 * H, 7 * 24 * H]
+        .into_iter()
+        .find(|&every| horizon / every <= 1_500)
+        .unwrap_or(7 * 24 * H)
+}
+
+/// Checks an arrival rate (per hour) at `key`: finite, > 0 (or ≥ 0 for an
+/// MMPP state with `allow_zero`), at most [`MAX_RATE_PER_HOUR`].
+fn check_rate(ck: &mut Checker, key: &str, rate: f64, allow_zero: bool) {
+    if ck.number(key, rate, allow_zero) && rate > MAX_RATE_PER_HOUR {
+        ck.fail(
+            key,
+            format!(
+                "must be at most {MAX_RATE_PER_HOUR} per hour (time resolves to 1 ms), got {rate}"
+            ),
+        );
+    }
+}
+
+/// Checks and resolves the keys shared by `poisson` and `mmpp` arrivals
+/// under `key` (`workload[i].arrivals`): the daily cycle, growth (whose
+/// peak rate is checked against `peak_rate_per_hour`) and batches.
+#[allow(clippy::too_many_arguments)]
+fn resolve_arrivals(
+    ck: &mut Checker,
+    key: &str,
+    horizon: SimTime,
+    peak_rate_per_hour: f64,
+    mmpp: Option<Mmpp>,
+    (diurnal_amplitude, diurnal_peak_hour): (f64, f64),
+    growth: Option<&GrowthSpec>,
+    batch: Option<&PriceSpec>,
+) -> Arrivals {
+    if !(0.0..=1.0).contains(&diurnal_amplitude) {
+        ck.fail(
+            format!("{key}.diurnal_amplitude"),
+            format!("must be in [0, 1], got {diurnal_amplitude}"),
+        );
+    }
+    if !(0.0..24.0).contains(&diurnal_peak_hour) {
+        ck.fail(
+            format!("{key}.diurnal_peak_hour"),
+            format!("must be in [0, 24), got {diurnal_peak_hour}"),
+        );
+    }
+    let growth = growth
+        .and_then(|g| resolve_growth(ck, &format!("{key}.growth"), g, horizon, peak_rate_per_hour));
+    let batch = batch.and_then(|b| {
+        let bkey = format!("{key}.batch");
+        let s = match b {
+            PriceSpec::Fixed(v) => ck
+                .number(bkey.clone(), *v, false)
+                .then_some(Sampler::Fixed(*v)),
+            PriceSpec::Dist(d) => ck.sampler(bkey.clone(), d),
+        }?;
+        let mean = s.mean();
+        if !(1.0..=MAX_BATCH as f64).contains(&mean) {
+            ck.fail(
+                bkey,
+                format!("mean must be between 1 and {MAX_BATCH} jobs per batch, got {mean}"),
+            );
+            return None;
+        }
+        Some(s)
+    });
+    Arrivals {
+        rate_per_hour: mmpp
+            .as_ref()
+            .map_or(peak_rate_per_hour, Mmpp::stationary_rate_per_hour),
+        diurnal_amplitude,
+        diurnal_peak_hour,
+        growth,
+        mmpp,
+        batch,
+    }
+}
+
+/// Checks and resolves `arrivals.growth` at `key` of a workload whose base
+/// rate is `rate_per_hour`: every factor must be finite and > 0, and the
+/// grown rate must stay within [`MAX_RATE_PER_HOUR`] up to `horizon`.
+fn resolve_growth(
+    ck: &mut Checker,
+    key: &str,
+    g: &GrowthSpec,
+    horizon: SimTime,
+    rate_per_hour: f64,
+) -> Option<Growth> {
+    let problems = ck.problems.len();
+    let growth = match g {
+        GrowthSpec::Exp {
+            per_year,
+            per_month,
+        } => match (per_year, per_month) {
+            (Some(r), None) | (None, Some(r)) => {
+                let (name, period) = if per_year.is_some() {
+                    ("per_year", MS_PER_YEAR)
+                } else {
+                    ("per_month", MS_PER_YEAR / 12.0)
+                };
+                if !r.is_finite() || *r <= -1.0 {
+                    ck.fail(
+                        format!("{key}.{name}"),
+                        format!(
+                            "must be a finite number > -1 (the rate is multiplied by 1 + {name} each period, and that factor must be > 0), got {r}"
+                        ),
+                    );
+                    None
+                } else {
+                    Some(Growth::exp(1.0 + r, period))
+                }
+            }
+            (Some(_), Some(_)) => {
+                ck.fail(key, "give per_year or per_month, not both");
+                None
+            }
+            (None, None) => {
+                ck.fail(
+                    key,
+                    "law = \"exp\" needs per_year or per_month (e.g. per_year = 0.8 for +80% a year)",
+                );
+                None
+            }
+        },
+        GrowthSpec::Logistic {
+            rate_per_year,
+            saturation,
+        } => {
+            let a = ck.number(format!("{key}.rate_per_year"), *rate_per_year, false);
+            let b = ck.number(format!("{key}.saturation"), *saturation, false);
+            (a && b).then(|| Growth::logistic(*rate_per_year, *saturation))
+        }
+        GrowthSpec::Table { points } => {
+            if points.is_empty() {
+                ck.fail(
+                    format!("{key}.points"),
+                    "needs at least one { at, factor } point",
+                );
+            }
+            for (j, p) in points.iter().enumerate() {
+                ck.number(format!("{key}.points[{j}].factor"), p.factor, false);
+                if j > 0 && p.at <= points[j - 1].at {
+                    ck.fail(
+                        format!("{key}.points[{j}].at"),
+                        format!(
+                            "must be later than the point before ({} <= {})",
+                            format_duration(p.at.0),
+                            format_duration(points[j - 1].at.0)
+                        ),
+                    );
+                }
+            }
+            (ck.problems.len() == problems).then(|| {
+                let pts: Vec<(f64, f64)> =
+                    points.iter().map(|p| (p.at.0 as f64, p.factor)).collect();
+                Growth::table(&pts)
+            })
+        }
+    }?;
+    // Every law here is monotone between its table points, so the largest
+    // factor up to the horizon is at 0, the horizon, or a table point.
+    let mut peak = growth.factor(0.0).max(growth.factor(horizon as f64));
+    if let Growth::Table { at_ms, factor, .. } = &growth {
+        for (a, f) in at_ms.iter().zip(factor) {
+            if *a <= horizon as f64 {
+                peak = peak.max(*f);
+            }
+        }
+    }
+    if rate_per_hour.is_finite() && rate_per_hour * peak > MAX_RATE_PER_HOUR {
+        ck.fail(
+            key,
+            format!(
+                "grows the rate to {} per hour within the horizon, more than the {MAX_RATE_PER_HOUR} supported (time resolves to 1 ms)",
+                rate_per_hour * peak
+            ),
+        );
+        return None;
+    }
+    Some(growth)
 }
 
 /// Checks and resolves the profit-driven supply keys of `[supply]`; `None`

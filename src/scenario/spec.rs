@@ -86,24 +86,14 @@ impl DesignKind {
 }
 
 /// `[output]`: what the run records.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSection {
-    /// Interval between rows of `timeseries.csv`.
-    #[serde(default = "default_sample_every")]
-    pub sample_every: Duration,
-}
-
-fn default_sample_every() -> Duration {
-    Duration(3_600_000)
-}
-
-impl Default for OutputSection {
-    fn default() -> Self {
-        Self {
-            sample_every: default_sample_every(),
-        }
-    }
+    /// Interval between rows of `timeseries.csv`. Absent: hourly up to
+    /// 1,500 samples over the horizon, else the first of 6 h, 1 d and 7 d
+    /// that keeps to 1,500 (`super::default_sample_every`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_every: Option<Duration>,
 }
 
 /// `[[gpu_class]]`: one kind of GPU.
@@ -124,6 +114,24 @@ pub struct GpuClassSpec {
     /// Memory per unit, GB.
     #[serde(default)]
     pub memory_gb: f64,
+    /// When the class appears (a GPU generation): its `supply.initial`
+    /// GPUs join the fleet then, and with dynamic supply its pool opens
+    /// from then on. Default 0: from the start.
+    #[serde(default, skip_serializing_if = "is_zero_duration")]
+    pub available_from: Duration,
+    /// Yearly decline of `cost_per_hour`: cost(t) = cost · (1 − d)^(t/year).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cost_decline_per_year: f64,
+    /// Yearly decline of `cloud_price_per_hour`, the same way.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cloud_price_decline_per_year: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+fn is_zero_duration(d: &Duration) -> bool {
+    d.0 == 0
 }
 
 /// `[supply]`: the GPU fleet.
@@ -301,6 +309,28 @@ pub enum ArrivalSpec {
         diurnal_amplitude: f64,
         #[serde(default = "default_peak_hour")]
         diurnal_peak_hour: f64,
+        /// A multiplier of the rate over time (demand growth).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        growth: Option<GrowthSpec>,
+        /// Jobs per arrival (a number or a distribution, rounded, at least
+        /// 1): the jobs of a batch arrive at the same millisecond.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        batch: Option<PriceSpec>,
+    },
+    /// A Markov-modulated Poisson process: the rate is that of the current
+    /// state; a state lasts an exponential time of mean `mean_sojourn`, then
+    /// the process jumps to one of the other states, each equally likely.
+    /// The daily cycle, growth and batches apply as for `poisson`.
+    Mmpp {
+        states: Vec<MmppStateSpec>,
+        #[serde(default)]
+        diurnal_amplitude: f64,
+        #[serde(default = "default_peak_hour")]
+        diurnal_peak_hour: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        growth: Option<GrowthSpec>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        batch: Option<PriceSpec>,
     },
     /// Jobs replayed from a CSV file (path relative to the scenario file):
     /// submit time, GPUs, duration, and optionally class or VRAM and
@@ -310,6 +340,45 @@ pub enum ArrivalSpec {
 
 fn default_peak_hour() -> f64 {
     14.0
+}
+
+/// `arrivals.growth`: how the arrival rate grows (or shrinks) over the run,
+/// as a multiplier of the rate (docs/model.md, "Demand growth").
+#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[serde(tag = "law", rename_all = "lowercase", deny_unknown_fields)]
+pub enum GrowthSpec {
+    /// Exponential: the rate is multiplied by `1 + per_year` every (Julian)
+    /// year, or by `1 + per_month` every twelfth of one; give one of them.
+    Exp {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        per_year: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        per_month: Option<f64>,
+    },
+    /// Logistic: from 1 towards `saturation`, at intrinsic rate
+    /// `rate_per_year`: g(t) = K / (1 + (K − 1)·e^(−k·t)).
+    Logistic { rate_per_year: f64, saturation: f64 },
+    /// Piecewise linear through `points` (`{ at = "180d", factor = 1.5 }`),
+    /// constant before the first and after the last.
+    Table { points: Vec<GrowthPointSpec> },
+}
+
+/// One state of an MMPP.
+#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MmppStateSpec {
+    /// Arrivals per hour while in this state (before growth and the cycle).
+    pub rate_per_hour: f64,
+    /// Mean time spent in the state each visit (exponential).
+    pub mean_sojourn: Duration,
+}
+
+/// One point of a growth table.
+#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GrowthPointSpec {
+    pub at: Duration,
+    pub factor: f64,
 }
 
 /// `[design.*]`: one table per design.
