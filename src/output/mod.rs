@@ -3,8 +3,10 @@
 //! a crash never leaves a half file that looks whole.
 
 pub mod aggregate;
+pub mod place;
 pub mod report;
 pub mod report_claims;
+pub mod verify;
 
 use crate::error::{Error, Result};
 use crate::runner::RunResult;
