@@ -17,12 +17,12 @@ use crate::scenario::{Override, parse_override};
 pub fn dispatch(cli: Cli, argv: &[String]) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args, argv),
-        Command::Validate(args) => validate::run(args),
+        Command::Validate(args) => validate::run(args, argv),
         Command::Table(args) => table::run(args),
         Command::Sweep(args) => sweep::run(args, argv),
         Command::Merge(args) => merge::run(args, argv),
-        Command::Plot(args) => plot::run(args),
-        Command::Report(args) => report::run(args),
+        Command::Plot(args) => plot::run(args, argv),
+        Command::Report(args) => report::run(args, argv),
         Command::Plan(args) => plan::run(args, argv),
     }
 }

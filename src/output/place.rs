@@ -327,7 +327,7 @@ impl Place {
 
     /// Refuses `--force` on a directory that holds the current directory
     /// (replacing it would delete the user's work around it).
-    fn check_force(&self) -> Result<()> {
+    pub fn check_force(&self) -> Result<()> {
         let (Ok(out), Ok(cwd)) = (
             std::fs::canonicalize(&self.out),
             std::env::current_dir().and_then(std::fs::canonicalize),
