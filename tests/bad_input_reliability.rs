@@ -107,7 +107,13 @@ fn reader_rejects(sb: &Sandbox, dir: &Path, args: &[&str], needles: &[&str]) {
     let before = snapshot(dir);
     let o = sb.depinsim(args);
     rejected(&o, needles);
-    assert_eq!(snapshot(dir), before, "{} changed\n{}", dir.display(), o.describe());
+    assert_eq!(
+        snapshot(dir),
+        before,
+        "{} changed\n{}",
+        dir.display(),
+        o.describe()
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -214,7 +220,9 @@ fn a_swept_duration_range_with_a_non_ascii_end() {
 
 #[test]
 fn a_sweep_table_value_with_a_micro_sign() {
-    let text = format!("{MINIMAL}\n[sweep]\nparam = [{{ key = \"scenario.horizon\", values = [\"2h\", \"2µd\"] }}]\n");
+    let text = format!(
+        "{MINIMAL}\n[sweep]\nparam = [{{ key = \"scenario.horizon\", values = [\"2h\", \"2µd\"] }}]\n"
+    );
     reject_sweep(Some(&text), &[], &["scenario.horizon", "µd"]);
 }
 
@@ -222,14 +230,22 @@ fn a_sweep_table_value_with_a_micro_sign() {
 fn a_shard_with_a_non_ascii_count() {
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
-    let o = sb.sweep(&file, "out", &["--param", "supply.initial.A100=8,16", "--shard", "1/2é"]);
+    let o = sb.sweep(
+        &file,
+        "out",
+        &["--param", "supply.initial.A100=8,16", "--shard", "1/2é"],
+    );
     rejected(&o, &["--shard", "1/2é"]);
     sb.assert_no_output(&o);
 }
 
 #[test]
 fn a_plan_range_with_an_accented_end() {
-    reject_plan(MINIMAL, &["--range", "8..3é"], &["--range", "is not a number"]);
+    reject_plan(
+        MINIMAL,
+        &["--range", "8..3é"],
+        &["--range", "is not a number"],
+    );
 }
 
 #[test]
@@ -300,7 +316,10 @@ fn a_name_with_a_colon() {
 
 #[test]
 fn a_name_of_300_characters() {
-    reject_name(&format!("\"{}\"", "n".repeat(300)), &["300 bytes long", "at most 100"]);
+    reject_name(
+        &format!("\"{}\"", "n".repeat(300)),
+        &["300 bytes long", "at most 100"],
+    );
 }
 
 #[test]
@@ -315,7 +334,11 @@ fn an_escaping_name_given_with_set() {
         &["scenario.name=\"../escaped\""],
         &["scenario.name", "contains '/'"],
     );
-    assert!(!o.stderr.contains("events"), "nothing was simulated\n{}", o.describe());
+    assert!(
+        !o.stderr.contains("events"),
+        "nothing was simulated\n{}",
+        o.describe()
+    );
 }
 
 #[test]
@@ -324,7 +347,12 @@ fn an_escaping_name_in_a_sweep_writes_nothing_anywhere() {
     std::fs::create_dir(sb.path("inner")).unwrap();
     let file = sb.write("tiny.toml", MINIMAL);
     let mut args: Vec<std::ffi::OsString> = vec!["sweep".into(), file.into()];
-    for a in ["--param", "supply.initial.A100=8,16", "--set", "scenario.name=\"../escaped\""] {
+    for a in [
+        "--param",
+        "supply.initial.A100=8,16",
+        "--set",
+        "scenario.name=\"../escaped\"",
+    ] {
         args.push(a.into());
     }
     let o = Sandbox::depinsim(&sb, &args);
@@ -367,7 +395,12 @@ fn four_billion_replications_on_the_command_line() {
 fn four_billion_replications_in_a_sweep() {
     reject_sweep(
         None,
-        &["--param", "supply.initial.A100=8,16", "--replications", "4294967295"],
+        &[
+            "--param",
+            "supply.initial.A100=8,16",
+            "--replications",
+            "4294967295",
+        ],
         &["scenario.replications", "8.59e9 runs", "--max-runs"],
     );
 }
@@ -396,7 +429,10 @@ fn fifty_million_gpus_with_churn_exceed_the_memory_bound() {
             "scenario.warmup=\"1h\"",
         ],
     );
-    rejected(&o, &["base.toml", "supply.initial", "of memory", "--max-memory"]);
+    rejected(
+        &o,
+        &["base.toml", "supply.initial", "of memory", "--max-memory"],
+    );
     sb.assert_no_output(&o);
 }
 
@@ -442,7 +478,14 @@ fn an_event_limit_below_the_estimate() {
 fn a_run_limit_below_a_sweeps_runs() {
     reject_sweep(
         None,
-        &["--param", "supply.initial.A100=8,16", "--replications", "3", "--max-runs", "5"],
+        &[
+            "--param",
+            "supply.initial.A100=8,16",
+            "--replications",
+            "3",
+            "--max-runs",
+            "5",
+        ],
         &["6 runs", "limit of 5"],
     );
 }
@@ -509,7 +552,10 @@ fn reject_trace(file: &str, trace: Option<&str>, needles: &[&str]) {
     }
     let sc = sb.write("trace.toml", &TRACE_SCENARIO.replace("TRACE", file));
     let o = sb.run(&sc, &[]);
-    rejected(&o, &[&["trace.toml", "workload[0].arrivals.file"][..], needles].concat());
+    rejected(
+        &o,
+        &[&["trace.toml", "workload[0].arrivals.file"][..], needles].concat(),
+    );
     sb.assert_no_output(&o);
     let v = sb.validate(&[&sc], &[]);
     rejected(&v, needles);
@@ -535,7 +581,10 @@ fn a_trace_that_is_a_directory() {
     std::fs::create_dir(sb.path("jobs.csv")).unwrap();
     let sc = sb.write("trace.toml", &TRACE_SCENARIO.replace("TRACE", "jobs.csv"));
     let o = sb.run(&sc, &[]);
-    rejected(&o, &["trace.toml", "workload[0].arrivals.file", "directory"]);
+    rejected(
+        &o,
+        &["trace.toml", "workload[0].arrivals.file", "directory"],
+    );
     sb.assert_no_output(&o);
 }
 
@@ -649,17 +698,31 @@ fn a_run_does_not_replace_files_it_did_not_write() {
     std::fs::create_dir(sb.out()).unwrap();
     std::fs::write(sb.out().join("thesis.tex"), "years of work").unwrap();
     let args = os(&[&"run", &file, &"--out", &sb.out()]);
-    refuses_to_replace(&sb, &sb.out(), &args, &["thesis.tex", "did not write", "--force"]);
+    refuses_to_replace(
+        &sb,
+        &sb.out(),
+        &args,
+        &["thesis.tex", "did not write", "--force"],
+    );
 }
 
 #[test]
 fn a_run_does_not_replace_a_sweep() {
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
-    sb.sweep(&file, "out", &["--param", "supply.initial.A100=8,16", "--no-plots"])
-        .assert_code(0);
+    sb.sweep(
+        &file,
+        "out",
+        &["--param", "supply.initial.A100=8,16", "--no-plots"],
+    )
+    .assert_code(0);
     let args = os(&[&"run", &file, &"--out", &sb.out()]);
-    refuses_to_replace(&sb, &sb.out(), &args, &["holds a depinsim sweep", "--force"]);
+    refuses_to_replace(
+        &sb,
+        &sb.out(),
+        &args,
+        &["holds a depinsim sweep", "--force"],
+    );
 }
 
 #[test]
@@ -687,7 +750,14 @@ fn a_sweep_does_not_replace_a_run() {
     let sb = Sandbox::new();
     let out = result_dir(&sb, "out");
     let file = sb.path("tiny.toml");
-    let args = os(&[&"sweep", &file, &"--param", &"supply.initial.A100=8,16", &"--out", &out]);
+    let args = os(&[
+        &"sweep",
+        &file,
+        &"--param",
+        &"supply.initial.A100=8,16",
+        &"--out",
+        &out,
+    ]);
     refuses_to_replace(&sb, &out, &args, &["exists and is not empty", "--force"]);
 }
 
@@ -699,7 +769,13 @@ fn a_merge_does_not_replace_a_run() {
         sb.sweep(
             &file,
             &format!("s{k}"),
-            &["--param", "supply.initial.A100=8,16", "--shard", &format!("{k}/2"), "--no-plots"],
+            &[
+                "--param",
+                "supply.initial.A100=8,16",
+                "--shard",
+                &format!("{k}/2"),
+                "--no-plots",
+            ],
         )
         .assert_code(0);
     }
@@ -725,14 +801,23 @@ fn a_plan_does_not_replace_a_run() {
         &"--out",
         &out,
     ]);
-    refuses_to_replace(&sb, &out, &args, &["the result of a depinsim run", "--force"]);
+    refuses_to_replace(
+        &sb,
+        &out,
+        &args,
+        &["the result of a depinsim run", "--force"],
+    );
 }
 
 #[test]
 fn a_sweep_with_force_and_resume_is_a_usage_error() {
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
-    let o = sb.sweep(&file, "out", &["--param", "supply.initial.A100=8,16", "--force", "--resume"]);
+    let o = sb.sweep(
+        &file,
+        "out",
+        &["--param", "supply.initial.A100=8,16", "--force", "--resume"],
+    );
     o.assert_no_panic().assert_code(2);
     o.assert_stderr_has(&["--force", "cannot be used with", "--resume"]);
     sb.assert_no_output(&o);
@@ -752,7 +837,12 @@ fn table_names_a_bad_aggregate_cell() {
     let mean = cells[3];
     let bad: String = format!("{}x", &mean[..mean.len() - 1]);
     tamper(&dir, "aggregate.csv", &line, &line.replacen(mean, &bad, 1));
-    reader_rejects(&sb, &dir, &["table", "r"], &["aggregate.csv", "mean", "line 2", "expected a number"]);
+    reader_rejects(
+        &sb,
+        &dir,
+        &["table", "r"],
+        &["aggregate.csv", "mean", "line 2", "expected a number"],
+    );
 }
 
 #[test]
@@ -772,7 +862,12 @@ fn table_names_a_missing_aggregate_column() {
     tamper(&dir, "aggregate.csv", "ci95_low", "ci95_lo_");
     // The manifest's length still matches: the column check names it.
     std::fs::remove_file(dir.join("manifest.json")).unwrap();
-    reader_rejects(&sb, &dir, &["table", "r"], &["aggregate.csv", "ci95_low", "column missing"]);
+    reader_rejects(
+        &sb,
+        &dir,
+        &["table", "r"],
+        &["aggregate.csv", "ci95_low", "column missing"],
+    );
 }
 
 #[test]
@@ -780,8 +875,18 @@ fn table_names_a_doubled_aggregate_column() {
     let sb = Sandbox::new();
     let dir = result_dir(&sb, "r");
     std::fs::remove_file(dir.join("manifest.json")).unwrap();
-    tamper(&dir, "aggregate.csv", "point,design,metric,mean,sd,", "point,design,metric,mean,mean,");
-    reader_rejects(&sb, &dir, &["table", "r"], &["aggregate.csv", "mean", "appears twice"]);
+    tamper(
+        &dir,
+        "aggregate.csv",
+        "point,design,metric,mean,sd,",
+        "point,design,metric,mean,mean,",
+    );
+    reader_rejects(
+        &sb,
+        &dir,
+        &["table", "r"],
+        &["aggregate.csv", "mean", "appears twice"],
+    );
 }
 
 #[test]
@@ -794,7 +899,12 @@ fn table_names_a_count_that_is_not_whole() {
     let mut cells: Vec<String> = line.split(',').map(String::from).collect();
     cells[5] = "2.5".into();
     tamper(&dir, "aggregate.csv", &line, &cells.join(","));
-    reader_rejects(&sb, &dir, &["table", "r"], &["aggregate.csv", "n", "expected a whole number"]);
+    reader_rejects(
+        &sb,
+        &dir,
+        &["table", "r"],
+        &["aggregate.csv", "n", "expected a whole number"],
+    );
 }
 
 #[test]
@@ -819,10 +929,24 @@ fn table_names_a_bad_workloads_cell() {
 fn table_refuses_an_unfinished_sweep() {
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
-    sb.sweep(&file, "sw", &["--param", "supply.initial.A100=8,16", "--no-plots"])
-        .assert_code(0);
-    tamper(&sb.path("sw"), "progress.json", "\"complete\": true", "\"complete\": false");
-    reader_rejects(&sb, &sb.path("sw"), &["table", "sw"], &["sw", "not finished", "--resume"]);
+    sb.sweep(
+        &file,
+        "sw",
+        &["--param", "supply.initial.A100=8,16", "--no-plots"],
+    )
+    .assert_code(0);
+    tamper(
+        &sb.path("sw"),
+        "progress.json",
+        "\"complete\": true",
+        "\"complete\": false",
+    );
+    reader_rejects(
+        &sb,
+        &sb.path("sw"),
+        &["table", "sw"],
+        &["sw", "not finished", "--resume"],
+    );
 }
 
 #[test]
@@ -832,7 +956,12 @@ fn table_refuses_a_manifest_cut_short() {
     let p = dir.join("manifest.json");
     let bytes = std::fs::read(&p).unwrap();
     std::fs::write(&p, &bytes[..bytes.len() - 10]).unwrap();
-    reader_rejects(&sb, &dir, &["table", "r"], &["manifest.json", "not valid JSON"]);
+    reader_rejects(
+        &sb,
+        &dir,
+        &["table", "r"],
+        &["manifest.json", "not valid JSON"],
+    );
 }
 
 #[test]
@@ -858,7 +987,12 @@ fn plot_names_a_bad_summary_cell() {
     let mut cells: Vec<String> = line.split(',').map(String::from).collect();
     cells[4] = "lots".into();
     tamper(&dir, "summary.csv", &line, &cells.join(","));
-    reader_rejects(&sb, &dir, &["plot", "r"], &["summary.csv", "jobs_submitted", "line 2"]);
+    reader_rejects(
+        &sb,
+        &dir,
+        &["plot", "r"],
+        &["summary.csv", "jobs_submitted", "line 2"],
+    );
 }
 
 #[test]
@@ -870,7 +1004,12 @@ fn plot_names_a_ragged_summary_row() {
     let s = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
     let line = s.lines().nth(2).unwrap().to_string();
     tamper(&dir, "summary.csv", &line, &format!("{line},extra"));
-    reader_rejects(&sb, &dir, &["plot", "r"], &["summary.csv", "not a valid CSV file"]);
+    reader_rejects(
+        &sb,
+        &dir,
+        &["plot", "r"],
+        &["summary.csv", "not a valid CSV file"],
+    );
 }
 
 #[test]
@@ -883,7 +1022,12 @@ fn plot_names_a_bad_time_in_the_timeseries() {
     let mut cells: Vec<String> = line.split(',').map(String::from).collect();
     cells[2] = "noon".into();
     tamper(&dir, "timeseries.csv", &line, &cells.join(","));
-    reader_rejects(&sb, &dir, &["plot", "r"], &["timeseries.csv", "t_h", "noon"]);
+    reader_rejects(
+        &sb,
+        &dir,
+        &["plot", "r"],
+        &["timeseries.csv", "t_h", "noon"],
+    );
 }
 
 #[test]
@@ -919,10 +1063,24 @@ fn plot_refuses_a_file() {
 fn plot_refuses_an_unfinished_sweep() {
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
-    sb.sweep(&file, "sw", &["--param", "supply.initial.A100=8,16", "--no-plots"])
-        .assert_code(0);
-    tamper(&sb.path("sw"), "progress.json", "\"complete\": true", "\"complete\": false");
-    reader_rejects(&sb, &sb.path("sw"), &["plot", "sw"], &["sw", "not finished"]);
+    sb.sweep(
+        &file,
+        "sw",
+        &["--param", "supply.initial.A100=8,16", "--no-plots"],
+    )
+    .assert_code(0);
+    tamper(
+        &sb.path("sw"),
+        "progress.json",
+        "\"complete\": true",
+        "\"complete\": false",
+    );
+    reader_rejects(
+        &sb,
+        &sb.path("sw"),
+        &["plot", "sw"],
+        &["sw", "not finished"],
+    );
 }
 
 #[test]
@@ -930,7 +1088,12 @@ fn plot_refuses_a_manifest_that_is_not_an_object() {
     let sb = Sandbox::new();
     let dir = result_dir(&sb, "r");
     std::fs::write(dir.join("manifest.json"), "[1, 2]").unwrap();
-    reader_rejects(&sb, &dir, &["plot", "r"], &["manifest.json", "not a JSON object"]);
+    reader_rejects(
+        &sb,
+        &dir,
+        &["plot", "r"],
+        &["manifest.json", "not a JSON object"],
+    );
 }
 
 #[test]
@@ -940,7 +1103,12 @@ fn report_names_a_cut_short_timeseries_and_writes_nothing() {
     let p = dir.join("timeseries.csv");
     let bytes = std::fs::read(&p).unwrap();
     std::fs::write(&p, &bytes[..bytes.len() - 3]).unwrap();
-    reader_rejects(&sb, &dir, &["report", "r"], &["timeseries.csv", "cut short"]);
+    reader_rejects(
+        &sb,
+        &dir,
+        &["report", "r"],
+        &["timeseries.csv", "cut short"],
+    );
 }
 
 #[test]
@@ -960,7 +1128,12 @@ fn report_to_a_missing_directory_writes_nothing() {
 fn report_to_a_directory_writes_nothing() {
     let sb = Sandbox::new();
     let dir = result_dir(&sb, "r");
-    reader_rejects(&sb, &dir, &["report", "r", "--out", "r"], &["--out r", "is a directory"]);
+    reader_rejects(
+        &sb,
+        &dir,
+        &["report", "r", "--out", "r"],
+        &["--out r", "is a directory"],
+    );
 }
 
 #[test]
@@ -972,7 +1145,12 @@ fn report_of_a_good_and_a_damaged_directory_writes_in_neither() {
     let bytes = std::fs::read(&p).unwrap();
     std::fs::write(&p, &bytes[..bytes.len() - 1]).unwrap();
     let before = snapshot(&good);
-    reader_rejects(&sb, &bad, &["report", "good", "bad"], &["workloads.csv", "cut short"]);
+    reader_rejects(
+        &sb,
+        &bad,
+        &["report", "good", "bad"],
+        &["workloads.csv", "cut short"],
+    );
     assert_eq!(snapshot(&good), before);
 }
 
@@ -980,20 +1158,38 @@ fn report_of_a_good_and_a_damaged_directory_writes_in_neither() {
 fn report_refuses_an_unfinished_sweep() {
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
-    sb.sweep(&file, "sw", &["--param", "supply.initial.A100=8,16", "--no-plots"])
-        .assert_code(0);
+    sb.sweep(
+        &file,
+        "sw",
+        &["--param", "supply.initial.A100=8,16", "--no-plots"],
+    )
+    .assert_code(0);
     std::fs::remove_file(sb.path("sw/progress.json")).unwrap();
-    reader_rejects(&sb, &sb.path("sw"), &["report", "sw"], &["sw", "not finished"]);
+    reader_rejects(
+        &sb,
+        &sb.path("sw"),
+        &["report", "sw"],
+        &["sw", "not finished"],
+    );
 }
 
 #[test]
 fn report_refuses_a_finished_sweep_without_its_manifest() {
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
-    sb.sweep(&file, "sw", &["--param", "supply.initial.A100=8,16", "--no-plots"])
-        .assert_code(0);
+    sb.sweep(
+        &file,
+        "sw",
+        &["--param", "supply.initial.A100=8,16", "--no-plots"],
+    )
+    .assert_code(0);
     std::fs::remove_file(sb.path("sw/manifest.json")).unwrap();
-    reader_rejects(&sb, &sb.path("sw"), &["report", "sw"], &["manifest.json", "is missing"]);
+    reader_rejects(
+        &sb,
+        &sb.path("sw"),
+        &["report", "sw"],
+        &["manifest.json", "is missing"],
+    );
 }
 
 /// Two finished shards of a 2-point sweep in `s1`, `s2`.
@@ -1003,7 +1199,13 @@ fn two_shards(sb: &Sandbox) {
         sb.sweep(
             &file,
             &format!("s{k}"),
-            &["--param", "supply.initial.A100=8,16", "--shard", &format!("{k}/2"), "--no-plots"],
+            &[
+                "--param",
+                "supply.initial.A100=8,16",
+                "--shard",
+                &format!("{k}/2"),
+                "--no-plots",
+            ],
         )
         .assert_code(0);
     }
@@ -1013,7 +1215,11 @@ fn merge_rejects(sb: &Sandbox, needles: &[&str]) {
     let o = sb.depinsim(&["merge", "s1", "s2", "--out", "m"]);
     rejected(&o, needles);
     assert!(!sb.path("m").exists(), "{}", o.describe());
-    let leftovers: Vec<String> = sb.entries().into_iter().filter(|e| e.starts_with('.')).collect();
+    let leftovers: Vec<String> = sb
+        .entries()
+        .into_iter()
+        .filter(|e| e.starts_with('.'))
+        .collect();
     assert!(leftovers.is_empty(), "left beside --out: {leftovers:?}");
 }
 
@@ -1043,8 +1249,15 @@ fn merge_names_a_shard_whose_journal_run_count_is_wrong() {
     let text = std::fs::read_to_string(&p).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let runs = v["runs"].as_u64().unwrap();
-    std::fs::write(&p, text.replacen(&format!("\"runs\": {runs}"), &format!("\"runs\": {}", runs + 1), 1))
-        .unwrap();
+    std::fs::write(
+        &p,
+        text.replacen(
+            &format!("\"runs\": {runs}"),
+            &format!("\"runs\": {}", runs + 1),
+            1,
+        ),
+    )
+    .unwrap();
     merge_rejects(&sb, &["s2/progress.json", "runs", "holds"]);
 }
 
@@ -1056,7 +1269,13 @@ fn merge_names_a_shard_with_rows_of_unknown_runs() {
     let p = sb.path("s1/timeseries.csv");
     let text = std::fs::read_to_string(&p).unwrap();
     std::fs::write(&p, text.replacen(",ionet,", ",ionex,", 1)).unwrap();
-    merge_rejects(&sb, &["s1/timeseries.csv", "rows of runs its summary does not have"]);
+    merge_rejects(
+        &sb,
+        &[
+            "s1/timeseries.csv",
+            "rows of runs its summary does not have",
+        ],
+    );
 }
 
 #[test]

@@ -75,11 +75,7 @@ const CHARS: &[char] = &[
 
 /// A random char boundary of `s`.
 fn boundary(rng: &mut ChaCha8Rng, s: &str) -> usize {
-    let b: Vec<usize> = s
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain([s.len()])
-        .collect();
+    let b: Vec<usize> = s.char_indices().map(|(i, _)| i).chain([s.len()]).collect();
     b[rng.random_range(0..b.len())]
 }
 
@@ -134,7 +130,12 @@ fn bases() -> Vec<(String, String)> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
         .collect();
     v.sort();
     v.push(("minimal.toml".into(), common::MINIMAL.into()));

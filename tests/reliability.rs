@@ -128,7 +128,7 @@ fn a_run_killed_anywhere_leaves_the_previous_or_the_complete_result() {
     let (mut saw_previous, mut saw_complete) = (0, 0);
     for round in 0..10 {
         let mut child = spawn_in(root, &long_run_args(&mmc(), &out, 2));
-        std::thread::sleep(Duration::from_millis(rng.random_range(0..1500)));
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..600)));
         kill9(&mut child);
         let now = csvs(&out);
         if now == previous {
@@ -166,7 +166,7 @@ fn a_run_killed_into_an_absent_directory_leaves_nothing_or_everything() {
     let mut rng = ChaCha8Rng::seed_from_u64(1818);
     for round in 0..6 {
         let mut child = spawn_in(root, &long_run_args(&mmc(), &out, 5));
-        std::thread::sleep(Duration::from_millis(rng.random_range(0..1500)));
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..600)));
         kill9(&mut child);
         if out.exists() {
             assert_eq!(csvs(&out), complete, "round {round}: a partial directory");
@@ -229,13 +229,19 @@ fn a_sweep_killed_at_random_points_resumes_to_the_same_bytes_and_is_never_read_h
         // An unfinished sweep is not a result: readers refuse it.
         let complete = std::fs::read_to_string(out.join("progress.json"))
             .is_ok_and(|t| t.contains("\"complete\": true"));
-        let o = bin().args(["table".as_ref(), out.as_os_str()]).output().unwrap();
+        let o = bin()
+            .args(["table".as_ref(), out.as_os_str()])
+            .output()
+            .unwrap();
         if complete {
             assert!(o.status.success(), "round {round}");
         } else {
             assert_eq!(o.status.code(), Some(2), "round {round}");
             assert!(String::from_utf8_lossy(&o.stderr).contains("not finished"));
-            assert!(!out.join("summary.csv").exists(), "round {round}: a summary that looks whole");
+            assert!(
+                !out.join("summary.csv").exists(),
+                "round {round}: a summary that looks whole"
+            );
         }
     }
     let mut args = long_sweep_args(&out);
@@ -243,7 +249,12 @@ fn a_sweep_killed_at_random_points_resumes_to_the_same_bytes_and_is_never_read_h
         args.push("--resume".into());
     }
     finish(&args, root);
-    for f in ["summary.csv", "timeseries.csv", "workloads.csv", "aggregate.csv"] {
+    for f in [
+        "summary.csv",
+        "timeseries.csv",
+        "workloads.csv",
+        "aggregate.csv",
+    ] {
         assert!(
             std::fs::read(out.join(f)).unwrap() == std::fs::read(whole.join(f)).unwrap(),
             "{f} differs after kills and resumes"
@@ -324,7 +335,13 @@ fn what_killed_merges_left_beside_the_output_is_removed_by_the_next_merge() {
         sb.sweep(
             &file,
             &format!("s{k}"),
-            &["--param", "supply.initial.A100=8,16", "--shard", &format!("{k}/2"), "--no-plots"],
+            &[
+                "--param",
+                "supply.initial.A100=8,16",
+                "--shard",
+                &format!("{k}/2"),
+                "--no-plots",
+            ],
         )
         .assert_code(0);
     }
@@ -334,18 +351,36 @@ fn what_killed_merges_left_beside_the_output_is_removed_by_the_next_merge() {
     std::fs::write(stale.join("summary.csv"), "point,replicate\n0,").unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     for _ in 0..5 {
-        let mut child = spawn_in(sb.root(), &["merge".into(), "s1".into(), "s2".into(), "--out".into(), "m".into()]);
+        let mut child = spawn_in(
+            sb.root(),
+            &[
+                "merge".into(),
+                "s1".into(),
+                "s2".into(),
+                "--out".into(),
+                "m".into(),
+            ],
+        );
         std::thread::sleep(Duration::from_millis(rng.random_range(0..40)));
         kill9(&mut child);
         let m = sb.path("m");
         if m.exists() {
-            for f in ["summary.csv", "timeseries.csv", "workloads.csv", "aggregate.csv", "manifest.json", "sweep.json", "progress.json"] {
+            for f in [
+                "summary.csv",
+                "timeseries.csv",
+                "workloads.csv",
+                "aggregate.csv",
+                "manifest.json",
+                "sweep.json",
+                "progress.json",
+            ] {
                 assert!(m.join(f).is_file(), "a merged directory without {f}");
             }
             std::fs::remove_dir_all(&m).unwrap();
         }
     }
-    sb.depinsim(&["merge", "s1", "s2", "--out", "m"]).assert_code(0);
+    sb.depinsim(&["merge", "s1", "s2", "--out", "m"])
+        .assert_code(0);
     assert!(!stale.exists(), "the killed merge's directory is gone");
     assert_eq!(leftovers(sb.root(), "m"), Vec::<String>::new());
 }
@@ -355,7 +390,14 @@ fn a_report_killed_anywhere_leaves_whole_files() {
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
     let r = sb.path("r");
-    let args: Vec<OsString> = vec!["run".into(), file.into(), "--out".into(), r.clone().into(), "--replications".into(), "3".into()];
+    let args: Vec<OsString> = vec![
+        "run".into(),
+        file.into(),
+        "--out".into(),
+        r.clone().into(),
+        "--replications".into(),
+        "3".into(),
+    ];
     sb.depinsim(&args).assert_code(0);
     let plots = names(&r.join("plots"));
     let report = std::fs::read(r.join("report.html")).unwrap();
@@ -365,11 +407,22 @@ fn a_report_killed_anywhere_leaves_whole_files() {
         std::thread::sleep(Duration::from_millis(rng.random_range(0..60)));
         kill9(&mut child);
         // The report is deterministic: whole, it is the same bytes.
-        assert_eq!(std::fs::read(r.join("report.html")).unwrap(), report, "round {round}");
-        assert_eq!(names(&r.join("plots")), plots, "round {round}: plots/ mixed");
+        assert_eq!(
+            std::fs::read(r.join("report.html")).unwrap(),
+            report,
+            "round {round}"
+        );
+        assert_eq!(
+            names(&r.join("plots")),
+            plots,
+            "round {round}: plots/ mixed"
+        );
     }
     sb.depinsim(&["plot", "r"]).assert_code(0);
-    let hidden: Vec<String> = names(&r).into_iter().filter(|n| n.starts_with('.')).collect();
+    let hidden: Vec<String> = names(&r)
+        .into_iter()
+        .filter(|n| n.starts_with('.'))
+        .collect();
     assert!(hidden.is_empty(), "left in the directory: {hidden:?}");
 }
 
@@ -395,7 +448,13 @@ fn fewer_replicates_do_not_keep_the_old_aggregate() {
 fn a_run_after_a_sweep_leaves_no_journal() {
     let sb = Sandbox::new();
     let file = sb.write("tiny.toml", MINIMAL);
-    let o = sb.depinsim(&["sweep", "tiny.toml", "--param", "supply.initial.A100=8,16", "--no-plots"]);
+    let o = sb.depinsim(&[
+        "sweep",
+        "tiny.toml",
+        "--param",
+        "supply.initial.A100=8,16",
+        "--no-plots",
+    ]);
     o.assert_code(0);
     let dir = sb.path("results/tiny");
     assert!(dir.join("sweep.json").exists());
@@ -403,11 +462,19 @@ fn a_run_after_a_sweep_leaves_no_journal() {
     sb.depinsim(&["run", "tiny.toml", "--no-plots"])
         .assert_bad_input(&["holds a depinsim sweep", "--force"]);
     assert!(dir.join("sweep.json").exists());
-    sb.depinsim(&["run", "tiny.toml", "--no-plots", "--force"]).assert_code(0);
+    sb.depinsim(&["run", "tiny.toml", "--no-plots", "--force"])
+        .assert_code(0);
     for f in ["sweep.json", "progress.json"] {
         assert!(!dir.join(f).exists(), "{f} survived the run");
     }
-    let o = sb.depinsim(&["sweep", file.to_str().unwrap(), "--param", "supply.initial.A100=8,16", "--resume", "--no-plots"]);
+    let o = sb.depinsim(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--param",
+        "supply.initial.A100=8,16",
+        "--resume",
+        "--no-plots",
+    ]);
     o.assert_bad_input(&["exists and is not empty"]);
 }
 
@@ -425,7 +492,14 @@ fn a_run_replaces_its_previous_result_and_only_that() {
     let other = sb.path("other");
     std::fs::create_dir(&other).unwrap();
     std::fs::write(other.join("notes.txt"), "x").unwrap();
-    let args: Vec<OsString> = vec!["run".into(), file.into(), "--out".into(), other.clone().into(), "--force".into(), "--no-plots".into()];
+    let args: Vec<OsString> = vec![
+        "run".into(),
+        file.into(),
+        "--out".into(),
+        other.clone().into(),
+        "--force".into(),
+        "--no-plots".into(),
+    ];
     sb.depinsim(&args).assert_code(0);
     assert!(!other.join("notes.txt").exists());
     assert!(other.join("summary.csv").exists());
@@ -483,13 +557,13 @@ fn a_full_file_system_fails_the_command_and_leaves_no_half_result() {
         return;
     };
     let out = disk.join("out");
-    let o = bin()
-        .args(long_run_args(&mmc(), &out, 1))
-        .output()
-        .unwrap();
+    let o = bin().args(long_run_args(&mmc(), &out, 1)).output().unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("No space left") || stderr.contains("space"), "{stderr}");
+    assert!(
+        stderr.contains("No space left") || stderr.contains("space"),
+        "{stderr}"
+    );
     assert!(!out.exists(), "a half result: {:?}", names(&out));
     assert_eq!(names(&disk), Vec::<String>::new(), "left on the disk");
     // A previous result on the full disk is kept whole.
@@ -497,12 +571,26 @@ fn a_full_file_system_fails_the_command_and_leaves_no_half_result() {
     let sc = tmp.path().join("tiny.toml");
     std::fs::write(&sc, small).unwrap();
     let ok = bin()
-        .args(["run".as_ref(), sc.as_os_str(), "--out".as_ref(), out.as_os_str(), "--no-plots".as_ref()])
+        .args([
+            "run".as_ref(),
+            sc.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--no-plots".as_ref(),
+        ])
         .output()
         .unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let previous = csvs(&out);
-    let o = bin().args(long_run_args(&mmc(), &out, 1)).arg("--force").output().unwrap();
+    let o = bin()
+        .args(long_run_args(&mmc(), &out, 1))
+        .arg("--force")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(csvs(&out), previous, "the previous result changed");
     assert_eq!(names(&disk), vec!["out".to_string()]);
@@ -511,7 +599,10 @@ fn a_full_file_system_fails_the_command_and_leaves_no_half_result() {
     let o = bin().args(long_sweep_args(&sw)).output().unwrap();
     assert_ne!(o.status.code(), Some(0));
     if sw.join("sweep.json").exists() {
-        let t = bin().args(["table".as_ref(), sw.as_os_str()]).output().unwrap();
+        let t = bin()
+            .args(["table".as_ref(), sw.as_os_str()])
+            .output()
+            .unwrap();
         assert_eq!(t.status.code(), Some(2));
     }
 }

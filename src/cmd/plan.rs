@@ -94,7 +94,13 @@ pub fn run(args: PlanArgs, argv: &[String]) -> Result<()> {
     // The most one point may take (every design at the most replications);
     // the search visits a few dozen points, one at a time.
     let point_runs = planner.base.designs.len() as u64 * max_replications as u64;
-    super::check_bounds(&planner.base, point_runs, threads, false, &args.limits.limits())?;
+    super::check_bounds(
+        &planner.base,
+        point_runs,
+        threads,
+        false,
+        &args.limits.limits(),
+    )?;
     let place = Place::lock(&out, argv)?;
     place.check_replace(Kind::Plan, args.force)?;
     let pool = rayon::ThreadPoolBuilder::new()

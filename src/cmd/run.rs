@@ -81,7 +81,12 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
     // sweep's journal) survives.
     let tmp = place.temp_dir("run")?;
     let built = (|| -> Result<String> {
-        let mut files = vec!["summary.csv", "timeseries.csv", "waits.csv", "workloads.csv"];
+        let mut files = vec![
+            "summary.csv",
+            "timeseries.csv",
+            "waits.csv",
+            "workloads.csv",
+        ];
         write_atomic(&tmp.join("summary.csv"), &summary)?;
         write_atomic(&tmp.join("timeseries.csv"), &timeseries)?;
         write_atomic(&tmp.join("waits.csv"), &waits)?;

@@ -85,7 +85,12 @@ pub fn kind_of(dir: &Path) -> Result<Kind> {
     let meta = match std::fs::symlink_metadata(dir) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Kind::Absent),
-        Err(e) => return Err(Error::Other(format!("cannot inspect {}: {e}", dir.display()))),
+        Err(e) => {
+            return Err(Error::Other(format!(
+                "cannot inspect {}: {e}",
+                dir.display()
+            )));
+        }
     };
     if !meta.is_dir() {
         return Err(Error::Usage(format!(
@@ -182,9 +187,8 @@ impl Place {
         std::fs::create_dir_all(&parent)
             .map_err(|e| Error::Other(format!("cannot create {}: {e}", parent.display())))?;
         let lock_path = parent.join(format!(".{name}.lock"));
-        let io = |e: std::io::Error| {
-            Error::Other(format!("cannot lock {}: {e}", lock_path.display()))
-        };
+        let io =
+            |e: std::io::Error| Error::Other(format!("cannot lock {}: {e}", lock_path.display()));
         let file = loop {
             let f = OpenOptions::new()
                 .read(true)
@@ -510,7 +514,10 @@ mod tests {
         let e = Place::lock(&out, &["x".into()]).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         let msg = e.to_string();
-        assert!(msg.contains(&format!("pid {}", std::process::id())), "{msg}");
+        assert!(
+            msg.contains(&format!("pid {}", std::process::id())),
+            "{msg}"
+        );
         assert!(msg.contains("depinsim run"), "{msg}");
         drop(first);
         assert!(!dir.path().join(".out.lock").exists());
@@ -528,7 +535,10 @@ mod tests {
         std::fs::write(tmp.join("summary.csv"), "new").unwrap();
         p.install(&tmp).unwrap();
         assert!(!out.join("aggregate.csv").exists());
-        assert_eq!(std::fs::read_to_string(out.join("summary.csv")).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_to_string(out.join("summary.csv")).unwrap(),
+            "new"
+        );
         assert!(!tmp.exists());
     }
 

@@ -108,9 +108,9 @@ pub fn check_dir(dir: &Path) -> Result<Option<Value>> {
         return Err(Error::input(&mfile, "", "is not a JSON object"));
     }
     if let Some(files) = manifest.get(FILES_KEY) {
-        let files = files.as_object().ok_or_else(|| {
-            Error::input(&mfile, FILES_KEY, "must be an object of file lengths")
-        })?;
+        let files = files
+            .as_object()
+            .ok_or_else(|| Error::input(&mfile, FILES_KEY, "must be an object of file lengths"))?;
         for (name, rec) in files {
             let want = rec.get("bytes").and_then(Value::as_u64).ok_or_else(|| {
                 Error::input(&mfile, format!("{FILES_KEY}.{name}.bytes"), "is missing")
@@ -172,7 +172,12 @@ pub fn check_table(
     let idx = |names: &[&str]| -> Vec<(usize, String)> {
         names
             .iter()
-            .filter_map(|n| headers.iter().position(|h| h == n).map(|i| (i, n.to_string())))
+            .filter_map(|n| {
+                headers
+                    .iter()
+                    .position(|h| h == n)
+                    .map(|i| (i, n.to_string()))
+            })
             .collect()
     };
     let (ints, nums) = (idx(cols.integers), idx(cols.numbers));
@@ -222,13 +227,17 @@ mod tests {
     #[test]
     fn bad_cells_are_named_by_line_and_column() {
         let (h, rows) = table("point,mean\n0,1.5\n1,0x\n");
-        let e = check_table("a.csv", &h, &rows, &COLS).unwrap_err().to_string();
+        let e = check_table("a.csv", &h, &rows, &COLS)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             "a.csv: mean: line 3: expected a number or an empty cell, got \"0x\""
         );
         let (h, rows) = table("point,mean\n-1,1\n");
-        let e = check_table("a.csv", &h, &rows, &COLS).unwrap_err().to_string();
+        let e = check_table("a.csv", &h, &rows, &COLS)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("point: line 2: expected a whole number"), "{e}");
         let (h, rows) = table("point,mean\n0,\n");
         check_table("a.csv", &h, &rows, &COLS).unwrap();
@@ -237,10 +246,14 @@ mod tests {
     #[test]
     fn missing_and_doubled_columns_are_named() {
         let (h, rows) = table("point\n0\n");
-        let e = check_table("a.csv", &h, &rows, &COLS).unwrap_err().to_string();
+        let e = check_table("a.csv", &h, &rows, &COLS)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("a.csv: mean: column missing"), "{e}");
         let (h, rows) = table("point,mean,mean\n0,1,1\n");
-        let e = check_table("a.csv", &h, &rows, &COLS).unwrap_err().to_string();
+        let e = check_table("a.csv", &h, &rows, &COLS)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("a.csv: mean: the column appears twice"), "{e}");
     }
 }

@@ -109,7 +109,15 @@ pub const SUMMARY_NUMBERS: [&str; 30] = [
 pub fn columns_of(name: &str) -> Option<Columns<'static>> {
     Some(match name {
         "aggregate.csv" => Columns {
-            required: &["point", "design", "metric", "mean", "n", "ci95_low", "ci95_high"],
+            required: &[
+                "point",
+                "design",
+                "metric",
+                "mean",
+                "n",
+                "ci95_low",
+                "ci95_high",
+            ],
             integers: &["point", "n"],
             numbers: &["mean", "sd", "ci95_low", "ci95_high"],
         },

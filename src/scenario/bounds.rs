@@ -98,7 +98,8 @@ pub fn estimate_run(sc: &Scenario) -> RunEstimate {
         .as_ref()
         .map_or(0.0, |s| s.pool_gpus.iter().map(|&g| g as f64).sum());
     let gpus = pool.iter().sum::<f64>() + extra;
-    let nodes = pool.iter().map(|g| (g / gpus_per_node).ceil()).sum::<f64>() + (extra / gpus_per_node).ceil();
+    let nodes = pool.iter().map(|g| (g / gpus_per_node).ceil()).sum::<f64>()
+        + (extra / gpus_per_node).ceil();
     let mut jobs = 0.0;
     let mut frames = 0.0;
     let mut trace_jobs = 0.0;
@@ -122,17 +123,15 @@ pub fn estimate_run(sc: &Scenario) -> RunEstimate {
         let cycle_ms = (c.uptime.mean() + c.downtime.mean()).max(1.0);
         nodes * 2.0 * sc.horizon as f64 / cycle_ms
     });
-    let reviews = sc
-        .supply
-        .as_ref()
-        .map_or(0.0, |s| nodes * sc.horizon as f64 / s.review_every.max(1) as f64);
+    let reviews = sc.supply.as_ref().map_or(0.0, |s| {
+        nodes * sc.horizon as f64 / s.review_every.max(1) as f64
+    });
     let bids = match (&sc.akash, sc.designs.contains(&super::DesignKind::Akash)) {
         (Some(a), true) => jobs * (a.max_bids as f64).min(nodes),
         _ => 0.0,
     };
     let job_events = EVENTS_PER_JOB * jobs;
-    let events =
-        job_events + EVENTS_PER_FRAME * frames + churn + reviews + samples + bids.max(0.0);
+    let events = job_events + EVENTS_PER_FRAME * frames + churn + reviews + samples + bids.max(0.0);
     let work_key = [
         (job_events + EVENTS_PER_FRAME * frames, "scenario.horizon"),
         (churn, "churn.uptime"),
@@ -144,7 +143,11 @@ pub fn estimate_run(sc: &Scenario) -> RunEstimate {
     .max_by(|a, b| a.0.total_cmp(&b.0))
     .map_or("scenario.horizon", |x| x.1);
     let per_node = NODE_BYTES
-        + if sc.churn.is_some() { CHURN_NODE_BYTES } else { 0.0 }
+        + if sc.churn.is_some() {
+            CHURN_NODE_BYTES
+        } else {
+            0.0
+        }
         + if sc.designs.contains(&super::DesignKind::Render) {
             RENDER_NODE_BYTES
         } else {
@@ -299,7 +302,7 @@ pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
         .parse()
         .map_err(|_| format!("{s:?} is not a size; write e.g. 512M, 8G or 1T"))?;
     let bytes = v * scale as f64;
-    if !bytes.is_finite() || bytes < 1.0 || bytes > 1.8e19 {
+    if !(1.0..=1.8e19).contains(&bytes) {
         return Err(format!("{s:?} is not a size between 1 byte and 16 EiB"));
     }
     Ok(bytes as u64)
@@ -318,7 +321,7 @@ pub fn parse_count(s: &str) -> std::result::Result<u64, String> {
     let v: f64 = t
         .parse()
         .map_err(|_| format!("{s:?} is not a count; write e.g. 1000000 or 2e10"))?;
-    if !v.is_finite() || v < 1.0 || v > 1.8e19 || v.fract() != 0.0 {
+    if !(1.0..=1.8e19).contains(&v) || v.fract() != 0.0 {
         return Err(format!("{s:?} is not a whole count between 1 and 1.8e19"));
     }
     Ok(v as u64)

@@ -213,7 +213,10 @@ pub(super) fn akash(ck: &mut Checker, ak: &AkashSpec, spec: &ScenarioFile) -> Ak
         // every order into millions of draws.
         ck.fail(
             k("max_bids"),
-            format!("must be at most {MAX_BIDS} (bids an order may count), got {}", ak.max_bids),
+            format!(
+                "must be at most {MAX_BIDS} (bids an order may count), got {}",
+                ak.max_bids
+            ),
         );
     }
     if ak.block_time.0 == 0 {

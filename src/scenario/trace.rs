@@ -98,7 +98,8 @@ impl<R: std::io::Read> std::io::Read for Bounded<R> {
 /// [`MAX_TRACE_BYTES`]. Errors name the file and the line.
 pub fn load(path: &Path, rules: &TraceRules) -> Result<Vec<TraceJob>, String> {
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the trace {shown}: {e}"))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read the trace {shown}: {e}"))?;
     if let Ok(meta) = file.metadata() {
         if meta.is_dir() {
             return Err(format!("cannot read the trace {shown}: it is a directory"));
@@ -270,7 +271,9 @@ pub fn load(path: &Path, rules: &TraceRules) -> Result<Vec<TraceJob>, String> {
         if jobs.len() >= MAX_TRACE_JOBS {
             return Err(at(
                 "submit_s",
-                format!("the trace has more than {MAX_TRACE_JOBS} jobs within the horizon, the most it may have"),
+                format!(
+                    "the trace has more than {MAX_TRACE_JOBS} jobs within the horizon, the most it may have"
+                ),
             ));
         }
         jobs.push(TraceJob {

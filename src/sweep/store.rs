@@ -689,7 +689,12 @@ pub fn write_manifest<R: Serialize>(
     let command: &[String] = progress.sessions.last().map_or(&[], |s| &s.command);
     let files = crate::output::verify::file_lengths(
         dir,
-        &["summary.csv", "timeseries.csv", "workloads.csv", "aggregate.csv"],
+        &[
+            "summary.csv",
+            "timeseries.csv",
+            "workloads.csv",
+            "aggregate.csv",
+        ],
     )?;
     let m = Manifest {
         depinsim_version: env!("CARGO_PKG_VERSION"),
