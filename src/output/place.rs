@@ -306,10 +306,10 @@ impl Place {
     /// other content needs `force`. Returns what is there.
     pub fn check_replace(&self, want: Kind, force: bool) -> Result<Kind> {
         let have = self.kind()?;
-        if matches!(have, Kind::Absent | Kind::Empty) || have == want {
+        if matches!(have, Kind::Absent | Kind::Empty) {
             return Ok(have);
         }
-        if force {
+        if have == want || force {
             self.check_force()?;
             return Ok(have);
         }
@@ -329,7 +329,7 @@ impl Place {
         )))
     }
 
-    /// Refuses `--force` on a directory that holds the current directory
+    /// Refuses to replace a directory that holds the current directory
     /// (replacing it would delete the user's work around it).
     pub fn check_force(&self) -> Result<()> {
         let (Ok(out), Ok(cwd)) = (
@@ -340,7 +340,7 @@ impl Place {
         };
         if cwd.starts_with(&out) {
             return Err(Error::Usage(format!(
-                "--out {}: holds the current directory; --force will not replace it",
+                "--out {}: holds the current directory; depinsim will not replace it",
                 self.out.display()
             )));
         }
