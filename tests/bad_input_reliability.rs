@@ -1288,3 +1288,26 @@ fn merge_names_a_shard_with_a_ragged_summary() {
     std::fs::write(&p, format!("{text}1,2\n")).unwrap();
     merge_rejects(&sb, &["s1"]);
 }
+
+#[test]
+fn report_checks_every_directory_before_it_draws_in_any() {
+    // The second directory's time series has a bad cell of the same
+    // length (the manifest's lengths still match): the first directory
+    // must not get charts either.
+    let sb = Sandbox::new();
+    let good = result_dir(&sb, "good");
+    let bad = result_dir(&sb, "bad");
+    let t = std::fs::read_to_string(bad.join("timeseries.csv")).unwrap();
+    let line = t.lines().last().unwrap().to_string();
+    let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+    cells[4] = "x".repeat(cells[4].len());
+    tamper(&bad, "timeseries.csv", &line, &cells.join(","));
+    let before = snapshot(&good);
+    reader_rejects(
+        &sb,
+        &bad,
+        &["report", "good", "bad"],
+        &["timeseries.csv", "gpus_online", "expected a number"],
+    );
+    assert_eq!(snapshot(&good), before);
+}

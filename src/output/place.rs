@@ -92,6 +92,13 @@ pub fn kind_of(dir: &Path) -> Result<Kind> {
             )));
         }
     };
+    if meta.file_type().is_symlink() {
+        // A result is swapped in by renaming: that would replace the link.
+        return Err(Error::Usage(format!(
+            "--out {}: is a symbolic link; give the directory it points to",
+            dir.display()
+        )));
+    }
     if !meta.is_dir() {
         return Err(Error::Usage(format!(
             "--out {}: exists and is not a directory",

@@ -1014,6 +1014,11 @@ pub fn report_html_as(dirs: &[(PathBuf, PathBuf)]) -> Result<String> {
             "report needs at least one results directory".into(),
         ));
     }
+    if dirs.len() > 1 {
+        for (d, _) in dirs {
+            crate::plot::check_inputs(d)?;
+        }
+    }
     let all: Vec<DirData> = dirs
         .iter()
         .map(|(d, shown)| load(d, shown))

@@ -202,6 +202,16 @@ pub fn plot_dir(dir: &Path) -> Result<PlotSet> {
     Ok(set)
 }
 
+/// Reads and checks every file [`plot_dir`] reads, writing nothing: a
+/// report of several directories checks them all before it draws into any.
+pub fn check_inputs(dir: &Path) -> Result<()> {
+    Aggregate::read(dir)?;
+    for name in ["summary.csv", "timeseries.csv", "waits.csv", "workloads.csv"] {
+        Table::read_opt(dir, name)?;
+    }
+    Ok(())
+}
+
 /// Writes `svgs` as `dir/plots/` in one step: built in a temporary sibling
 /// and swapped in, so charts of an earlier plot never mix with these.
 fn write_plots(dir: &Path, svgs: &[(String, String)]) -> Result<()> {
