@@ -41,7 +41,7 @@ pub enum Command {
 #[derive(Args, Debug, Clone, Default)]
 pub struct LimitArgs {
     /// Refuse to start when the estimated peak memory is above SIZE
-    /// (e.g. 512M, 16G) [default: 4G].
+    /// (e.g. 512M, 16G) [default: 8G].
     #[arg(long, value_name = "SIZE", value_parser = bounds::parse_size)]
     pub max_memory: Option<u64>,
     /// Refuse to start more than N simulation runs (replications × designs
@@ -49,7 +49,7 @@ pub struct LimitArgs {
     #[arg(long, value_name = "N", value_parser = bounds::parse_count)]
     pub max_runs: Option<u64>,
     /// Refuse to start when the estimated simulation events of all runs
-    /// are above N (e.g. 1e11) [default: 2e10].
+    /// are above N (e.g. 1e12) [default: 1e11].
     #[arg(long, value_name = "N", value_parser = bounds::parse_count)]
     pub max_events: Option<u64>,
 }

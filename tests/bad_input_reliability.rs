@@ -427,6 +427,8 @@ fn fifty_million_gpus_with_churn_exceed_the_memory_bound() {
             "scenario.horizon=\"1d\"",
             "--set",
             "scenario.warmup=\"1h\"",
+            "--threads",
+            "2",
         ],
     );
     rejected(

@@ -30,8 +30,8 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
     let threads = threads_of(args.threads);
-    let runs = sc.replications as u64 * sc.designs.len() as u64;
-    check_bounds(&sc, runs, threads, true, &args.limits.limits())?;
+    let run_count = sc.replications as u64 * sc.designs.len() as u64;
+    check_bounds(&sc, run_count, threads, true, &args.limits.limits())?;
     // Everything checked: take the directory (a second writer stops here),
     // and refuse what a run may not replace before spending time on it.
     let place = Place::lock(&out, argv)?;

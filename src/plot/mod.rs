@@ -206,7 +206,12 @@ pub fn plot_dir(dir: &Path) -> Result<PlotSet> {
 /// report of several directories checks them all before it draws into any.
 pub fn check_inputs(dir: &Path) -> Result<()> {
     Aggregate::read(dir)?;
-    for name in ["summary.csv", "timeseries.csv", "waits.csv", "workloads.csv"] {
+    for name in [
+        "summary.csv",
+        "timeseries.csv",
+        "waits.csv",
+        "workloads.csv",
+    ] {
         Table::read_opt(dir, name)?;
     }
     Ok(())

@@ -28,9 +28,10 @@ pub const CHURN_NODE_BYTES: f64 = 700.0;
 pub const RENDER_NODE_BYTES: f64 = 450.0;
 /// Bytes per GPU beyond its node (per-GPU occupancy).
 pub const GPU_BYTES: f64 = 8.0;
-/// Bytes per expected job: its wait kept for the quantiles (8 B) and a
+/// Bytes per expected job: its wait kept for the quantiles (8 B, the bulk
+/// of `scale-100k`'s 354 MB peak for 39 M jobs: docs/performance.md) and a
 /// share of the records of the jobs in flight.
-pub const JOB_BYTES: f64 = 24.0;
+pub const JOB_BYTES: f64 = 10.0;
 /// Bytes per time-series sample of one run, held until the run's files
 /// are written (the sample, its CSV row and the row's formatting).
 pub const SAMPLE_BYTES: f64 = 400.0;
@@ -41,6 +42,9 @@ pub const TRACE_JOB_BYTES: f64 = 40.0;
 pub const EVENTS_PER_JOB: f64 = 5.0;
 /// Events per render frame (dispatch, finish, verification).
 pub const EVENTS_PER_FRAME: f64 = 3.0;
+/// The work of drawing one Akash bid, in events: a random index and a
+/// slot, far less than an event.
+pub const EVENTS_PER_BID: f64 = 0.1;
 
 /// What a command may use.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -53,12 +57,15 @@ pub struct Limits {
     pub max_events: u64,
 }
 
-/// 4 GiB: half the memory of a small machine.
-pub const DEFAULT_MAX_MEMORY: u64 = 4 << 30;
+/// 8 GiB: the memory of a laptop. Fixed rather than read from the
+/// machine, so a scenario accepted on one machine is accepted on another
+/// with the same threads.
+pub const DEFAULT_MAX_MEMORY: u64 = 8 << 30;
 /// A million runs: days of simulation even for small scenarios.
 pub const DEFAULT_MAX_RUNS: u64 = 1_000_000;
-/// 2·10^10 events: about three hours of one core at 2 M events/s.
-pub const DEFAULT_MAX_EVENTS: u64 = 20_000_000_000;
+/// 10^11 events: about 14 hours of one core at 2 M events/s, a few hundred
+/// runs of `scale-100k`.
+pub const DEFAULT_MAX_EVENTS: u64 = 100_000_000_000;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -127,7 +134,7 @@ pub fn estimate_run(sc: &Scenario) -> RunEstimate {
         nodes * sc.horizon as f64 / s.review_every.max(1) as f64
     });
     let bids = match (&sc.akash, sc.designs.contains(&super::DesignKind::Akash)) {
-        (Some(a), true) => jobs * (a.max_bids as f64).min(nodes),
+        (Some(a), true) => EVENTS_PER_BID * jobs * (a.max_bids as f64).min(nodes),
         _ => 0.0,
     };
     let job_events = EVENTS_PER_JOB * jobs;
