@@ -399,6 +399,9 @@ fn a_report_killed_anywhere_leaves_whole_files() {
         "3".into(),
     ];
     sb.depinsim(&args).assert_code(0);
+    // The report as `report r` writes it (the run's names the directory
+    // as given to the run): every kill must leave exactly this, or it.
+    sb.depinsim(&["report", "r"]).assert_code(0);
     let plots = names(&r.join("plots"));
     let report = std::fs::read(r.join("report.html")).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(11);
