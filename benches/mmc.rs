@@ -1,6 +1,6 @@
 //! The M/M/c scenario (`scenarios/mmc.toml`: λ = 12/h, exponential service
 //! with mean 1 h, c = 16 GPUs, FIFO, no churn) through the full model:
-//! scenario → world → io.net design → metrics, via `model::sim::simulate`.
+//! scenario → world → io.net design → metrics, via `sim::simulate`.
 //!
 //! Only `scenario.horizon` is overridden:
 //! - `30d`: the horizon asked for the criterion sample (~8 600 jobs);
@@ -18,8 +18,8 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use depinsim::engine::derive_run_seed;
-use depinsim::model::sim::simulate;
 use depinsim::scenario::{DesignKind, Scenario, load, parse_override};
+use depinsim::sim::simulate;
 use std::hint::black_box;
 use std::path::Path;
 

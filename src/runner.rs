@@ -5,8 +5,8 @@ use crate::engine::derive_run_seed;
 use crate::error::{Error, Result};
 use crate::metrics::Sample;
 use crate::metrics::{Summary, WorkloadSummary};
-use crate::model::sim::simulate;
 use crate::scenario::{DesignKind, Scenario};
+use crate::sim::{RoutingRow, RunOutput, StrategyRow, simulate, simulate_world};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::time::Instant;
@@ -19,6 +19,9 @@ pub struct RunSpec {
     pub design: DesignKind,
     /// Derived from the master seed and the replicate: see [`run_seed`].
     pub seed: u64,
+    /// World mode: the strategy (index into `world.strategies`); the run
+    /// then simulates every network of `[world]` and `design` is the first.
+    pub strategy: Option<u16>,
 }
 
 /// One finished run.
@@ -34,6 +37,18 @@ pub struct RunResult {
     pub events: u64,
     /// Wall-clock seconds (manifest only, never in CSVs).
     pub wall_seconds: f64,
+    /// World mode: the strategy's name (every network's result has it).
+    pub strategy: Option<String>,
+    /// World mode, on the first network's result of a run: the strategy's
+    /// row of `strategies.csv` and its rows of `routing.csv`.
+    pub world: Option<Box<WorldRows>>,
+}
+
+/// What a world run adds to its networks' results.
+#[derive(Debug, Clone)]
+pub struct WorldRows {
+    pub strategy: StrategyRow,
+    pub routing: Vec<RoutingRow>,
 }
 
 /// The seed of replicate `replicate` under the master seed `master_seed`.
@@ -48,7 +63,8 @@ pub fn run_seed(master_seed: u64, replicate: u32) -> u64 {
     derive_run_seed(master_seed, 0, replicate as u64)
 }
 
-/// The runs of point `point` of `sc`, replicate-major, designs in scenario order.
+/// The runs of point `point` of `sc`, replicate-major: the designs alone
+/// in scenario order, then (with `[world]`) one world run per strategy.
 pub fn plan_runs(sc: &Scenario, point: u64) -> Vec<RunSpec> {
     let mut runs = Vec::new();
     for replicate in 0..sc.replications {
@@ -59,16 +75,65 @@ pub fn plan_runs(sc: &Scenario, point: u64) -> Vec<RunSpec> {
                 replicate,
                 design,
                 seed,
+                strategy: None,
             });
+        }
+        if let Some(w) = &sc.world {
+            for s in 0..w.strategies.len() {
+                runs.push(RunSpec {
+                    point,
+                    replicate,
+                    design: w.networks[0],
+                    seed,
+                    strategy: Some(s as u16),
+                });
+            }
         }
     }
     runs
 }
 
-/// Runs one spec.
+/// Runs one spec of a design alone.
 pub fn run_one(sc: &Scenario, spec: RunSpec) -> RunResult {
+    assert!(spec.strategy.is_none(), "run_one runs a design alone");
     let t0 = Instant::now();
     let out = simulate(sc, spec.design, spec.seed);
+    result(spec, out, t0.elapsed().as_secs_f64())
+}
+
+/// Runs one spec: a design alone (one result) or a world run (one result
+/// per network, the first carrying the strategy's rows).
+pub fn run_spec(sc: &Scenario, spec: RunSpec) -> Vec<RunResult> {
+    let Some(s) = spec.strategy else {
+        return vec![run_one(sc, spec)];
+    };
+    let t0 = Instant::now();
+    let w = sc.world.as_ref().expect("a world spec needs [world]");
+    let out = simulate_world(sc, s as usize, spec.seed);
+    let wall = t0.elapsed().as_secs_f64();
+    let name = w.strategy_names[s as usize].clone();
+    let mut rows = WorldRows {
+        strategy: out.strategy,
+        routing: out.routing,
+    };
+    rows.strategy.point = spec.point;
+    rows.strategy.replicate = spec.replicate;
+    for r in &mut rows.routing {
+        (r.point, r.replicate) = (spec.point, spec.replicate);
+    }
+    let mut rows = Some(Box::new(rows));
+    (out.nets.into_iter().zip(&w.networks))
+        .map(|(net, &design)| {
+            let mut r = result(RunSpec { design, ..spec }, net, wall);
+            r.strategy = Some(name.clone());
+            r.world = rows.take();
+            r
+        })
+        .collect()
+}
+
+/// A result from a run's output.
+fn result(spec: RunSpec, out: RunOutput, wall_seconds: f64) -> RunResult {
     let mut summary = out.summary;
     summary.point = spec.point;
     summary.replicate = spec.replicate;
@@ -85,7 +150,9 @@ pub fn run_one(sc: &Scenario, spec: RunSpec) -> RunResult {
         wait_quantiles_h: out.wait_quantiles_h,
         workloads,
         events: out.events,
-        wall_seconds: t0.elapsed().as_secs_f64(),
+        wall_seconds,
+        strategy: None,
+        world: None,
     }
 }
 
@@ -104,15 +171,16 @@ pub fn run_all(sc: &Scenario, runs: &[RunSpec], threads: Option<usize>) -> Resul
         ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
             .expect("the progress template is valid"),
     );
-    let results = pool.install(|| {
+    let results: Vec<Vec<RunResult>> = pool.install(|| {
         runs.par_iter()
             .map(|&spec| {
-                let r = run_one(sc, spec);
+                let r = run_spec(sc, spec);
                 bar.inc(1);
                 r
             })
             .collect()
     });
+    let results = results.into_iter().flatten().collect();
     bar.finish_and_clear();
     Ok(results)
 }

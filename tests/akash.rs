@@ -6,8 +6,8 @@ mod common;
 use common::Sandbox;
 use depinsim::engine::{MS_PER_HOUR, SimTime};
 use depinsim::model::Event;
-use depinsim::model::sim::Run;
 use depinsim::scenario::{DesignKind, from_str};
+use depinsim::sim::Run;
 
 const H: SimTime = MS_PER_HOUR;
 

@@ -3,8 +3,8 @@
 //! designs alone.
 
 use depinsim::engine::{MS_PER_HOUR, derive_run_seed};
-use depinsim::model::sim::Run;
 use depinsim::scenario::{DesignKind, from_str, parse_override};
+use depinsim::sim::Run;
 
 fn baseline(sets: &[&str]) -> depinsim::scenario::Scenario {
     let text = std::fs::read_to_string(concat!(

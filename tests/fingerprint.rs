@@ -8,7 +8,10 @@ use depinsim::scenario::{self, parse_override};
 use sha2::{Digest, Sha256};
 
 /// The baseline as shipped (tokens on).
-const EXPECTED: &str = "88a71d61ede3d67476eea1e0ca753620dce48e376b1e1957f21f4bea5cfc49a3";
+const EXPECTED: &str = "eb133cc910671aa0baa5bca4727b455a410e31bc1047161127db4bcfbd548bd6";
+
+/// The baseline's cloud alone (tokens on; the cloud has none).
+const EXPECTED_CLOUD: &str = "c1b379aa4f9c129593696ee87989ea644530676cf35fce9461ddd7a3a027d559";
 
 /// The baseline with tokens off and the token columns added with the token
 /// economies left out: the bytes from before the token economies existed.
@@ -21,6 +24,9 @@ fn results(extra: &[&str]) -> Vec<RunResult> {
         "scenario.warmup=12h",
         "scenario.replications=2",
         "output.sample_every=6h",
+        // The three designs the fingerprints were first taken on; the cloud
+        // has its own fingerprint below.
+        "scenario.designs=[\"akash\",\"ionet\",\"render\"]",
     ];
     sets.extend_from_slice(extra);
     let sets: Vec<_> = sets.iter().map(|s| parse_override(s).unwrap()).collect();
@@ -88,4 +94,17 @@ fn without_tokens_the_bytes_are_those_from_before_the_token_economies() {
     h.update(drop_columns(&summary_csv(&results).unwrap(), &new_columns));
     h.update(timeseries_csv(&results).unwrap());
     assert_eq!(hex(h), EXPECTED_BEFORE_TOKENS, "non-token results moved");
+}
+
+#[test]
+fn the_clouds_fingerprint() {
+    let results = results(&["scenario.designs=[\"cloud\"]"]);
+    let mut h = Sha256::new();
+    h.update(summary_csv(&results).unwrap());
+    h.update(timeseries_csv(&results).unwrap());
+    assert_eq!(
+        hex(h),
+        EXPECTED_CLOUD,
+        "the cloud's results moved; if intended, update EXPECTED_CLOUD and explain"
+    );
 }

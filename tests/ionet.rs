@@ -4,9 +4,9 @@
 
 use depinsim::designs::Market;
 use depinsim::engine::{MS_PER_HOUR, SimTime};
-use depinsim::model::sim::{Run, simulate};
 use depinsim::model::{Event, NodeId};
 use depinsim::scenario::{DesignKind, from_str};
+use depinsim::sim::{Run, simulate};
 
 const H: SimTime = MS_PER_HOUR;
 

@@ -19,8 +19,8 @@ mod common;
 use common::Sandbox;
 use depinsim::engine::Streams;
 use depinsim::model::World;
-use depinsim::model::sim::simulate;
 use depinsim::scenario::{DesignKind, Scenario, from_str, parse_override};
+use depinsim::sim::simulate;
 
 /// 400 one-GPU nodes, 30% faulty, e = 0.5, d = 0.8, no churn, reputation
 /// off; 8 jobs/h of 50 frames of ~10 min over 200 h: ~80 k delivered frames

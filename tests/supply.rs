@@ -5,8 +5,8 @@
 
 use depinsim::engine::{MS_PER_HOUR, SimTime};
 use depinsim::model::Presence;
-use depinsim::model::sim::{Run, simulate};
 use depinsim::scenario::{DesignKind, Scenario, from_str, parse_override};
+use depinsim::sim::{Run, simulate};
 
 const H: SimTime = MS_PER_HOUR;
 const D: SimTime = 24 * H;

@@ -7,9 +7,9 @@ mod common;
 
 use common::{Sandbox, read_csv};
 use depinsim::engine::MS_PER_HOUR;
-use depinsim::model::sim::Run;
 use depinsim::runner::{plan_runs, run_one};
 use depinsim::scenario::{self, DesignKind};
+use depinsim::sim::Run;
 use std::path::{Path, PathBuf};
 
 /// One node of 4 GPUs of class X, io.net FIFO, no churn, no fees, billing

@@ -249,6 +249,7 @@ impl Planner {
                         replicate,
                         design: d,
                         seed: run_seed(sc.seed, replicate),
+                        strategy: None,
                     };
                     let r = run_one(&sc, spec);
                     bar.inc(1);

@@ -69,7 +69,15 @@ pub fn run(args: PlanArgs, argv: &[String]) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let (lo, hi) = parse_range(&args.range).map_err(Error::Usage)?;
     // The file's own replications, raised to 3: the bound needs a spread.
-    let file_reps = crate::scenario::from_str(&text, &file, &sets)?.replications;
+    let first = crate::scenario::from_str(&text, &file, &sets)?;
+    if first.world.is_some() {
+        return Err(Error::input(
+            &file,
+            "world",
+            "plan does not run world mode yet: `depinsim run` runs [world] (drop the [world] table to plan a design alone)",
+        ));
+    }
+    let file_reps = first.replications;
     let replications = args.replications.unwrap_or(file_reps.max(3));
     let max_replications = args
         .max_replications

@@ -7,6 +7,7 @@ use crate::output::aggregate::aggregate_csv;
 use crate::output::place::{Kind, Place};
 use crate::output::report::write_report_as;
 use crate::output::verify::{FILES_KEY, file_lengths};
+use crate::output::{routing_csv, single_design_rows, strategies_csv};
 use crate::output::{summary_csv, timeseries_csv, waits_csv, workloads_csv, write_atomic};
 use crate::runner::{plan_runs, run_all};
 use crate::scenario;
@@ -30,7 +31,10 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
     let threads = threads_of(args.threads);
-    let run_count = sc.replications as u64 * sc.designs.len() as u64;
+    // Counted, not listed: a list of 4 billion runs is what must not be
+    // allocated.
+    let per_replicate = sc.designs.len() + sc.world.as_ref().map_or(0, |w| w.strategies.len());
+    let run_count = sc.replications as u64 * per_replicate as u64;
     check_bounds(&sc, run_count, threads, true, &args.limits.limits())?;
     // Everything checked: take the directory (a second writer stops here),
     // and refuse what a run may not replace before spending time on it.
@@ -47,10 +51,14 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
     let timeseries = timeseries_csv(&results)?;
     let waits = waits_csv(&results)?;
     let workloads = workloads_csv(&results)?;
-    let aggregate = if sc.replications > 1 {
-        Some(aggregate_csv(&summary)?)
+    let aggregate = if sc.replications > 1 && !sc.designs.is_empty() {
+        Some(aggregate_csv(&single_design_rows(&summary)?)?)
     } else {
         None
+    };
+    let world = match sc.world {
+        Some(_) => Some((strategies_csv(&results)?, routing_csv(&results)?)),
+        None => None,
     };
     let mut manifest = json!({
         "depinsim_version": env!("CARGO_PKG_VERSION"),
@@ -66,6 +74,7 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
             "point": r.spec.point,
             "replicate": r.spec.replicate,
             "design": r.spec.design.name(),
+            "strategy": r.strategy,
             "seed": r.spec.seed,
             "events": r.events,
             "wall_seconds": r.wall_seconds,
@@ -94,6 +103,11 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
         if let Some(a) = &aggregate {
             write_atomic(&tmp.join("aggregate.csv"), a)?;
             files.push("aggregate.csv");
+        }
+        if let Some((strategies, routing)) = &world {
+            write_atomic(&tmp.join("strategies.csv"), strategies)?;
+            write_atomic(&tmp.join("routing.csv"), routing)?;
+            files.extend(["strategies.csv", "routing.csv"]);
         }
         manifest[FILES_KEY] = file_lengths(&tmp, &files)?;
         let manifest = serde_json::to_vec_pretty(&manifest)

@@ -22,7 +22,9 @@ pub fn run(args: ValidateArgs, _argv: &[String]) -> Result<()> {
         let file = path.display().to_string();
         let checked = parse_sets(&file, &args.set).and_then(|sets| {
             let sc = scenario::load(path, &sets)?;
-            let runs = sc.replications as u64 * sc.designs.len() as u64;
+            let per_replicate =
+                sc.designs.len() + sc.world.as_ref().map_or(0, |w| w.strategies.len());
+            let runs = sc.replications as u64 * per_replicate as u64;
             check_bounds(&sc, runs, threads, true, &limits)?;
             check_sweep(path, &sc, sets, &pool, threads, &limits)?;
             Ok(sc)

@@ -23,25 +23,58 @@
 //!   whenever GPUs are freed or a node comes up; waiting orders are kept in
 //!   lanes of identical requirements, so a retry costs O(lanes).
 
-use super::{Ctx, Lane, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs};
-use super::{kept_progress, new_job, pay_tokens};
+use super::{
+    Ctx, Design, Lane, Timer, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs,
+};
+use super::{Quote, cheapest_class, expected_wait_h, unchecked_frame_risk};
+use super::{kept_progress, new_job, pay_tokens, runs_on};
 use super::{lost_to_cloud, requeue_interrupted, run_elapsed};
-use crate::engine::{MS_PER_HOUR, Rng, SimTime, Streams};
+use crate::engine::{MS_PER_HOUR, Rng, SimTime, StreamNs};
 use crate::metrics::{DesignColumns, finite};
 use crate::model::demand::JobDraw;
-use crate::model::{Event, NodeId, World};
+use crate::model::{NodeId, World};
 use crate::scenario::{AkashParams, AkashPricing, Scenario};
 use rand::Rng as _;
 use smallvec::SmallVec;
 
-/// Timer: an order's bid window closes, its lease starts (a = slot, b = lease id).
-const T_CLOSE: u8 = 1;
-/// Timer: a node has been down for the health window (a = node, b = its epoch).
-const T_HEALTH: u8 = 2;
-/// Timer: a lease's escrow cannot pay the next block (a = slot, b = lease id).
-const T_ESCROW: u8 = 3;
-/// Timer: the user of a closed lease places a new order (a = slot, b = lease id).
-const T_REDEPLOY: u8 = 4;
+/// Akash's timers. Lease timers carry the lease's slot and id: a timer of
+/// a lease that has moved on (closed, restarted) finds another id and is
+/// ignored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AkashTimer {
+    /// An order's bid window closes and its lease starts.
+    CloseBids { slot: u32, lease: u32 },
+    /// A node has been down for the health window (ignored if the node
+    /// has gone up or down again since: its epoch moved).
+    Health { node: NodeId, epoch: u32 },
+    /// A lease's escrow cannot pay the next block.
+    Escrow { slot: u32, lease: u32 },
+    /// The user of a closed lease places a new order.
+    Redeploy { slot: u32, lease: u32 },
+}
+
+impl Timer for AkashTimer {
+    fn pack(self) -> (u8, u32, u32) {
+        match self {
+            AkashTimer::CloseBids { slot, lease } => (1, slot, lease),
+            AkashTimer::Health { node, epoch } => (2, node.0, epoch),
+            AkashTimer::Escrow { slot, lease } => (3, slot, lease),
+            AkashTimer::Redeploy { slot, lease } => (4, slot, lease),
+        }
+    }
+    fn unpack(tag: u8, a: u32, b: u32) -> Self {
+        match tag {
+            1 => AkashTimer::CloseBids { slot: a, lease: b },
+            2 => AkashTimer::Health {
+                node: NodeId(a),
+                epoch: b,
+            },
+            3 => AkashTimer::Escrow { slot: a, lease: b },
+            4 => AkashTimer::Redeploy { slot: a, lease: b },
+            _ => unreachable!("akash sets no timer with tag {tag}"),
+        }
+    }
+}
 
 /// Where a job stands with the market.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -146,7 +179,14 @@ pub struct Akash {
     markup_sum: f64,
     markups: u64,
     closures: u64,
+    /// Per class: recent winning prices, USD per GPU-hour (an exponential
+    /// average, starting from the providers' expected bids): what the
+    /// broker of world mode quotes.
+    recent_price: Vec<f64>,
 }
+
+/// Weight of the latest winning price in [`Akash`]'s recent price.
+const RECENT_WEIGHT: f64 = 0.1;
 
 /// USD per block for `gpus` GPUs at `price` USD per GPU-hour.
 #[inline]
@@ -155,18 +195,15 @@ fn usd_per_block(price: f64, gpus: u32, block_time: SimTime) -> f64 {
 }
 
 impl Akash {
-    /// The market of `sc.akash`; every node's provider population (and an
+    /// The market with parameters `p` on the world of `sc`; every node's provider population (and an
     /// adaptive provider's starting markup) is drawn from its own substream,
-    /// keyed by (class, node within class) as the world keys its nodes.
-    pub fn new(sc: &Scenario, streams: &Streams, world: &World) -> Self {
-        let p = sc
-            .akash
-            .clone()
-            .expect("scenario checking requires [design.akash] for akash");
+    /// keyed by (class, node within class) as the world keys its nodes, in namespace `ns`.
+    pub fn new(p: &AkashParams, sc: &Scenario, ns: &StreamNs, world: &World) -> Self {
+        let p = p.clone();
         let mut providers = Vec::with_capacity(world.nodes.len());
         // Pool nodes of dynamic supply get theirs too, keyed the same way.
         for (slot, node) in crate::model::node_layout(sc).into_iter().zip(&world.nodes) {
-            let mut rng = streams.substream("akash/provider", slot.key);
+            let mut rng = ns.substream("provider", slot.key);
             let u: f64 = rng.random();
             let mut cum = 0.0;
             let mut pick = p.populations.len() - 1;
@@ -192,11 +229,23 @@ impl Akash {
         }
         let n = providers.len();
         assert_eq!(n, world.nodes.len(), "one provider per node");
+        // The providers' expected bids, averaged per class.
+        let mut sum = vec![(0.0, 0u32); sc.classes.len()];
+        for pr in &providers {
+            let bid = match &p.populations[pr.population as usize].pricing {
+                AkashPricing::CostPlus { markup } => pr.cost * (1.0 + markup.mean()),
+                AkashPricing::Adaptive { .. } => pr.cost * (1.0 + pr.markup),
+                AkashPricing::Script { usd_per_hour } => usd_per_hour[pr.class as usize],
+            };
+            let e = &mut sum[pr.class as usize];
+            *e = (e.0 + bid, e.1 + 1);
+        }
+        let recent_price = sum.iter().map(|&(s, n)| s / n.max(1) as f64).collect();
         Self {
             p,
             providers,
-            bid_rng: streams.stream("akash/bids"),
-            markup_rng: streams.stream("akash/markup"),
+            bid_rng: ns.stream("bids"),
+            markup_rng: ns.stream("markup"),
             leases: Vec::new(),
             parked: vec![SmallVec::new(); n],
             lanes: Vec::new(),
@@ -211,34 +260,13 @@ impl Akash {
             markup_sum: 0.0,
             markups: 0,
             closures: 0,
+            recent_price,
         }
-    }
-
-    /// Jobs without a running lease.
-    pub fn queue_len(&self) -> usize {
-        self.waiting
     }
 
     fn add_waiting(&mut self, ctx: &mut Ctx, delta: i32) {
         self.waiting = (self.waiting as i64 + delta as i64) as usize;
         ctx.metrics.queue_add(ctx.sched.now(), delta as f64);
-    }
-
-    /// A job arrives: not served if Akash does not run its kind; else it
-    /// places an order.
-    pub fn submit(&mut self, ctx: &mut Ctx, w: usize, draw: JobDraw) {
-        let Some(counted) = admit(ctx, w, self.p.serves) else {
-            return;
-        };
-        let mask = draw.class_mask;
-        let slot = new_job(ctx, self.next_serial, w, draw, mask, counted);
-        self.next_serial += 1;
-        if self.leases.len() <= slot as usize {
-            self.leases.resize(slot as usize + 1, Lease::default());
-        }
-        self.leases[slot as usize] = Lease::default();
-        self.add_waiting(ctx, 1);
-        self.open_order(ctx, slot);
     }
 
     /// Providers that could bid on a gang of `gpus` of a class in `mask`:
@@ -445,8 +473,10 @@ impl Akash {
             self.markups += 1;
         }
         let free = ctx.world.pool.free(node);
-        ctx.world.pool.set(node, free - gpus as u16);
+        ctx.world.set_free(node, free - gpus as u16);
         ctx.jobs[slot].alloc.push((node, gpus as u16));
+        let q = &mut self.recent_price[self.providers[node.ix()].class as usize];
+        *q += RECENT_WEIGHT * (price - *q);
         self.next_lease = self.next_lease.wrapping_add(1);
         let id = self.next_lease;
         self.leases[slot as usize] = Lease {
@@ -457,14 +487,8 @@ impl Akash {
             ..Lease::default()
         };
         self.parked[node.ix()].push(slot);
-        ctx.sched.after(
-            self.p.bid_window,
-            Event::Timer {
-                tag: T_CLOSE,
-                a: slot,
-                b: id,
-            },
-        );
+        let t = AkashTimer::CloseBids { slot, lease: id };
+        ctx.timer_after(self.p.bid_window, t);
     }
 
     /// Puts order `slot` in its lane, in arrival order.
@@ -568,24 +592,9 @@ impl Akash {
             return;
         }
         l.escrow_queued = true;
-        ctx.sched.at_reserved(
-            (l.max_height + 1) * self.p.block_time,
-            l.escrow_seq,
-            Event::Timer {
-                tag: T_ESCROW,
-                a: slot,
-                b: l.id,
-            },
-        );
-    }
-
-    /// The lease's workload is done: the last blocks are paid, the lease
-    /// ends and its GPUs are free for waiting orders.
-    pub fn job_end(&mut self, ctx: &mut Ctx, slot: u32) {
-        let (user, provider) = self.settle(ctx, slot);
-        self.leases[slot as usize].phase = Phase::Idle;
-        complete(ctx, slot, user, provider);
-        self.retry_waiting(ctx);
+        let (at, seq) = ((l.max_height + 1) * self.p.block_time, l.escrow_seq);
+        let t = AkashTimer::Escrow { slot, lease: l.id };
+        ctx.timer_at_reserved(at, seq, t);
     }
 
     /// The provider of the lease of `slot` is gone for good (health window)
@@ -598,14 +607,8 @@ impl Akash {
         let l = &mut self.leases[slot as usize];
         l.phase = Phase::Redeploying;
         let id = l.id;
-        ctx.sched.after(
-            self.p.redeploy_delay,
-            Event::Timer {
-                tag: T_REDEPLOY,
-                a: slot,
-                b: id,
-            },
-        );
+        let t = AkashTimer::Redeploy { slot, lease: id };
+        ctx.timer_after(self.p.redeploy_delay, t);
     }
 
     /// Stops the running workload of `slot` (progress since its last
@@ -617,17 +620,68 @@ impl Akash {
         requeue_interrupted(ctx, slot, kept);
         self.add_waiting(ctx, 1);
     }
+}
+
+impl Design for Akash {
+    type Timer = AkashTimer;
+
+    fn capacity_freed(&mut self, ctx: &mut Ctx) {
+        self.retry_waiting(ctx);
+    }
+
+    /// Recent winning prices of the cheapest acceptable class (gangs on one
+    /// node only).
+    fn quote(&self, ctx: &Ctx, w: usize, draw: &JobDraw) -> Option<Quote> {
+        if ctx.sc.workloads[w].kind.bit() & self.p.serves == 0
+            || draw.gpus > ctx.world.pool.max_per_node() as u32
+        {
+            return None;
+        }
+        let (_, price) = cheapest_class(&self.recent_price, draw.class_mask, draw.max_price)?;
+        let mean_h = ctx.sc.workloads[w].duration.mean() / MS_PER_HOUR as f64;
+        Some(Quote {
+            usd_per_gpu_h: price,
+            wait_h: expected_wait_h(ctx, self.waiting, draw.gpus, draw.class_mask, mean_h)
+                + self.p.bid_window as f64 / MS_PER_HOUR as f64,
+            risk: unchecked_frame_risk(ctx, w),
+        })
+    }
+
+    /// A job arrives: not served if Akash does not run its kind; else it
+    /// places an order.
+    fn submit(&mut self, ctx: &mut Ctx, w: usize, draw: JobDraw) {
+        let Some(counted) = admit(ctx, w, self.p.serves) else {
+            return;
+        };
+        let mask = draw.class_mask;
+        let slot = new_job(ctx, self.next_serial, w, draw, mask, counted);
+        self.next_serial += 1;
+        if self.leases.len() <= slot as usize {
+            self.leases.resize(slot as usize + 1, Lease::default());
+        }
+        self.leases[slot as usize] = Lease::default();
+        self.add_waiting(ctx, 1);
+        self.open_order(ctx, slot);
+    }
+
+    /// The lease's workload is done: the last blocks are paid, the lease
+    /// ends and its GPUs are free for waiting orders.
+    fn job_end(&mut self, ctx: &mut Ctx, slot: u32) {
+        let (user, provider) = self.settle(ctx, slot);
+        self.leases[slot as usize].phase = Phase::Idle;
+        complete(ctx, slot, user, provider);
+        self.retry_waiting(ctx);
+    }
 
     /// `node` failed: workloads on it stop and their leases go on being
     /// charged until it returns or the health window passes; orders it had
     /// won lose their winner and are placed again.
-    pub fn node_down(&mut self, ctx: &mut Ctx, node: NodeId) {
+    fn node_down(&mut self, ctx: &mut Ctx, node: NodeId) {
         let now = ctx.sched.now();
         self.scratch.clear();
         self.scratch.extend(self.parked[node.ix()].drain(..));
         let withdrawn = self.scratch.len();
-        self.scratch
-            .extend_from_slice(&ctx.world.nodes[node.ix()].running);
+        runs_on(ctx, node, &mut self.scratch);
         for k in withdrawn..self.scratch.len() {
             let slot = self.scratch[k];
             self.stop_run(ctx, slot);
@@ -640,14 +694,8 @@ impl Akash {
         }
         if withdrawn < self.scratch.len() {
             let epoch = ctx.world.nodes[node.ix()].epoch;
-            ctx.sched.after(
-                self.p.health_window,
-                Event::Timer {
-                    tag: T_HEALTH,
-                    a: node.0,
-                    b: epoch,
-                },
-            );
+            let t = AkashTimer::Health { node, epoch };
+            ctx.timer_after(self.p.health_window, t);
         }
         for k in 0..withdrawn {
             let slot = self.scratch[k];
@@ -662,7 +710,7 @@ impl Akash {
     /// `node` came back within the health window of its leases: their
     /// workloads restart on it (from their last checkpoint) and the outage
     /// is paid; the rest of its GPUs are free for waiting orders.
-    pub fn node_up(&mut self, ctx: &mut Ctx, node: NodeId) {
+    fn node_up(&mut self, ctx: &mut Ctx, node: NodeId) {
         self.scratch.clear();
         self.scratch.extend(self.parked[node.ix()].drain(..));
         for k in 0..self.scratch.len() {
@@ -671,7 +719,7 @@ impl Akash {
             self.settle_outage(ctx, slot);
             let gpus = ctx.jobs[slot].gpus as u16;
             let free = ctx.world.pool.free(node);
-            ctx.world.pool.set(node, free - gpus);
+            ctx.world.set_free(node, free - gpus);
             ctx.jobs[slot].alloc.push((node, gpus));
             let l = &mut self.leases[slot as usize];
             l.phase = Phase::Running;
@@ -683,15 +731,10 @@ impl Akash {
         self.retry_waiting(ctx);
     }
 
-    /// `node` joined the fleet: it bids on waiting orders.
-    pub fn node_join(&mut self, ctx: &mut Ctx, node: NodeId) {
-        self.node_up(ctx, node);
-    }
-
     /// `node`'s provider left the market: it withdraws from the auction and
     /// its leases are closed as when it is down past the health window (the
     /// outage so far is paid; the users redeploy after the delay).
-    pub fn node_leave(&mut self, ctx: &mut Ctx, node: NodeId, was_up: bool) {
+    fn node_leave(&mut self, ctx: &mut Ctx, node: NodeId, was_up: bool) {
         if was_up {
             self.node_down(ctx, node);
         }
@@ -707,46 +750,54 @@ impl Akash {
 
     /// A design timer fires; stale ones (the lease or the node moved on)
     /// are ignored.
-    pub fn timer(&mut self, ctx: &mut Ctx, tag: u8, a: u32, b: u32) {
-        let current = |s: &Self, phase: Phase| {
+    fn timer(&mut self, ctx: &mut Ctx, t: AkashTimer) {
+        let current = |s: &Self, slot: u32, lease: u32, phase: Phase| {
             s.leases
-                .get(a as usize)
-                .is_some_and(|l| l.id == b && l.phase == phase)
+                .get(slot as usize)
+                .is_some_and(|l| l.id == lease && l.phase == phase)
         };
-        match tag {
-            T_CLOSE if current(self, Phase::Bidding) => self.start_lease(ctx, a),
-            T_REDEPLOY if current(self, Phase::Redeploying) => {
-                self.leases[a as usize].phase = Phase::Idle;
-                self.open_order(ctx, a);
+        use AkashTimer::*;
+        match t {
+            CloseBids { slot, lease } if current(self, slot, lease, Phase::Bidding) => {
+                self.start_lease(ctx, slot)
             }
-            T_HEALTH if ctx.world.nodes[a as usize].epoch == b => {
+            Redeploy { slot, lease } if current(self, slot, lease, Phase::Redeploying) => {
+                self.leases[slot as usize].phase = Phase::Idle;
+                self.open_order(ctx, slot);
+            }
+            Health { node, epoch } if ctx.world.nodes[node.ix()].epoch == epoch => {
                 self.scratch.clear();
-                self.scratch.extend(self.parked[a as usize].drain(..));
+                self.scratch.extend(self.parked[node.ix()].drain(..));
                 for k in 0..self.scratch.len() {
                     let slot = self.scratch[k];
                     self.settle_outage(ctx, slot);
                     self.close(ctx, slot);
                 }
             }
-            T_ESCROW if current(self, Phase::Running) => {
-                self.stop_run(ctx, a);
-                self.close(ctx, a);
+            Escrow { slot, lease } if current(self, slot, lease, Phase::Running) => {
+                self.stop_run(ctx, slot);
+                self.close(ctx, slot);
                 self.retry_waiting(ctx);
             }
-            T_ESCROW if current(self, Phase::Down) => {
-                self.settle_outage(ctx, a);
-                let parked = &mut self.parked[self.leases[a as usize].node as usize];
-                let pos = parked.iter().position(|&s| s == a);
+            Escrow { slot, lease } if current(self, slot, lease, Phase::Down) => {
+                self.settle_outage(ctx, slot);
+                let parked = &mut self.parked[self.leases[slot as usize].node as usize];
+                let pos = parked.iter().position(|&s| s == slot);
                 parked.remove(pos.expect("a lease whose provider is down is parked on it"));
-                self.close(ctx, a);
+                self.close(ctx, slot);
             }
             _ => {}
         }
     }
 
+    /// Jobs without a running lease.
+    fn queue_len(&self) -> usize {
+        self.waiting
+    }
+
     /// At the horizon: outages in progress and running leases are paid up to
     /// now (blocks elapsed), and the design's columns are filled.
-    pub fn finish(&mut self, ctx: &mut Ctx) {
+    fn finish(&mut self, ctx: &mut Ctx) {
         for n in 0..self.parked.len() {
             for k in 0..self.parked[n].len() {
                 let slot = self.parked[n][k];
@@ -777,9 +828,9 @@ impl Akash {
 mod tests {
     use crate::engine::{MS_PER_HOUR, SimTime};
     use crate::metrics::Summary;
-    use crate::model::sim::Run;
     use crate::model::{Event, NodeId};
     use crate::scenario::{DesignKind, Scenario, from_str};
+    use crate::sim::Run;
 
     const H: SimTime = MS_PER_HOUR;
     const M: SimTime = 60_000;

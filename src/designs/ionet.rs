@@ -8,8 +8,11 @@
 //! job can matter for whether something fits, so every policy works on lane
 //! heads and a dispatch costs O(lanes), not O(queue).
 
-use super::{Ctx, Lane, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs};
-use super::{kept_progress, new_job};
+use super::{
+    Ctx, Design, Lane, NoTimer, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs,
+};
+use super::{Quote, cheapest_class, expected_wait_h, unchecked_frame_risk};
+use super::{kept_progress, new_job, runs_on};
 use super::{lost_to_cloud, requeue_interrupted, run_elapsed, usd};
 use crate::engine::SimTime;
 use crate::metrics::DesignColumns;
@@ -62,12 +65,9 @@ pub struct Ionet {
 }
 
 impl Ionet {
-    /// A coordinator with the parameters of `sc.ionet`.
-    pub fn new(sc: &Scenario) -> Self {
-        let p = sc
-            .ionet
-            .clone()
-            .expect("scenario checking requires [design.ionet] for ionet");
+    /// A coordinator with the parameters `p` on the world of `sc`.
+    pub fn new(p: &IonetParams, sc: &Scenario) -> Self {
+        let p = p.clone();
         let price = &p.price_per_gpu_hour;
         let mut by_price: Vec<u16> = (0..price.len() as u16)
             .filter(|&c| price[c as usize].is_finite())
@@ -105,11 +105,6 @@ impl Ionet {
         }
     }
 
-    /// Jobs waiting.
-    pub fn queue_len(&self) -> usize {
-        self.queued
-    }
-
     /// Backfill: jobs that held the reservation and started later than it
     /// first promised. Without churn (known run times, no failures) EASY
     /// backfilling keeps this at 0; node failures can legitimately break
@@ -129,41 +124,6 @@ impl Ionet {
         enqueue_in_lane(&mut self.lanes, ctx.jobs, slot);
         self.queued += 1;
         ctx.metrics.queue_add(ctx.sched.now(), 1.0);
-    }
-
-    /// A job arrives: not served if io.net does not run its kind; to the
-    /// cloud if no acceptable class is within its maximum price; else queued.
-    pub fn submit(&mut self, ctx: &mut Ctx, w: usize, draw: JobDraw) {
-        let Some(counted) = admit(ctx, w, self.p.serves) else {
-            return;
-        };
-        let affordable = self
-            .by_price
-            .iter()
-            .filter(|&&c| self.p.price_per_gpu_hour[c as usize] <= draw.max_price)
-            .fold(0u64, |m, &c| m | (1 << c));
-        let mask = draw.class_mask & affordable;
-        if mask == 0 {
-            lost_to_cloud(ctx, w as u16, counted);
-            return;
-        }
-        let slot = new_job(ctx, self.next_serial, w, draw, mask, counted);
-        self.next_serial += 1;
-        if self.queued == 0 {
-            // Nobody waits: the job would be the only one in the queue, and
-            // every policy then starts it now if it fits, which is all that
-            // dispatching would do (the same calls, in the same order), so
-            // it starts without passing through a lane.
-            ctx.metrics.queue_add(ctx.sched.now(), 1.0);
-            if ctx.world.pool.free_mask() & mask != 0 && self.try_start(ctx, slot, mask) {
-                return;
-            }
-            enqueue_in_lane(&mut self.lanes, ctx.jobs, slot);
-            self.queued += 1;
-        } else {
-            self.enqueue(ctx, slot);
-        }
-        self.dispatch(ctx);
     }
 
     /// Starts every waiting job that the policy allows to start now.
@@ -329,7 +289,7 @@ impl Ionet {
             let hide = match res.node {
                 Some(n) if !short => {
                     let f = ctx.world.pool.free(n);
-                    ctx.world.pool.set(n, 0);
+                    ctx.world.set_free(n, 0);
                     Some((n, f))
                 }
                 _ => None,
@@ -338,7 +298,7 @@ impl Ionet {
             if let Some((n, f)) = hide {
                 let now_free = ctx.world.pool.free(n);
                 debug_assert_eq!(now_free, 0);
-                ctx.world.pool.set(n, f);
+                ctx.world.set_free(n, f);
             }
             if started {
                 let job = &ctx.jobs[slot];
@@ -461,11 +421,7 @@ impl Ionet {
                 continue;
             }
             let job = &mut ctx.jobs[slot];
-            if !ctx
-                .world
-                .pool
-                .take(c as usize, job.gpus, self.p.colocate, &mut job.alloc)
-            {
+            if !(ctx.world).take_class(c as usize, job.gpus, self.p.colocate, &mut job.alloc) {
                 continue;
             }
             let (remaining, serial) = (job.remaining, job.serial);
@@ -509,60 +465,6 @@ impl Ionet {
         )
     }
 
-    /// A run finished: the job is done and paid; each of its nodes earns
-    /// the provider's share by the GPUs it gave.
-    pub fn job_end(&mut self, ctx: &mut Ctx, slot: u32) {
-        self.forget_end(ctx, slot);
-        let (user, provider) = self.bill(&ctx.jobs[slot], run_elapsed(ctx, slot));
-        let job = &ctx.jobs[slot];
-        let per_gpu = provider / job.gpus as f64;
-        for &(node, g) in &job.alloc {
-            ctx.world.credit(node, per_gpu * g as f64);
-        }
-        complete(ctx, slot, user, provider);
-        self.dispatch(ctx);
-    }
-
-    /// Every job on `node` loses the run: progress since its last checkpoint
-    /// is lost, the run is unpaid, and the job goes back to the queue in its
-    /// arrival position.
-    pub fn node_down(&mut self, ctx: &mut Ctx, node: NodeId) {
-        self.count_uptime(ctx, node);
-        self.scratch.clear();
-        self.scratch
-            .extend_from_slice(&ctx.world.nodes[node.ix()].running);
-        for k in 0..self.scratch.len() {
-            let slot = self.scratch[k];
-            self.forget_end(ctx, slot);
-            let kept = kept_progress(&ctx.jobs[slot], run_elapsed(ctx, slot));
-            end_run(ctx, slot, kept, 0.0, 0.0);
-            requeue_interrupted(ctx, slot, kept);
-            self.enqueue(ctx, slot);
-        }
-        self.dispatch(ctx);
-    }
-
-    /// `node` came up: its GPUs may start waiting jobs.
-    pub fn node_up(&mut self, ctx: &mut Ctx, _node: NodeId) {
-        self.dispatch(ctx);
-    }
-
-    /// `node` joined the fleet: its GPUs may start waiting jobs.
-    pub fn node_join(&mut self, ctx: &mut Ctx, _node: NodeId) {
-        self.dispatch(ctx);
-    }
-
-    /// `node` left the pool after unstaking (it served until now): its jobs
-    /// are interrupted as by a failure and go back to the queue.
-    pub fn node_leave(&mut self, ctx: &mut Ctx, node: NodeId, was_up: bool) {
-        if was_up {
-            self.node_down(ctx, node);
-        }
-    }
-
-    /// io.net sets no timers.
-    pub fn timer(&mut self, _ctx: &mut Ctx, _tag: u8, _a: u32, _b: u32) {}
-
     /// Adds the up period of `node` ending now to the uptime tallies: every
     /// GPU-ms after warmup is online, those after `uptime_for_rewards` of
     /// continuous uptime are eligible for block rewards.
@@ -579,10 +481,113 @@ impl Ionet {
             self.eligible_gpu_ms += g * (now - eligible_from) as f64;
         }
     }
+}
+
+impl Design for Ionet {
+    type Timer = NoTimer;
+
+    /// A job arrives: not served if io.net does not run its kind; to the
+    /// cloud if no acceptable class is within its maximum price; else queued.
+    fn submit(&mut self, ctx: &mut Ctx, w: usize, draw: JobDraw) {
+        let Some(counted) = admit(ctx, w, self.p.serves) else {
+            return;
+        };
+        let affordable = self
+            .by_price
+            .iter()
+            .filter(|&&c| self.p.price_per_gpu_hour[c as usize] <= draw.max_price)
+            .fold(0u64, |m, &c| m | (1 << c));
+        let mask = draw.class_mask & affordable;
+        if mask == 0 {
+            lost_to_cloud(ctx, w as u16, counted);
+            return;
+        }
+        let slot = new_job(ctx, self.next_serial, w, draw, mask, counted);
+        self.next_serial += 1;
+        if self.queued == 0 {
+            // Nobody waits: the job would be the only one in the queue, and
+            // every policy then starts it now if it fits, which is all that
+            // dispatching would do (the same calls, in the same order), so
+            // it starts without passing through a lane.
+            ctx.metrics.queue_add(ctx.sched.now(), 1.0);
+            if ctx.world.pool.free_mask() & mask != 0 && self.try_start(ctx, slot, mask) {
+                return;
+            }
+            enqueue_in_lane(&mut self.lanes, ctx.jobs, slot);
+            self.queued += 1;
+        } else {
+            self.enqueue(ctx, slot);
+        }
+        self.dispatch(ctx);
+    }
+
+    /// A run finished: the job is done and paid; each of its nodes earns
+    /// the provider's share by the GPUs it gave.
+    fn job_end(&mut self, ctx: &mut Ctx, slot: u32) {
+        self.forget_end(ctx, slot);
+        let (user, provider) = self.bill(&ctx.jobs[slot], run_elapsed(ctx, slot));
+        let job = &ctx.jobs[slot];
+        let per_gpu = provider / job.gpus as f64;
+        for &(node, g) in &job.alloc {
+            ctx.world.credit(node, per_gpu * g as f64);
+        }
+        complete(ctx, slot, user, provider);
+        self.dispatch(ctx);
+    }
+
+    /// Every job on `node` loses the run: progress since its last checkpoint
+    /// is lost, the run is unpaid, and the job goes back to the queue in its
+    /// arrival position.
+    fn node_down(&mut self, ctx: &mut Ctx, node: NodeId) {
+        self.count_uptime(ctx, node);
+        self.scratch.clear();
+        runs_on(ctx, node, &mut self.scratch);
+        for k in 0..self.scratch.len() {
+            let slot = self.scratch[k];
+            self.forget_end(ctx, slot);
+            let kept = kept_progress(&ctx.jobs[slot], run_elapsed(ctx, slot));
+            end_run(ctx, slot, kept, 0.0, 0.0);
+            requeue_interrupted(ctx, slot, kept);
+            self.enqueue(ctx, slot);
+        }
+        self.dispatch(ctx);
+    }
+
+    /// `node` came up: its GPUs may start waiting jobs.
+    fn node_up(&mut self, ctx: &mut Ctx, _node: NodeId) {
+        self.dispatch(ctx);
+    }
+
+    fn capacity_freed(&mut self, ctx: &mut Ctx) {
+        self.dispatch(ctx);
+    }
+
+    /// Its posted price for the cheapest acceptable class, with the
+    /// reservation fee and the 1-hour minimum over the job's run.
+    fn quote(&self, ctx: &Ctx, w: usize, draw: &JobDraw) -> Option<Quote> {
+        if ctx.sc.workloads[w].kind.bit() & self.p.serves == 0 {
+            return None;
+        }
+        let (_, price) =
+            cheapest_class(&self.p.price_per_gpu_hour, draw.class_mask, draw.max_price)?;
+        let run = draw.work_ms.max(1) as f64;
+        let billed = run.max(self.p.min_billed as f64) / run;
+        let mean_h = ctx.sc.workloads[w].duration.mean() / crate::engine::MS_PER_HOUR as f64;
+        Some(Quote {
+            usd_per_gpu_h: price * (1.0 + self.p.reservation_fee) * billed,
+            wait_h: expected_wait_h(ctx, self.queued, draw.gpus, draw.class_mask, mean_h),
+            risk: unchecked_frame_risk(ctx, w),
+        })
+    }
+
+    /// Jobs waiting.
+    fn queue_len(&self) -> usize {
+        self.queued
+    }
 
     /// At the horizon: runs in progress are paid for the time they ran (no
     /// minimum: the run has not ended), uptime of nodes still up counts.
-    pub fn finish(&mut self, ctx: &mut Ctx) {
+    fn finish(&mut self, ctx: &mut Ctx) {
         let (fee_r, fee_p) = (self.p.reservation_fee, self.p.payment_fee);
         finish_jobs(ctx, |job, ms| {
             let base = usd(job.gpus, ms, job.price_per_gpu_h);

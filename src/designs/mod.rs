@@ -1,18 +1,29 @@
 //! Market designs: how jobs meet GPUs and how money moves. Each design is one
-//! module; [`Market`] dispatches to them without trait objects. What every
-//! design does the same way (admitting a job, starting, ending and
-//! interrupting a run of a gang, completing a job) lives here.
+//! module behind one trait, [`Design`]; [`Market`] is the one place that lists
+//! them and dispatches to them without trait objects. What every design does
+//! the same way (admitting a job, starting, ending and interrupting a run,
+//! completing a job, settling at the horizon) lives in [`common`].
+//!
+//! Adding a design: a module with a type that implements [`Design`] (its
+//! own parameter struct from `scenario`, its own [`Timer`] enum, its own
+//! random streams from the [`StreamNs`] it is given), a variant of
+//! [`DesignKind`] and of [`Market`]; the compiler points at every `match`
+//! that must learn the new variant.
 
 pub mod akash;
+pub mod cloud;
+pub mod common;
 pub mod ionet;
 pub mod render;
 
-use crate::engine::{Scheduler, SimTime};
-use crate::metrics::Metrics;
+pub use common::*;
+
+use crate::engine::{Scheduler, SimTime, StreamNs};
+use crate::metrics::{Metrics, Summary};
 use crate::model::demand::JobDraw;
-use crate::model::jobs::{Job, JobState, Jobs};
+use crate::model::jobs::Jobs;
 use crate::model::{Event, NodeId, World};
-use crate::scenario::{DesignKind, KindMask, Scenario, WorkloadKind};
+use crate::scenario::{DesignKind, Scenario};
 use crate::token::TokenEconomy;
 
 /// What a design may touch while it handles an event.
@@ -28,46 +39,152 @@ pub struct Ctx<'a> {
     /// the option, not an option of a reference: building `Ctx` on every
     /// event then costs a pointer copy.
     pub token: &'a mut Option<TokenEconomy>,
+    /// Which network of the run the design is (0 when a design runs
+    /// alone); its timers and jobs carry it back.
+    pub net: u8,
+    /// Set when the job just submitted was refused (not served, priced
+    /// out, no acceptable bid): world mode's broker may fail it over.
+    pub refused: bool,
 }
 
-/// Tells the token economy (if any) of a payment settled now for work that
-/// began at `since`: the user paid `user_usd`, the providers got
-/// `provider_usd`; `work` is the node and GPU-ms it paid for, where the
-/// economy pays emissions pro rata to work (Render).
-#[inline]
-pub fn pay_tokens(
-    ctx: &mut Ctx,
-    since: SimTime,
-    user_usd: f64,
-    provider_usd: f64,
-    work: Option<(NodeId, f64)>,
-) {
-    if let Some(t) = ctx.token {
-        pay_tokens_to(t, since, user_usd, provider_usd, work);
+impl Ctx<'_> {
+    /// The current time.
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.sched.now()
+    }
+
+    /// Sets the design's timer `t` to fire after `delay`.
+    #[inline]
+    pub fn timer_after<T: Timer>(&mut self, delay: SimTime, t: T) {
+        let (tag, a, b) = t.pack();
+        let net = self.net;
+        self.sched.after(delay, Event::Timer { net, tag, a, b });
+    }
+
+    /// Sets the design's timer `t` at `at` with the sequence number `seq`
+    /// reserved earlier (see [`Scheduler::at_reserved`]).
+    #[inline]
+    pub fn timer_at_reserved<T: Timer>(&mut self, at: SimTime, seq: u64, t: T) {
+        let (tag, a, b) = t.pack();
+        let net = self.net;
+        self.sched
+            .at_reserved(at, seq, Event::Timer { net, tag, a, b });
     }
 }
 
-/// The token side of [`pay_tokens`], kept out of line so that the designs'
-/// hot paths pay only a pointer test when tokens are off.
-#[cold]
-#[inline(never)]
-fn pay_tokens_to(
-    t: &mut TokenEconomy,
-    since: SimTime,
-    user_usd: f64,
-    provider_usd: f64,
-    work: Option<(NodeId, f64)>,
-) {
-    if user_usd > 0.0 {
-        t.pay(since, user_usd, provider_usd, work);
+/// What a network quotes a job, for the broker: USD per useful GPU-hour,
+/// expected wait, and the risk of a bad result (expected share of bad
+/// frames for a render job, chance of an interruption for others).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Quote {
+    pub usd_per_gpu_h: f64,
+    pub wait_h: f64,
+    pub risk: f64,
+}
+
+/// A design's own timers: a small enum, packed into the shared event's
+/// `(tag, a, b)` only here, at the boundary, and unpacked when it fires.
+pub trait Timer: Copy {
+    /// The timer as (tag, a, b).
+    fn pack(self) -> (u8, u32, u32);
+    /// The timer [`Timer::pack`] gave `(tag, a, b)`.
+    fn unpack(tag: u8, a: u32, b: u32) -> Self;
+}
+
+/// The timers of a design that sets none.
+#[derive(Clone, Copy, Debug)]
+pub enum NoTimer {}
+
+impl Timer for NoTimer {
+    fn pack(self) -> (u8, u32, u32) {
+        match self {}
+    }
+    fn unpack(tag: u8, _: u32, _: u32) -> Self {
+        unreachable!("a design without timers got timer tag {tag}")
     }
 }
 
-/// The design under simulation.
+/// A market design: the events it reacts to. Defaults cover the events a
+/// design may ignore.
+pub trait Design {
+    /// Its timers.
+    type Timer: Timer;
+
+    /// A job of workload `w` arrives.
+    fn submit(&mut self, ctx: &mut Ctx, w: usize, draw: JobDraw);
+
+    /// `node` just went down (the world already took its GPUs out).
+    fn node_down(&mut self, ctx: &mut Ctx, node: NodeId);
+
+    /// `node` just came up with all GPUs free.
+    fn node_up(&mut self, ctx: &mut Ctx, node: NodeId);
+
+    /// Dynamic supply: `node` just joined the fleet, up with all GPUs free.
+    fn node_join(&mut self, ctx: &mut Ctx, node: NodeId) {
+        self.node_up(ctx, node);
+    }
+
+    /// Dynamic supply: `node` just left the fleet for good (the world already
+    /// took its GPUs out; `was_up` says whether it was up until now). By
+    /// default its jobs go the way of jobs on a node that goes down and
+    /// never returns.
+    fn node_leave(&mut self, ctx: &mut Ctx, node: NodeId, was_up: bool) {
+        if was_up {
+            self.node_down(ctx, node);
+        }
+    }
+
+    /// A job's run ends (already checked to be current).
+    fn job_end(&mut self, _ctx: &mut Ctx, slot: u32) {
+        unreachable!("this design schedules no JobEnd events (slot {slot})")
+    }
+
+    /// One of the design's timers fires.
+    fn timer(&mut self, _ctx: &mut Ctx, _t: Self::Timer) {}
+
+    /// Jobs waiting.
+    fn queue_len(&self) -> usize;
+
+    /// Accounts for work in progress at the horizon and fills the design's
+    /// own summary columns.
+    fn finish(&mut self, ctx: &mut Ctx);
+
+    /// Whether the design serves jobs on the world's fleet (the DePIN
+    /// networks) or on capacity of its own (the cloud): only for the former
+    /// do the fleet's GPUs count as its capacity in the metrics.
+    fn on_fleet(&self) -> bool {
+        true
+    }
+
+    /// Called once at t = 0, before any event, with the run assembled.
+    fn begin(&mut self, _ctx: &mut Ctx) {}
+
+    /// World mode: another network freed GPUs on nodes this one lists too;
+    /// waiting work may start there.
+    fn capacity_freed(&mut self, _ctx: &mut Ctx) {}
+
+    /// World mode: what this network would charge and how long a job of
+    /// workload `w` would wait, drawing no random numbers; `None` if it
+    /// does not serve the job (kind, classes, the user's maximum price).
+    fn quote(&self, _ctx: &Ctx, _w: usize, _draw: &JobDraw) -> Option<Quote> {
+        None
+    }
+
+    /// Amends the run's summary after it is computed (a design whose
+    /// capacity is not the fleet's says what its own is).
+    fn amend(&self, _s: &mut Summary) {}
+}
+
+/// The design under simulation. The one list of the designs: a new design
+/// is a variant here (and in [`DesignKind`]), its constructor in
+/// [`Market::new`], its parameter section in `scenario`, and its own
+/// summary columns in [`crate::metrics::DesignColumns`].
 pub enum Market {
     Akash(Box<akash::Akash>),
     Ionet(Box<ionet::Ionet>),
     Render(Box<render::Render>),
+    Cloud(Box<cloud::Cloud>),
 }
 
 /// Calls `$body` with `$m` bound to the design inside `$self`.
@@ -77,23 +194,42 @@ macro_rules! each {
             Market::Akash($m) => $body,
             Market::Ionet($m) => $body,
             Market::Render($m) => $body,
+            Market::Cloud($m) => $body,
         }
     };
 }
 
 impl Market {
-    /// The market of `design` for scenario `sc`, drawing its own randomness
-    /// from `streams` (never from the shared demand or churn streams).
-    pub fn new(
-        design: DesignKind,
-        sc: &Scenario,
-        streams: &crate::engine::Streams,
-        world: &crate::model::World,
-    ) -> Self {
+    /// The market of `design` for scenario `sc`, built from the design's own
+    /// parameter section, drawing its randomness from the streams of
+    /// namespace `ns` (never from the shared demand or churn streams).
+    ///
+    /// Panics if the scenario lacks the design's section: scenario checking
+    /// requires it for every design the scenario runs.
+    pub fn new(design: DesignKind, sc: &Scenario, ns: &StreamNs, world: &World, net: u8) -> Self {
+        let missing = || -> ! {
+            panic!(
+                "scenario checking requires [design.{}] for it",
+                design.name()
+            )
+        };
         match design {
-            DesignKind::Akash => Market::Akash(Box::new(akash::Akash::new(sc, streams, world))),
-            DesignKind::Ionet => Market::Ionet(Box::new(ionet::Ionet::new(sc))),
-            DesignKind::Render => Market::Render(Box::new(render::Render::new(sc, streams))),
+            DesignKind::Akash => {
+                let p = sc.akash.as_ref().unwrap_or_else(|| missing());
+                Market::Akash(Box::new(akash::Akash::new(p, sc, ns, world)))
+            }
+            DesignKind::Ionet => {
+                let p = sc.ionet.as_ref().unwrap_or_else(|| missing());
+                Market::Ionet(Box::new(ionet::Ionet::new(p, sc)))
+            }
+            DesignKind::Render => {
+                let p = sc.render.as_ref().unwrap_or_else(|| missing());
+                Market::Render(Box::new(render::Render::new(p, sc, ns, world, net)))
+            }
+            DesignKind::Cloud => {
+                let p = sc.cloud.as_ref().unwrap_or_else(|| missing());
+                Market::Cloud(Box::new(cloud::Cloud::new(p, sc, ns)))
+            }
         }
     }
 
@@ -115,15 +251,13 @@ impl Market {
         each!(self, m => m.node_up(ctx, node))
     }
 
-    /// Dynamic supply: `node` just joined the fleet, up with all GPUs free.
+    /// Dynamic supply: `node` just joined the fleet.
     #[inline]
     pub fn node_join(&mut self, ctx: &mut Ctx, node: NodeId) {
         each!(self, m => m.node_join(ctx, node))
     }
 
-    /// Dynamic supply: `node` just left the fleet for good (the world already
-    /// took its GPUs out; `was_up` says whether it was up until now). Its
-    /// jobs go the way of jobs on a node that goes down and never returns.
+    /// Dynamic supply: `node` just left the fleet for good.
     #[inline]
     pub fn node_leave(&mut self, ctx: &mut Ctx, node: NodeId, was_up: bool) {
         each!(self, m => m.node_leave(ctx, node, was_up))
@@ -135,10 +269,11 @@ impl Market {
         each!(self, m => m.job_end(ctx, slot))
     }
 
-    /// A design timer fires.
+    /// A design timer fires, as packed in the shared event.
     #[inline]
+    #[allow(unreachable_code)] // a design without timers cannot get one
     pub fn timer(&mut self, ctx: &mut Ctx, tag: u8, a: u32, b: u32) {
-        each!(self, m => m.timer(ctx, tag, a, b))
+        each!(self, m => m.timer(ctx, Timer::unpack(tag, a, b)))
     }
 
     /// Jobs waiting.
@@ -147,265 +282,34 @@ impl Market {
         each!(self, m => m.queue_len())
     }
 
+    /// Whether the design serves jobs on the world's fleet.
+    pub fn on_fleet(&self) -> bool {
+        each!(self, m => m.on_fleet())
+    }
+
+    /// Called once at t = 0, before any event.
+    pub fn begin(&mut self, ctx: &mut Ctx) {
+        each!(self, m => m.begin(ctx))
+    }
+
+    /// Amends the run's summary after it is computed.
+    pub fn amend(&self, s: &mut Summary) {
+        each!(self, m => m.amend(s))
+    }
+
+    /// World mode: another network freed GPUs on shared nodes.
+    pub fn capacity_freed(&mut self, ctx: &mut Ctx) {
+        each!(self, m => m.capacity_freed(ctx))
+    }
+
+    /// World mode: the network's quote for a job (no random numbers).
+    pub fn quote(&self, ctx: &Ctx, w: usize, draw: &JobDraw) -> Option<Quote> {
+        each!(self, m => m.quote(ctx, w, draw))
+    }
+
     /// Accounts for work in progress at the horizon and fills the design's
     /// own summary columns.
     pub fn finish(&mut self, ctx: &mut Ctx) {
         each!(self, m => m.finish(ctx))
     }
-}
-
-/// Admission common to all designs: counts the job if it arrives after
-/// warmup. Returns whether it counts, or `None` when the design does not
-/// serve its kind (counted as not served).
-#[inline]
-pub fn admit(ctx: &mut Ctx, w: usize, serves: KindMask) -> Option<bool> {
-    let counted = ctx.sched.now() >= ctx.metrics.warmup();
-    if counted {
-        ctx.metrics.submitted(w as u16);
-    }
-    if ctx.sc.workloads[w].kind.bit() & serves == 0 {
-        if counted {
-            ctx.metrics.not_served(w as u16);
-        }
-        return None;
-    }
-    Some(counted)
-}
-
-/// Waiting jobs with the same class set and gang size, oldest first: the
-/// jobs of a lane are interchangeable for placement, so a scheduler looks
-/// at each lane's head only.
-pub struct Lane {
-    pub mask: u64,
-    pub gpus: u32,
-    pub jobs: std::collections::VecDeque<u32>,
-    /// A lower bound of the remaining work of the lane's jobs: lowered on
-    /// every enqueue, never raised on removal (a design may set it to the
-    /// exact minimum after reading every job, as io.net's backfill does).
-    pub min_remaining: SimTime,
-}
-
-/// Puts `slot` in its lane (made on first use), in arrival order.
-#[inline]
-pub fn enqueue_in_lane(lanes: &mut Vec<Lane>, jobs: &Jobs, slot: u32) {
-    let job = &jobs[slot];
-    let (mask, gpus, serial) = (job.class_mask, job.gpus, job.serial);
-    let li = match lanes.iter().position(|l| l.mask == mask && l.gpus == gpus) {
-        Some(li) => li,
-        None => {
-            lanes.push(Lane {
-                mask,
-                gpus,
-                jobs: std::collections::VecDeque::new(),
-                min_remaining: SimTime::MAX,
-            });
-            lanes.len() - 1
-        }
-    };
-    let m = &mut lanes[li].min_remaining;
-    *m = (*m).min(job.remaining);
-    let lane = &mut lanes[li].jobs;
-    if lane.back().is_none_or(|&s| jobs[s].serial < serial) {
-        lane.push_back(slot);
-    } else {
-        let pos = lane.partition_point(|&s| jobs[s].serial < serial);
-        lane.insert(pos, slot);
-    }
-}
-
-/// Records a job that went to the cloud (no acceptable offer).
-pub fn lost_to_cloud(ctx: &mut Ctx, w: u16, counted: bool) {
-    if counted {
-        ctx.metrics.lost_to_cloud(w);
-    }
-}
-
-/// Stores a new queued job of workload `w` and returns its slot.
-#[inline]
-pub fn new_job(
-    ctx: &mut Ctx,
-    serial: u64,
-    w: usize,
-    draw: JobDraw,
-    class_mask: u64,
-    counted: bool,
-) -> u32 {
-    let now = ctx.sched.now();
-    let wl = &ctx.sc.workloads[w];
-    ctx.jobs.insert(Job {
-        serial,
-        workload: w as u16,
-        gpus: draw.gpus,
-        frames: draw.frames,
-        stateless: wl.kind == WorkloadKind::Web,
-        max_price: draw.max_price,
-        class_mask,
-        submitted: now,
-        remaining: draw.work_ms,
-        checkpoint_every: wl.checkpoint_every.unwrap_or(0),
-        state: JobState::Queued { since: now },
-        queued_ms: 0,
-        counted,
-        interrupted: false,
-        class: 0,
-        price_per_gpu_h: 0.0,
-        alloc: Default::default(),
-        generation: 0,
-    })
-}
-
-/// Starts a run of queued job `slot` whose GPUs are already in `job.alloc`:
-/// on class `class` at `price` USD per GPU-hour, ending after its remaining
-/// work unless interrupted.
-#[inline]
-pub fn begin_run(ctx: &mut Ctx, slot: u32, class: u16, price: f64) {
-    let now = ctx.sched.now();
-    let job = &mut ctx.jobs[slot];
-    let JobState::Queued { since } = job.state else {
-        unreachable!("only queued jobs start a run")
-    };
-    job.queued_ms += now - since;
-    job.state = JobState::Running { since: now };
-    job.class = class;
-    job.price_per_gpu_h = price;
-    for &(node, _) in &job.alloc {
-        ctx.world.nodes[node.ix()].running.push(slot);
-    }
-    ctx.sched.after(
-        job.remaining,
-        Event::JobEnd {
-            slot,
-            generation: job.generation,
-        },
-    );
-    let gpus = job.gpus as f64;
-    ctx.metrics.busy_add(now, gpus);
-}
-
-/// Ends the current run of `slot`: gives its GPUs back and records it, with
-/// `useful` ms per GPU kept as progress; the user paid `user_usd`, the
-/// providers got `provider_usd`.
-#[inline]
-pub fn end_run(ctx: &mut Ctx, slot: u32, useful: SimTime, user_usd: f64, provider_usd: f64) {
-    let now = ctx.sched.now();
-    let job = &mut ctx.jobs[slot];
-    let JobState::Running { since } = job.state else {
-        unreachable!("only running jobs end a run")
-    };
-    for &(node, gpus) in &job.alloc {
-        ctx.world.release(node, gpus, slot);
-    }
-    job.alloc.clear();
-    ctx.metrics.segment(
-        job.workload,
-        since,
-        now,
-        job.gpus,
-        useful,
-        user_usd,
-        provider_usd,
-    );
-    ctx.metrics.busy_add(now, -(job.gpus as f64));
-    pay_tokens(ctx, since, user_usd, provider_usd, None);
-}
-
-/// How long the current run of `slot` has lasted.
-#[inline]
-pub fn run_elapsed(ctx: &Ctx, slot: u32) -> SimTime {
-    match ctx.jobs[slot].state {
-        JobState::Running { since } => ctx.sched.now() - since,
-        JobState::Queued { .. } => 0,
-    }
-}
-
-/// Progress a run of `elapsed` ms keeps when interrupted: everything for a
-/// stateless service, up to the last checkpoint for a checkpointing job,
-/// nothing otherwise.
-pub fn kept_progress(job: &Job, elapsed: SimTime) -> SimTime {
-    let kept = if job.stateless {
-        elapsed
-    } else {
-        match job.checkpoint_every {
-            0 => 0,
-            c => elapsed / c * c,
-        }
-    };
-    kept.min(job.remaining)
-}
-
-/// After an interrupted run (already ended with [`end_run`]): the job keeps
-/// `kept` ms of progress and waits again from now; counts the interruption.
-pub fn requeue_interrupted(ctx: &mut Ctx, slot: u32, kept: SimTime) {
-    let now = ctx.sched.now();
-    let job = &mut ctx.jobs[slot];
-    job.remaining -= kept;
-    job.generation = job.generation.wrapping_add(1);
-    job.state = JobState::Queued { since: now };
-    // Interruptions count by when they happen (as the GPU-hours they are
-    // rated against do); interrupted jobs by when they arrived.
-    ctx.metrics.interrupted(job.workload, now);
-    if job.counted && !job.interrupted {
-        ctx.metrics.jobs_interrupted += 1;
-    }
-    job.interrupted = true;
-}
-
-/// Ends the last run of `slot` with all its work done and removes the job:
-/// the run is paid `user_usd` / `provider_usd`; a render job's frames are
-/// delivered, bad ones in the expected share of its GPUs on faulty nodes
-/// (these designs do not check frames).
-#[inline]
-pub fn complete(ctx: &mut Ctx, slot: u32, user_usd: f64, provider_usd: f64) {
-    let elapsed = run_elapsed(ctx, slot);
-    let job = &ctx.jobs[slot];
-    if job.counted && job.frames > 0 {
-        let faulty: u32 = job
-            .alloc
-            .iter()
-            .filter(|(n, _)| ctx.world.nodes[n.ix()].faulty)
-            .map(|&(_, g)| g as u32)
-            .sum();
-        ctx.metrics.frames_delivered += job.frames as u64;
-        ctx.metrics.bad_frames +=
-            job.frames as f64 * faulty as f64 / job.gpus as f64 * ctx.sc.faults.frame_error_rate;
-    }
-    end_run(ctx, slot, elapsed, user_usd, provider_usd);
-    let job = &ctx.jobs[slot];
-    if job.counted {
-        let (w, q) = (job.workload, job.queued_ms);
-        ctx.metrics.completed(w, q);
-    }
-    ctx.jobs.remove(slot);
-}
-
-/// At the horizon: runs in progress count as delivered and are paid what
-/// `pay(job, elapsed)` gives (user USD, provider USD); every counted job
-/// still in the system records its wait so far.
-pub fn finish_jobs(ctx: &mut Ctx, mut pay: impl FnMut(&Job, SimTime) -> (f64, f64)) {
-    let now = ctx.sched.now();
-    for slot in ctx.jobs.live_slots() {
-        let job = &ctx.jobs[slot];
-        match job.state {
-            JobState::Running { since } => {
-                let (counted, w, q) = (job.counted, job.workload, job.queued_ms);
-                let (user, provider) = pay(job, now - since);
-                end_run(ctx, slot, now - since, user, provider);
-                if counted {
-                    ctx.metrics.record_wait(w, q);
-                }
-            }
-            JobState::Queued { since } => {
-                if job.counted {
-                    let q = job.queued_ms + (now - since);
-                    ctx.metrics.record_wait(job.workload, q);
-                }
-            }
-        }
-    }
-}
-
-/// USD for `gpus` GPUs over `ms` at `price` per GPU-hour.
-#[inline]
-pub fn usd(gpus: u32, ms: SimTime, price: f64) -> f64 {
-    gpus as f64 * ms as f64 / crate::engine::MS_PER_HOUR as f64 * price
 }

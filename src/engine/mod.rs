@@ -7,6 +7,6 @@ pub mod sim;
 pub mod time;
 
 pub use queue::{EventQueue, RadixQueue, WheelQueue};
-pub use rng::{Rng, Streams, derive_run_seed};
+pub use rng::{Rng, StreamNs, Streams, derive_run_seed};
 pub use sim::{Handler, Scheduler, run_until};
 pub use time::{MS_PER_HOUR, SimTime, hours};

@@ -82,6 +82,37 @@ impl Streams {
     }
 }
 
+/// The streams of one component, named under its namespace: `ns.stream("bids")`
+/// of namespace `"akash"` is the run's stream `"akash/bids"`. A design gets
+/// one, so two networks of one design in one run draw apart (each its own
+/// namespace) while a design alone keeps the names it always had.
+#[derive(Clone, Debug)]
+pub struct StreamNs {
+    streams: Streams,
+    prefix: String,
+}
+
+impl StreamNs {
+    /// The streams of `streams` under `prefix`.
+    pub fn new(streams: Streams, prefix: &str) -> Self {
+        Self {
+            streams,
+            prefix: prefix.to_string(),
+        }
+    }
+
+    /// The namespace's stream `name`.
+    pub fn stream(&self, name: &str) -> Rng {
+        self.substream(name, 0)
+    }
+
+    /// Substream `index` of the namespace's stream `name`.
+    pub fn substream(&self, name: &str, index: u64) -> Rng {
+        self.streams
+            .substream(&format!("{}/{name}", self.prefix), index)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +191,21 @@ mod tests {
         }
         assert_ne!(derive_run_seed(7, 0, 0), derive_run_seed(8, 0, 0));
         assert_eq!(derive_run_seed(7, 3, 4), derive_run_seed(7, 3, 4));
+    }
+
+    #[test]
+    fn a_namespace_prefixes_its_stream_names() {
+        let s = Streams::new(11);
+        let ns = StreamNs::new(s, "akash");
+        assert_eq!(
+            draws(ns.stream("bids"), 4),
+            draws(s.stream("akash/bids"), 4)
+        );
+        assert_eq!(
+            draws(ns.substream("provider", 9), 4),
+            draws(s.substream("akash/provider", 9), 4)
+        );
+        let other = StreamNs::new(s, "akash2");
+        assert_ne!(draws(ns.stream("bids"), 4), draws(other.stream("bids"), 4));
     }
 }

@@ -62,7 +62,16 @@ pub struct Sample {
     /// USD paid per useful GPU-hour over the interval since the last sample.
     pub usd_per_gpu_hour: Option<f64>,
     /// The token economy's state (tokens on).
-    pub token: Option<crate::token::TokenSample>,
+    pub token: Option<TokenSample>,
+}
+
+/// The token state a time-series row shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TokenSample {
+    pub price_usd: f64,
+    pub supply: f64,
+    pub minted_cum: f64,
+    pub burned_cum: f64,
 }
 
 /// What one run of one design measured, after warmup. Units in the names.
@@ -169,6 +178,23 @@ pub struct WorkloadSummary {
 
 impl WorkloadTotals {
     /// The row of workload `name`.
+    /// What users paid per useful GPU-hour of this workload so far, and its
+    /// mean wait in hours (`None` before any useful work after warmup):
+    /// what world mode's `learning` broker learns from.
+    pub fn realised(&self) -> Option<(f64, f64)> {
+        (self.useful_gpu_ms > 0.0).then(|| {
+            let wait = if self.waits > 0 {
+                self.wait_sum_ms / self.waits as f64 / MS_PER_HOUR as f64
+            } else {
+                0.0
+            };
+            (
+                self.paid_usd / (self.useful_gpu_ms / MS_PER_HOUR as f64),
+                wait,
+            )
+        })
+    }
+
     pub fn summary(&self, name: &str) -> WorkloadSummary {
         let useful_h = self.useful_gpu_ms / MS_PER_HOUR as f64;
         let lost_h = self.lost_gpu_ms / MS_PER_HOUR as f64;
@@ -403,6 +429,23 @@ impl Metrics {
         let t = &mut self.by_workload[w as usize];
         t.wait_sum_ms += queued_ms as f64;
         t.waits += 1;
+    }
+
+    /// The mean and nearest-rank 95th percentile wait, hours, of the counted
+    /// jobs of several runs together (world mode: a strategy's networks).
+    pub fn pooled_waits_h(runs: &[&Metrics]) -> (Option<f64>, Option<f64>) {
+        let mut all: Vec<SimTime> = runs
+            .iter()
+            .flat_map(|m| m.waits_ms.iter().copied())
+            .collect();
+        if all.is_empty() {
+            return (None, None);
+        }
+        let n = all.len();
+        let mean = all.iter().map(|&x| x as f64).sum::<f64>() / n as f64;
+        let rank = ((0.95 * n as f64).ceil() as usize).clamp(1, n) - 1;
+        let (_, p95, _) = all.select_nth_unstable(rank);
+        (Some(mean / MS_PER_HOUR as f64), Some(hours(*p95)))
     }
 
     /// The nearest-rank wait quantiles of the counted jobs at `probs` (each

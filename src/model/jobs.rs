@@ -48,6 +48,8 @@ pub struct Job {
     pub counted: bool,
     /// Whether it has been interrupted at least once.
     pub interrupted: bool,
+    /// The network serving it (0 when a design runs alone).
+    pub net: u8,
     /// Class of the current run, and its price per GPU-hour, USD.
     pub class: u16,
     pub price_per_gpu_h: f64,
@@ -67,6 +69,8 @@ pub struct Jobs {
     slots: Vec<Job>,
     vacant: Vec<u32>,
     live: usize,
+    /// Live jobs per network (world mode; network 0 alone otherwise).
+    live_by_net: [u32; 8],
 }
 
 impl Jobs {
@@ -75,6 +79,7 @@ impl Jobs {
     #[inline]
     pub fn insert(&mut self, mut job: Job) -> u32 {
         self.live += 1;
+        self.live_by_net[job.net as usize] += 1;
         if let Some(s) = self.vacant.pop() {
             let old = &mut self.slots[s as usize];
             job.generation = old.generation;
@@ -93,6 +98,7 @@ impl Jobs {
     pub fn remove(&mut self, slot: u32) {
         let j = &mut self.slots[slot as usize];
         j.generation = j.generation.wrapping_add(1);
+        self.live_by_net[j.net as usize] -= 1;
         self.vacant.push(slot);
         self.live -= 1;
     }
@@ -100,6 +106,18 @@ impl Jobs {
     /// Number of live jobs. O(1).
     pub fn live(&self) -> usize {
         self.live
+    }
+
+    /// Live jobs of network `net`. O(1).
+    pub fn live_of(&self, net: u8) -> usize {
+        self.live_by_net[net as usize] as usize
+    }
+
+    /// Live jobs' slots of network `net`, in slot order. O(slots).
+    pub fn live_slots_of(&self, net: u8) -> Vec<u32> {
+        let mut v = self.live_slots();
+        v.retain(|&s| self.slots[s as usize].net == net);
+        v
     }
 
     /// Live jobs' slots in slot order (vacant slots skipped). O(slots).
@@ -145,6 +163,7 @@ mod tests {
             queued_ms: 0,
             counted: true,
             interrupted: false,
+            net: 0,
             class: 0,
             price_per_gpu_h: 1.0,
             alloc: Alloc::new(),

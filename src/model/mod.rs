@@ -4,7 +4,6 @@
 pub mod demand;
 pub mod jobs;
 pub mod pool;
-pub mod sim;
 pub mod supply;
 
 use crate::engine::{Rng, Scheduler, SimTime, Streams};
@@ -38,9 +37,10 @@ pub enum Event {
     JobEnd { slot: u32, generation: u32 },
     /// Time to record a row of the time series.
     Sample,
-    /// A design's own timer; `tag` says which (each design defines its
-    /// tags), `a` and `b` are its payload (a slot, a node, a generation...).
-    Timer { tag: u8, a: u32, b: u32 },
+    /// A design's own timer, packed: `net` is the network that set it,
+    /// `(tag, a, b)` the design's timer enum as its `Timer::pack` gives it
+    /// (see `designs::Timer`; only the design reads them).
+    Timer { net: u8, tag: u8, a: u32, b: u32 },
     /// Dynamic supply: every provider reviews its margin.
     Review,
     /// Dynamic supply: an onboarding node starts serving.
@@ -157,7 +157,22 @@ pub struct Node {
 /// Nodes, their free GPUs and their churn.
 pub struct World {
     pub nodes: Vec<Node>,
+    /// Free GPUs by node and class as the network being served now sees
+    /// them: every node when a design runs alone; in world mode, the nodes
+    /// listed on the active network ([`World::activate`]). Change it only
+    /// through [`World::set_free`], which keeps every network's view in step.
     pub pool: FreePool,
+    /// World mode: per node, the networks it is listed on (bit per network;
+    /// empty when a design runs alone, where every node is its).
+    pub listed: Vec<u8>,
+    /// World mode: the other networks' views of the free pool (the active
+    /// network's slot holds a placeholder), the active network, the free
+    /// GPUs per node, and nodes whose free GPUs rose since the last drain
+    /// with the network that was active then.
+    views: Vec<FreePool>,
+    active: u8,
+    free: Vec<u16>,
+    pub freed: Vec<(NodeId, u8)>,
     /// GPUs on nodes that are up.
     pub gpus_up: u64,
     /// GPUs in the fleet (up or down; present or unstaking).
@@ -235,6 +250,11 @@ impl World {
             class_weight[n.class as usize] += n.gpus as f64 * n.cost_factor;
         }
         Self {
+            listed: Vec::new(),
+            views: Vec::new(),
+            active: 0,
+            free: Vec::new(),
+            freed: Vec::new(),
             income_usd: if sc.supply.is_some() {
                 vec![0.0; nodes.len()]
             } else {
@@ -284,7 +304,8 @@ impl World {
         self.gpus_up += n.gpus as u64;
         self.gpus_total += n.gpus as u64;
         self.class_weight[n.class as usize] += n.gpus as f64 * n.cost_factor;
-        self.pool.set(node, n.gpus);
+        let g = n.gpus;
+        self.set_free(node, g);
         self.income_usd[node.ix()] = 0.0;
         if let Some(churn) = &self.churn {
             let u = churn.uptime.sample_ms(&mut self.churn_rngs[node.ix()].0, 1);
@@ -305,8 +326,9 @@ impl World {
             n.since = now;
             n.epoch += 1;
             self.gpus_up -= n.gpus as u64;
-            self.pool.set(node, 0);
+            self.set_free(node, 0);
         }
+        let n = &self.nodes[node.ix()];
         self.gpus_total -= n.gpus as u64;
         self.class_weight[n.class as usize] -= n.gpus as f64 * n.cost_factor;
         self.last_leave = Some(now);
@@ -332,6 +354,7 @@ impl World {
                 n.up = false;
                 n.epoch += 1;
                 self.gpus_up -= n.gpus as u64;
+                // Before any listing (world mode lists after churn starts).
                 self.pool.set(node, 0);
                 sched.at(churn.downtime.sample_ms(down_rng, 1), Event::NodeUp(node));
             }
@@ -347,7 +370,7 @@ impl World {
         n.since = sched.now();
         n.epoch += 1;
         self.gpus_up -= n.gpus as u64;
-        self.pool.set(node, 0);
+        self.set_free(node, 0);
         if let Some(churn) = &self.churn {
             let d = churn
                 .downtime
@@ -365,10 +388,160 @@ impl World {
         n.up_since = n.since;
         n.epoch += 1;
         self.gpus_up += n.gpus as u64;
-        self.pool.set(node, n.gpus);
+        let g = n.gpus;
+        self.set_free(node, g);
         if let Some(churn) = &self.churn {
             let u = churn.uptime.sample_ms(&mut self.churn_rngs[node.ix()].0, 1);
             sched.after(u, Event::NodeDown(node));
+        }
+    }
+
+    /// Takes `gpus` free GPUs of class `c` as [`FreePool::take`] does, for
+    /// the active network, keeping the other networks' views in step.
+    #[inline]
+    pub fn take_class(
+        &mut self,
+        c: usize,
+        gpus: u32,
+        colocate: bool,
+        out: &mut jobs::Alloc,
+    ) -> bool {
+        let start = out.len();
+        if !self.pool.take(c, gpus, colocate, out) {
+            return false;
+        }
+        if !self.views.is_empty() {
+            for k in start..out.len() {
+                let node = out[k].0;
+                let f = self.pool.free(node);
+                self.set_free_listed(node, f);
+            }
+        }
+        true
+    }
+
+    /// Free GPUs on `node`, whichever network lists it.
+    #[inline]
+    pub fn free_of(&self, node: NodeId) -> u16 {
+        if self.views.is_empty() {
+            self.pool.free(node)
+        } else {
+            self.free[node.ix()]
+        }
+    }
+
+    /// Sets the free GPUs of `node` to `k`, in the view of every network
+    /// that lists it (world mode) or in the one pool.
+    #[inline]
+    pub fn set_free(&mut self, node: NodeId, k: u16) {
+        if self.views.is_empty() {
+            self.pool.set(node, k);
+        } else {
+            self.set_free_listed(node, k);
+        }
+    }
+
+    #[cold]
+    fn set_free_listed(&mut self, node: NodeId, k: u16) {
+        let old = std::mem::replace(&mut self.free[node.ix()], k);
+        if k > old {
+            self.freed.push((node, self.active));
+        }
+        let mut m = self.listed[node.ix()];
+        while m != 0 {
+            let j = m.trailing_zeros() as usize;
+            m &= m - 1;
+            if j == self.active as usize {
+                self.pool.set(node, k);
+            } else {
+                self.views[j].set(node, k);
+            }
+        }
+    }
+
+    /// World mode: lists each node on network `j` with probability
+    /// `shares[j]`, drawn from the node's own substream of `world/listing`
+    /// (the same nodes whatever the strategy), and gives each network its
+    /// view of the free pool. Network 0 is active.
+    pub fn list(&mut self, sc: &Scenario, shares: &[f64], streams: &Streams) {
+        assert!(shares.len() <= 8, "at most 8 networks");
+        let layout = node_layout(sc);
+        self.listed = layout
+            .iter()
+            .map(|slot| {
+                let mut rng = streams.substream("world/listing", slot.key);
+                let mut mask = 0u8;
+                for (j, &share) in shares.iter().enumerate() {
+                    // One draw per network, listed or not, so a share
+                    // changes only its own network's nodes.
+                    let u: f64 = rng.random();
+                    if u < share {
+                        mask |= 1 << j;
+                    }
+                }
+                mask
+            })
+            .collect();
+        self.free = (0..self.nodes.len())
+            .map(|i| self.pool.free(NodeId(i as u32)))
+            .collect();
+        // Each view starts as the pool (same bucket order, so a network
+        // listing every node sees exactly what a design alone sees) without
+        // the nodes it does not list.
+        self.views = (0..shares.len())
+            .map(|j| {
+                let mut v = self.pool.clone();
+                for (i, &mask) in self.listed.iter().enumerate() {
+                    if mask & (1 << j) == 0 {
+                        v.set(NodeId(i as u32), 0);
+                    }
+                }
+                v
+            })
+            .collect();
+        let max = self.pool.max_per_node();
+        self.pool = std::mem::replace(&mut self.views[0], FreePool::new(0, &[], max));
+        self.active = 0;
+    }
+
+    /// World mode: makes network `j` the active one (its view becomes
+    /// [`World::pool`]). O(1).
+    #[inline]
+    pub fn activate(&mut self, j: u8) {
+        if j != self.active && !self.views.is_empty() {
+            std::mem::swap(&mut self.pool, &mut self.views[self.active as usize]);
+            std::mem::swap(&mut self.pool, &mut self.views[j as usize]);
+            self.active = j;
+        }
+    }
+
+    /// Whether `node` is listed on network `j` (always, with one design).
+    #[inline]
+    pub fn is_listed(&self, node: NodeId, j: u8) -> bool {
+        self.listed.is_empty() || self.listed[node.ix()] & (1 << j) != 0
+    }
+
+    /// Takes `gpus` free GPUs of `node` (up, with that many free) from the
+    /// pool, for a run that does not list itself on the node (Render's
+    /// frames).
+    #[inline]
+    pub fn take(&mut self, node: NodeId, gpus: u16) {
+        let free = self.free_of(node);
+        debug_assert!(
+            free >= gpus,
+            "node {} has {free} free GPUs, not {gpus}",
+            node.0
+        );
+        self.set_free(node, free - gpus);
+    }
+
+    /// Gives back `gpus` GPUs of `node` that [`World::take`] took (if the
+    /// node is up: a node going down empties its pool entry).
+    #[inline]
+    pub fn give(&mut self, node: NodeId, gpus: u16) {
+        if self.nodes[node.ix()].up {
+            let free = self.free_of(node);
+            self.set_free(node, free + gpus);
         }
     }
 
@@ -381,8 +554,8 @@ impl World {
             n.running.swap_remove(p);
         }
         if n.up {
-            let free = self.pool.free(node);
-            self.pool.set(node, free + gpus);
+            let free = self.free_of(node);
+            self.set_free(node, free + gpus);
         }
     }
 }

@@ -17,6 +17,7 @@ struct Entry {
 }
 
 /// Free GPUs of every node that is up, bucketed per class by free count.
+#[derive(Clone)]
 pub struct FreePool {
     /// `buckets[class * stride + k]`: nodes of `class` with exactly `k` free
     /// GPUs (k ≥ 1); one flat vector, so a bucket is one index away.

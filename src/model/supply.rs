@@ -100,7 +100,7 @@ impl Supply {
             // io.net's unstaking delay: the stake is locked and the node
             // serves on until it is over.
             DesignKind::Ionet => sc.ionet.as_ref().map_or(0, |io| io.unstaking_delay),
-            DesignKind::Akash | DesignKind::Render => 0,
+            DesignKind::Akash | DesignKind::Render | DesignKind::Cloud => 0,
         };
         let cohorts = p.review_cohorts as usize;
         sched.at(p.review_every, Event::Review);

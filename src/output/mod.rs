@@ -182,25 +182,112 @@ pub fn waits_csv(results: &[RunResult]) -> Result<Vec<u8>> {
             .map_err(|e| Error::Other(format!("cannot format a CSV row: {e}")))?;
         }
     }
-    w.into_inner()
-        .map_err(|e| Error::Other(format!("cannot finish CSV: {e}")))
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::Other(format!("cannot finish CSV: {e}")))?;
+    let n = crate::metrics::WAIT_PROBS.len();
+    with_strategy(bytes, results, |r| r.wait_quantiles_h.len().min(n))
 }
 
 /// The rows of `workloads.csv`: per run, one row per workload (what its
 /// users submitted, got, paid and waited), so designs that serve different
 /// workloads can be compared on the ones they share.
 pub fn workloads_csv(results: &[RunResult]) -> Result<Vec<u8>> {
-    csv_bytes(results.iter().flat_map(|r| &r.workloads))
+    let bytes = csv_bytes(results.iter().flat_map(|r| &r.workloads))?;
+    with_strategy(bytes, results, |r| r.workloads.len())
+}
+
+/// Appends a `strategy` column to `csv` (rows of `results` in order,
+/// `rows(r)` of them per result) when any result is a world run's: the
+/// strategy's name for its networks' rows, empty for designs alone.
+/// Without world runs the bytes are as they always were.
+pub fn with_strategy(
+    csv: Vec<u8>,
+    results: &[RunResult],
+    rows: impl Fn(&RunResult) -> usize,
+) -> Result<Vec<u8>> {
+    if results.iter().all(|r| r.strategy.is_none()) {
+        return Ok(csv);
+    }
+    let err = |e: csv::Error| Error::Other(format!("cannot add the strategy column: {e}"));
+    let mut rdr = csv::Reader::from_reader(&csv[..]);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = rdr.headers().map_err(err)?.clone();
+    header.push_field("strategy");
+    w.write_record(&header).map_err(err)?;
+    let mut recs = rdr.records();
+    for r in results {
+        let name = r.strategy.as_deref().unwrap_or("");
+        for _ in 0..rows(r) {
+            let mut rec = recs
+                .next()
+                .ok_or_else(|| Error::Other("fewer CSV rows than results".into()))?
+                .map_err(err)?;
+            rec.push_field(name);
+            w.write_record(&rec).map_err(err)?;
+        }
+    }
+    w.into_inner()
+        .map_err(|e| Error::Other(format!("cannot finish CSV: {e}")))
+}
+
+/// `strategies.csv`: one row per world run (point, replicate, strategy).
+pub fn strategies_csv(results: &[RunResult]) -> Result<Vec<u8>> {
+    csv_bytes(
+        results
+            .iter()
+            .filter_map(|r| r.world.as_ref().map(|w| &w.strategy)),
+    )
+}
+
+/// `routing.csv`: per world run, workload and network.
+pub fn routing_csv(results: &[RunResult]) -> Result<Vec<u8>> {
+    csv_bytes(
+        results
+            .iter()
+            .flat_map(|r| r.world.iter().flat_map(|w| &w.routing)),
+    )
+}
+
+/// The rows of a results CSV that belong to designs alone: those with an
+/// empty `strategy` (all of them when there is no such column). What the
+/// tables, charts and claims of single designs read.
+pub fn single_design_rows(csv: &[u8]) -> Result<Vec<u8>> {
+    let err = |e: csv::Error| Error::Other(format!("cannot read CSV rows: {e}"));
+    let mut rdr = csv::Reader::from_reader(csv);
+    let header = rdr.headers().map_err(err)?.clone();
+    let Some(sc) = header.iter().position(|h| h == "strategy") else {
+        return Ok(csv.to_vec());
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let keep = |rec: &csv::StringRecord| -> csv::StringRecord {
+        rec.iter()
+            .enumerate()
+            .filter(|&(i, _)| i != sc)
+            .map(|(_, c)| c)
+            .collect()
+    };
+    w.write_record(&keep(&header)).map_err(err)?;
+    for rec in rdr.records() {
+        let rec = rec.map_err(err)?;
+        if rec.get(sc).is_none_or(|s| s.is_empty()) {
+            w.write_record(&keep(&rec)).map_err(err)?;
+        }
+    }
+    w.into_inner()
+        .map_err(|e| Error::Other(format!("cannot finish CSV: {e}")))
 }
 
 /// The rows of `summary.csv`, in run order.
 pub fn summary_csv(results: &[RunResult]) -> Result<Vec<u8>> {
-    csv_bytes(results.iter().map(|r| &r.summary))
+    let bytes = csv_bytes(results.iter().map(|r| &r.summary))?;
+    with_strategy(bytes, results, |_| 1)
 }
 
 /// The rows of `timeseries.csv`, in run order then time.
 pub fn timeseries_csv(results: &[RunResult]) -> Result<Vec<u8>> {
-    csv_bytes(results.iter().flat_map(timeseries_rows))
+    let bytes = csv_bytes(results.iter().flat_map(timeseries_rows))?;
+    with_strategy(bytes, results, |r| r.samples.len())
 }
 
 /// The `timeseries.csv` rows of one run, in time order.

@@ -1,4 +1,4 @@
-//! The seed article's four claims, tested with paired differences across
+//! The seed article's claims (the one it opens with, against the cloud, and its four about the networks), tested with paired differences across
 //! replicates: cost and stability workload by workload on a run's
 //! `workloads.csv`, quality on `summary.csv`.
 //!
@@ -86,11 +86,35 @@ pub struct Claim {
     /// Decided workload by workload on `workloads.csv` when the directory
     /// has it; otherwise (and always when false) on `summary.csv`.
     pub per_workload: bool,
+    /// Rivals are the decentralized networks only (the seed's claims compare
+    /// them with each other; the centralized cloud is their reference, not
+    /// their rival).
+    pub depin_only: bool,
 }
 
-/// The four claims of the seed article.
-pub fn claims() -> [Claim; 4] {
+/// The name of the centralized-cloud design.
+pub const CLOUD: &str = "cloud";
+
+/// The claims of the seed article: the one it opens with (the DePIN
+/// networks are cheaper than the centralized cloud) and its four claims
+/// about the networks.
+pub fn claims() -> [Claim; 5] {
     [
+        Claim {
+            text: "Decentralized networks are cheaper than the centralized cloud",
+            design: CLOUD,
+            metric: "usd_per_gpu_hour",
+            direction: Direction::Highest,
+            definition: "Cheaper than the cloud = the centralized cloud's usd_per_gpu_hour is the \
+                         highest: the cloud serving the same jobs at its list price (spot and failures as \
+                         configured) against each decentralized network, workload by workload, on each \
+                         workload both served. It holds when every network is cheaper than the cloud on \
+                         every workload it served.",
+            ai_only: false,
+            shown_too: Some("mean_wait_h"),
+            per_workload: true,
+            depin_only: false,
+        },
         Claim {
             text: "Akash is the cheapest",
             design: "akash",
@@ -104,6 +128,7 @@ pub fn claims() -> [Claim; 4] {
             ai_only: false,
             shown_too: None,
             per_workload: true,
+            depin_only: true,
         },
         Claim {
             text: "Akash is the least stable",
@@ -118,6 +143,7 @@ pub fn claims() -> [Claim; 4] {
             ai_only: false,
             shown_too: None,
             per_workload: true,
+            depin_only: true,
         },
         Claim {
             text: "Render gives the highest quality",
@@ -129,6 +155,7 @@ pub fn claims() -> [Claim; 4] {
             ai_only: false,
             shown_too: None,
             per_workload: false,
+            depin_only: true,
         },
         Claim {
             text: "io.net has the best cost-performance for AI",
@@ -144,8 +171,16 @@ pub fn claims() -> [Claim; 4] {
             ai_only: true,
             shown_too: Some("mean_wait_h"),
             per_workload: true,
+            depin_only: true,
         },
     ]
+}
+
+impl Claim {
+    /// Whether design `d` is a rival of this claim's design.
+    pub fn rival_ok(&self, d: &str) -> bool {
+        !self.depin_only || d != CLOUD
+    }
 }
 
 /// Where a claim's numbers come from.
@@ -337,7 +372,7 @@ pub fn decide(
         claim,
         &groups,
         &shown,
-        &|d| !claim.ai_only || serves_ai(d),
+        &|d| (!claim.ai_only || serves_ai(d)) && claim.rival_ok(d),
         &mut result,
     );
     result
@@ -401,7 +436,7 @@ pub fn decide_by_workload(
         );
         return Ok(result);
     }
-    judge(claim, &groups, &shown, &|_| true, &mut result);
+    judge(claim, &groups, &shown, &|d| claim.rival_ok(d), &mut result);
     Ok(result)
 }
 
@@ -678,7 +713,7 @@ mod tests {
             (2, "akash", 3.0),
             (2, "ionet", 3.09),
         ]);
-        let r = decide(&claims()[0], &t, 0, ALL);
+        let r = decide(&claims()[1], &t, 0, ALL);
         assert_eq!(r.verdict, Verdict::Holds, "{}", r.reason);
         assert!((r.comparisons[0].diff_mean + 0.10333).abs() < 1e-4);
     }
@@ -696,7 +731,7 @@ mod tests {
             (2, "ionet", 1.1),
             (2, "render", 3.1),
         ]);
-        let r = decide(&claims()[0], &t, 0, ALL);
+        let r = decide(&claims()[1], &t, 0, ALL);
         assert_eq!(r.verdict, Verdict::DoesNotHold, "{}", r.reason);
         assert!(r.reason.contains("ionet"), "{}", r.reason);
     }
@@ -712,16 +747,16 @@ mod tests {
             (2, "ionet", 3.05),
         ]);
         assert_eq!(
-            decide(&claims()[0], &noisy, 0, ALL).verdict,
+            decide(&claims()[1], &noisy, 0, ALL).verdict,
             Verdict::Inconclusive
         );
         let single = summary(&[(0, "akash", 1.0), (0, "ionet", 2.0)]);
-        let r = decide(&claims()[0], &single, 0, ALL);
+        let r = decide(&claims()[1], &single, 0, ALL);
         assert_eq!(r.verdict, Verdict::Inconclusive);
         assert!(r.reason.contains("fewer than two"), "{}", r.reason);
         let absent = summary(&[(0, "ionet", 1.0), (1, "ionet", 2.0)]);
         assert_eq!(
-            decide(&claims()[0], &absent, 0, ALL).verdict,
+            decide(&claims()[1], &absent, 0, ALL).verdict,
             Verdict::Inconclusive
         );
     }
@@ -738,10 +773,10 @@ mod tests {
             (1, "render", 0.2),
         ]);
         let serves = |d: &str| d != "render";
-        let r = decide(&claims()[3], &t, 0, &serves);
+        let r = decide(&claims()[4], &t, 0, &serves);
         assert_eq!(r.verdict, Verdict::Holds, "{}", r.reason);
         assert_eq!(r.comparisons.len(), 1);
-        let r = decide(&claims()[3], &t, 0, ALL);
+        let r = decide(&claims()[4], &t, 0, ALL);
         assert_eq!(r.verdict, Verdict::DoesNotHold, "{}", r.reason);
     }
 
@@ -779,7 +814,7 @@ mod tests {
                 rows.push((rep, "ionet", w, 5.0));
             }
         }
-        let r = decide_by_workload(&claims()[0], &workloads(&rows), &kinds(&[]), 0).unwrap();
+        let r = decide_by_workload(&claims()[1], &workloads(&rows), &kinds(&[]), 0).unwrap();
         assert_eq!(r.basis, Basis::Workloads);
         assert_eq!(r.comparisons.len(), 3);
         assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.reason);
@@ -792,7 +827,7 @@ mod tests {
         assert!(lo < 0.0, "the adjusted CI contains 0");
         // Drop workload c: two comparisons, 97.5%, and the claim fails.
         rows.retain(|(_, _, w, _)| *w != "c");
-        let r = decide_by_workload(&claims()[0], &workloads(&rows), &kinds(&[]), 0).unwrap();
+        let r = decide_by_workload(&claims()[1], &workloads(&rows), &kinds(&[]), 0).unwrap();
         assert_eq!(r.verdict, Verdict::DoesNotHold, "{}", r.reason);
         assert!(
             r.reason.contains("ionet") && r.reason.contains("on a"),
@@ -816,7 +851,7 @@ mod tests {
             rows.push((rep, "render", "render", 0.30 + e));
             rows.push((rep, "akash", "web", 0.04 + e));
         }
-        let r = decide_by_workload(&claims()[0], &workloads(&rows), &kinds(&[]), 0).unwrap();
+        let r = decide_by_workload(&claims()[1], &workloads(&rows), &kinds(&[]), 0).unwrap();
         assert_eq!(r.verdict, Verdict::Holds, "{}", r.reason);
         let pairs: Vec<(&str, &str)> = r
             .comparisons
@@ -856,7 +891,7 @@ mod tests {
             ("infer", "inference"),
             ("render", "render"),
         ]);
-        let r = decide_by_workload(&claims()[3], &workloads(&rows), &k, 0).unwrap();
+        let r = decide_by_workload(&claims()[4], &workloads(&rows), &k, 0).unwrap();
         assert_eq!(r.verdict, Verdict::Holds, "{}", r.reason);
         assert_eq!(r.comparisons.len(), 2);
         assert!(r.comparisons.iter().all(|c| c.rival == "akash"));
@@ -865,10 +900,10 @@ mod tests {
         assert!((c.design_shown.unwrap() - 0.182).abs() < 1e-12);
         assert!((c.rival_shown.unwrap() - 0.202).abs() < 1e-12);
         // Without kinds the AI workloads are unknown: no per-workload verdict.
-        let err = decide_by_workload(&claims()[3], &workloads(&rows), &kinds(&[]), 0).unwrap_err();
+        let err = decide_by_workload(&claims()[4], &workloads(&rows), &kinds(&[]), 0).unwrap_err();
         assert!(err.contains("kinds"), "{err}");
         // The cost claim, on every workload, fails on render.
-        let r = decide_by_workload(&claims()[0], &workloads(&rows), &k, 0).unwrap();
+        let r = decide_by_workload(&claims()[1], &workloads(&rows), &k, 0).unwrap();
         assert_eq!(r.verdict, Verdict::DoesNotHold, "{}", r.reason);
     }
 
@@ -889,7 +924,7 @@ mod tests {
             kinds: &none,
             serves_ai: ALL,
         };
-        let r = decide_claim(&claims()[0], &inputs, 0);
+        let r = decide_claim(&claims()[1], &inputs, 0);
         assert_eq!(r.verdict, Verdict::Holds);
         assert_eq!(
             r.basis,
@@ -900,10 +935,10 @@ mod tests {
         // workloads.csv without rows at this point: the same.
         let w = workloads(&[(0, "akash", "a", 1.0)]);
         inputs.workloads = Some(&w);
-        let r = decide_claim(&claims()[0], &inputs, 1);
+        let r = decide_claim(&claims()[1], &inputs, 1);
         assert!(matches!(r.basis, Basis::Fallback(ref why) if why.contains("point 1")));
         // Quality is always decided on the summary, not as a fallback.
-        let r = decide_claim(&claims()[2], &inputs, 0);
+        let r = decide_claim(&claims()[3], &inputs, 0);
         assert_eq!(r.basis, Basis::Summary);
     }
 }

@@ -46,18 +46,20 @@ impl Table {
     }
 
     /// Reads `dir/name`, or `None` when the file does not exist. A file
-    /// depinsim writes is checked: its key columns are there and its
-    /// numeric cells are numbers ([`columns_of`]).
+    /// depinsim writes is checked first, whole: its key columns are there
+    /// and its numeric cells are numbers ([`columns_of`]). The rows of
+    /// world runs (a non-empty `strategy`) are then left out: tables and
+    /// charts of designs alone read these; world mode has its own files.
     pub fn read_opt(dir: &Path, name: &str) -> Result<Option<Self>> {
         let path = dir.join(name);
         let file = path.display().to_string();
         match std::fs::read(&path) {
             Ok(b) => {
-                let t = Self::parse(&b, &file)?;
                 if let Some(cols) = columns_of(name) {
+                    let t = Self::parse(&b, &file)?;
                     check_table(&file, &t.headers, &t.rows, &cols)?;
                 }
-                Ok(Some(t))
+                Self::parse(&crate::output::single_design_rows(&b)?, &file).map(Some)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::input(file, "", format!("cannot read it: {e}"))),
@@ -221,10 +223,12 @@ impl Aggregate {
         let t = Table::parse(&summary, &file)?;
         let cols = columns_of("summary.csv").expect("summary.csv has checks");
         check_table(&file, &t.headers, &t.rows, &cols)?;
-        let agg = aggregate_csv(&summary).map_err(|e| match e {
+        let as_input = |e| match e {
             Error::Other(m) => Error::input(&file, "", m),
             e => e,
-        })?;
+        };
+        let summary = crate::output::single_design_rows(&summary).map_err(as_input)?;
+        let agg = aggregate_csv(&summary).map_err(as_input)?;
         let t = Table::parse(&agg, "aggregate of summary.csv")?;
         Self::from_table(&t, &path.display().to_string(), false)
     }

@@ -1,7 +1,8 @@
 //! The `[design.*]` tables, checked and resolved: class names become
 //! indices, durations milliseconds, distributions samplers.
 
-use super::spec::{AkashSpec, AkashStrategy, IonetSpec, RenderSpec, ScenarioFile, WorkloadKind};
+use super::spec::WorkloadKind;
+use super::spec::{AkashSpec, AkashStrategy, CloudSpec, IonetSpec, RenderSpec, ScenarioFile};
 use super::{Checker, IonetPolicy, Sampler};
 use crate::engine::SimTime;
 
@@ -33,6 +34,39 @@ pub struct IonetParams {
     /// sells its stake and leaves this long after (io.net staking docs: 14
     /// days).
     pub unstaking_delay: SimTime,
+}
+
+/// Centralized-cloud design parameters.
+#[derive(Debug, Clone)]
+pub struct CloudParams {
+    /// On-demand USD per GPU-hour by class index.
+    pub price_per_gpu_hour: Vec<f64>,
+    /// GPUs per class the users may hold at once (`u32::MAX`: no quota).
+    pub quota: Vec<u32>,
+    pub spot: Option<Spot>,
+    /// The instances' availability (SLA), in (0, 1].
+    pub sla: f64,
+    /// Mean time between failures of an instance, ms (`None`: an SLA of 1,
+    /// no failures); from the SLA `a` and the mean outage `d` as
+    /// `d · a / (1 − a)`.
+    pub mtbf: Option<f64>,
+    /// Delay before an interrupted run restarts, ms.
+    pub restart_delay: SimTime,
+    /// Billing granularity and shortest billed run, ms.
+    pub billing_increment: SimTime,
+    pub min_billed: SimTime,
+    pub serves: KindMask,
+}
+
+/// Spot capacity of the cloud.
+#[derive(Debug, Clone)]
+pub struct Spot {
+    /// Share of jobs that run on spot.
+    pub share: f64,
+    /// Discount on the on-demand price.
+    pub discount: f64,
+    /// Time from a spot run's start to its preemption, ms.
+    pub preemption: Sampler,
 }
 
 /// How one Akash provider population prices its bids.
@@ -504,5 +538,94 @@ pub(super) fn render(ck: &mut Checker, r: &RenderSpec, spec: &ScenarioFile) -> R
             ban_below: rep.ban_below,
             ban_for: rep.ban_for.map(|d| d.0),
         }),
+    }
+}
+
+/// Resolves `[design.cloud]` (every key has a default, so a missing table
+/// is the default cloud).
+pub(super) fn cloud(ck: &mut Checker, cl: &CloudSpec, spec: &ScenarioFile) -> CloudParams {
+    let k = |f: &str| format!("design.cloud.{f}");
+    let mut price: Vec<f64> = spec
+        .gpu_class
+        .iter()
+        .map(|c| c.cloud_price_per_hour)
+        .collect();
+    let named = ck.class_prices(&k("price_per_gpu_hour"), &cl.price_per_gpu_hour, spec);
+    for (p, n) in price.iter_mut().zip(named) {
+        if !n.is_nan() {
+            *p = n;
+        }
+    }
+    let mut quota = vec![u32::MAX; spec.gpu_class.len()];
+    for (name, &q) in &cl.quota {
+        let key = format!("{}.{name}", k("quota"));
+        if let Some(c) = ck.class_index(key.clone(), name, &spec.gpu_class) {
+            if q == 0 {
+                ck.fail(key, "must be >= 1 (leave the class out for no quota)");
+            }
+            quota[c] = q;
+        }
+    }
+    for w in &spec.workload {
+        let gpus = w.gpus.unwrap_or(1);
+        for name in &w.gpu_class {
+            if let Some(c) = spec.gpu_class.iter().position(|c| &c.name == name)
+                && quota[c] != u32::MAX
+                && gpus > quota[c]
+                && w.gpu_class.len() == 1
+            {
+                ck.fail(
+                    format!("{}.{name}", k("quota")),
+                    format!(
+                        "workload {:?} asks for {gpus} GPUs of {name} per job, more than the quota of {}: its jobs could never start",
+                        w.name, quota[c]
+                    ),
+                );
+            }
+        }
+    }
+    let spot = cl.spot.as_ref().and_then(|s| {
+        let ok_share = ck.unit(k("spot.share"), s.share);
+        let ok_discount = ck.unit(k("spot.discount"), s.discount);
+        if ok_discount && s.discount >= 1.0 {
+            ck.fail(k("spot.discount"), "must be < 1 (spot would be free)");
+        }
+        let preemption = ck.sampler(k("spot.preemption"), &s.preemption)?;
+        if preemption.mean() <= 0.0 {
+            ck.fail(k("spot.preemption"), "must have a mean > 0");
+        }
+        (ok_share && ok_discount).then_some(Spot {
+            share: s.share,
+            discount: s.discount,
+            preemption,
+        })
+    });
+    let mut mtbf = None;
+    if ck.unit(k("sla"), cl.sla) {
+        if cl.sla == 0.0 {
+            ck.fail(k("sla"), "must be > 0 (instances would never be up)");
+        } else if cl.sla < 1.0 {
+            if cl.outage.0 == 0 {
+                ck.fail(k("outage"), "must be > 0 when sla < 1");
+            }
+            mtbf = Some(cl.outage.0 as f64 * cl.sla / (1.0 - cl.sla));
+        }
+    }
+    if cl.billing_increment.0 == 0 {
+        ck.fail(k("billing_increment"), "must be > 0");
+    }
+    if cl.serves.is_empty() {
+        ck.fail(k("serves"), "must list at least one workload kind");
+    }
+    CloudParams {
+        price_per_gpu_hour: price,
+        quota,
+        spot,
+        sla: cl.sla,
+        mtbf,
+        restart_delay: cl.restart_delay.0,
+        billing_increment: cl.billing_increment.0.max(1),
+        min_billed: cl.min_billed.0,
+        serves: kind_mask(&cl.serves),
     }
 }

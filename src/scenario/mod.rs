@@ -11,12 +11,13 @@ pub mod overrides;
 pub mod spec;
 pub mod token;
 pub mod trace;
+pub mod world;
 
 use crate::engine::SimTime;
 use crate::error::{Error, Problem, Result, closest};
 pub use designs::{
-    AkashParams, AkashPopulation, AkashPricing, HOURS_PER_MONTH, IonetParams, KindMask,
-    RenderParams, RenderTier, Reputation,
+    AkashParams, AkashPopulation, AkashPricing, CloudParams, HOURS_PER_MONTH, IonetParams,
+    KindMask, RenderParams, RenderTier, Reputation, Spot,
 };
 pub use dist::{DistSpec, Sampler};
 pub use duration::{Duration, format_duration, parse_duration};
@@ -159,6 +160,10 @@ pub struct Scenario {
     pub akash: Option<AkashParams>,
     pub ionet: Option<IonetParams>,
     pub render: Option<RenderParams>,
+    pub cloud: Option<CloudParams>,
+    /// `[world]`: networks side by side with a broker (`None`: designs
+    /// alone only).
+    pub world: Option<world::WorldParams>,
     /// The token economies; `None` when `token.enabled = false`.
     pub token: Option<token::TokenParams>,
     /// The file's content after overrides, as checked (for the manifest).
@@ -378,8 +383,11 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
     if sc.replications == 0 {
         ck.fail("scenario.replications", "must be >= 1, got 0");
     }
-    if sc.designs.is_empty() {
-        ck.fail("scenario.designs", "must name at least one design");
+    if sc.designs.is_empty() && spec.world.is_none() {
+        ck.fail(
+            "scenario.designs",
+            "must name at least one design (or add a [world] table to run networks together)",
+        );
     }
     let mut seen = BTreeSet::new();
     for (i, d) in sc.designs.iter().enumerate() {
@@ -753,7 +761,10 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
             format!("is required when {:?} is in scenario.designs", d.name()),
         );
     };
-    let has = |d: DesignKind| sc.designs.contains(&d);
+    // A design runs alone (scenario.designs) or as a network of [world].
+    let has = |d: DesignKind| {
+        sc.designs.contains(&d) || spec.world.as_ref().is_some_and(|w| w.networks.contains(&d))
+    };
     let akash = match (&spec.design.akash, has(DesignKind::Akash)) {
         (Some(ak), true) => Some(designs::akash(&mut ck, ak, &spec)),
         (None, true) => {
@@ -817,6 +828,18 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         _ => None,
     };
 
+    // The cloud: every key has a default, so the table may be left out.
+    let cloud = has(DesignKind::Cloud).then(|| {
+        let default = spec::CloudSpec::default_table();
+        let cl = spec.design.cloud.as_ref().unwrap_or(&default);
+        designs::cloud(&mut ck, cl, &spec)
+    });
+
+    let world = spec
+        .world
+        .as_ref()
+        .map(|w| world::resolve(&mut ck, w, &spec));
+
     let token = token::resolve(&mut ck, &spec);
 
     let scenario = |spec: ScenarioFile| Scenario {
@@ -850,6 +873,8 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         akash,
         ionet,
         render,
+        cloud,
+        world: world.clone(),
         token: token.clone(),
         spec,
     };

@@ -25,6 +25,9 @@ pub struct ScenarioFile {
     pub design: DesignSection,
     #[serde(default)]
     pub token: TokenSpec,
+    /// `[world]`: the networks side by side on one fleet, with a broker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub world: Option<super::world::WorldSpec>,
     /// `[sweep]`: the parameters `depinsim sweep` varies (ignored by `run`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<crate::sweep::SweepSpec>,
@@ -59,11 +62,17 @@ pub enum DesignKind {
     Akash,
     Ionet,
     Render,
+    Cloud,
 }
 
 impl DesignKind {
     /// All designs, in the order they appear in outputs.
-    pub const ALL: [DesignKind; 3] = [DesignKind::Akash, DesignKind::Ionet, DesignKind::Render];
+    pub const ALL: [DesignKind; 4] = [
+        DesignKind::Akash,
+        DesignKind::Ionet,
+        DesignKind::Render,
+        DesignKind::Cloud,
+    ];
 
     /// The name used in scenario files, CSVs and on the command line.
     pub fn name(self) -> &'static str {
@@ -71,6 +80,7 @@ impl DesignKind {
             DesignKind::Akash => "akash",
             DesignKind::Ionet => "ionet",
             DesignKind::Render => "render",
+            DesignKind::Cloud => "cloud",
         }
     }
 }
@@ -312,6 +322,100 @@ pub struct DesignSection {
     pub ionet: Option<IonetSpec>,
     #[serde(default)]
     pub render: Option<RenderSpec>,
+    #[serde(default)]
+    pub cloud: Option<CloudSpec>,
+}
+
+/// `[design.cloud]`: a centralized cloud serving the jobs from its own
+/// capacity, the users' outside option. Every key has a default, so the
+/// table may be left out.
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct CloudSpec {
+    /// On-demand USD per GPU-hour per class (default: each class's
+    /// `cloud_price_per_hour`).
+    #[serde(default)]
+    pub price_per_gpu_hour: BTreeMap<String, f64>,
+    /// GPUs of a class the users may hold at once; jobs beyond it wait
+    /// (default: no quota).
+    #[serde(default)]
+    pub quota: BTreeMap<String, u32>,
+    /// Spot (preemptible) capacity; off when absent.
+    #[serde(default)]
+    pub spot: Option<SpotSpec>,
+    /// Availability an instance keeps (the SLA); its failures interrupt runs.
+    #[serde(default = "default_cloud_sla")]
+    pub sla: f64,
+    /// Mean outage of an instance that fails (with `sla`, it sets how often
+    /// instances fail).
+    #[serde(default = "default_cloud_outage")]
+    pub outage: Duration,
+    /// Delay before an interrupted run restarts on a fresh instance.
+    #[serde(default = "default_cloud_restart")]
+    pub restart_delay: Duration,
+    /// Billing granularity (per-second billing by default).
+    #[serde(default = "default_cloud_billing")]
+    pub billing_increment: Duration,
+    /// Each run is billed for at least this long.
+    #[serde(default = "default_cloud_min_billed")]
+    pub min_billed: Duration,
+    /// Workload kinds the cloud serves (default: every kind).
+    #[serde(default = "default_cloud_serves")]
+    pub serves: Vec<WorkloadKind>,
+}
+
+impl CloudSpec {
+    /// The table with every key at its default (what an absent
+    /// `[design.cloud]` means).
+    pub fn default_table() -> Self {
+        toml::from_str("").expect("every key of [design.cloud] has a default")
+    }
+}
+
+/// `[design.cloud.spot]`: preemptible capacity at a discount.
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SpotSpec {
+    /// Share of jobs that run on spot, in [0, 1].
+    pub share: f64,
+    /// Discount on the on-demand price, in [0, 1).
+    #[serde(default = "default_spot_discount")]
+    pub discount: f64,
+    /// Time from a spot run's start to its preemption.
+    #[serde(default = "default_spot_preemption")]
+    pub preemption: DistSpec<Duration>,
+}
+
+fn default_cloud_sla() -> f64 {
+    0.995
+}
+fn default_cloud_outage() -> Duration {
+    Duration(3_600_000)
+}
+fn default_cloud_restart() -> Duration {
+    Duration(5 * 60_000)
+}
+fn default_cloud_billing() -> Duration {
+    Duration(1_000)
+}
+fn default_cloud_min_billed() -> Duration {
+    Duration(60_000)
+}
+fn default_cloud_serves() -> Vec<WorkloadKind> {
+    vec![
+        WorkloadKind::Render,
+        WorkloadKind::Training,
+        WorkloadKind::Inference,
+        WorkloadKind::Web,
+    ]
+}
+fn default_spot_discount() -> f64 {
+    0.7
+}
+fn default_spot_preemption() -> DistSpec<Duration> {
+    DistSpec::Exp {
+        mean: Duration(24 * 3_600_000),
+    }
 }
 
 /// `[design.ionet]`: the coordinated-cluster design.

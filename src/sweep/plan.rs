@@ -62,6 +62,13 @@ impl SweepPlan {
         let file = req.file.clone();
         let mut base_sets = req.base_sets.clone();
         let first = scenario::from_str(&req.text, &file, &base_sets)?;
+        if first.world.is_some() {
+            return Err(Error::input(
+                &file,
+                "world",
+                "sweep does not run world mode yet: `depinsim run` runs [world] (drop the [world] table to sweep the designs alone)",
+            ));
+        }
         let table = first.spec.sweep.clone().unwrap_or_default();
         let replications = req.replications.or(table.replications);
         if let Some(r) = replications {
@@ -218,6 +225,7 @@ impl SweepPlan {
             replicate,
             design: sc.designs[(offset % designs) as usize],
             seed: run_seed(sc.seed, replicate),
+            strategy: None,
         }
     }
 

@@ -1,12 +1,13 @@
 //! The exogenous market factor: a geometric random walk with drift and
 //! volatility, correlated across the three tokens, plus scheduled shocks.
 //!
-//! Common random numbers: the stream `token/market` draws, every period,
-//! one common normal and one per design, in a fixed order, whatever the
-//! design simulated. All three designs therefore see the same path.
+//! Common random numbers: the stream `token/market` draws one common normal
+//! every period, the same for every design; each design's own normal comes
+//! from its own stream `token/market/NAME`. Every design therefore sees the
+//! same common path, and adding a design (or a network) never shifts
+//! another's draws.
 
 use crate::engine::{Rng, SimTime, Streams};
-use crate::scenario::DesignKind;
 use crate::scenario::token::Market;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -14,31 +15,29 @@ use rand_distr::{Distribution, StandardNormal};
 #[derive(Debug, Clone)]
 pub struct MarketFactor {
     ln_factor: f64,
-    rng: Rng,
+    /// The common normals, and the token's own.
+    common: Rng,
+    own: Rng,
     /// Per-period log drift and the weights of the common and own normals.
     drift: f64,
     w_common: f64,
     w_own: f64,
-    design: usize,
     shocks: Vec<(SimTime, f64)>,
     next_shock: usize,
 }
 
 impl MarketFactor {
-    /// The factor of `design`'s token, updated every `period` ms.
-    pub fn new(m: &Market, design: DesignKind, period: SimTime, streams: &Streams) -> Self {
+    /// The factor of the token of network `name`, updated every `period` ms.
+    pub fn new(m: &Market, name: &str, period: SimTime, streams: &Streams) -> Self {
         let dt = period as f64 / super::schedule::YEAR_MS as f64;
         let sd = m.volatility * dt.sqrt();
         Self {
             ln_factor: 0.0,
-            rng: streams.stream("token/market"),
+            common: streams.stream("token/market"),
+            own: streams.stream(&format!("token/market/{name}")),
             drift: (m.drift - 0.5 * m.volatility * m.volatility) * dt,
             w_common: sd * m.correlation.sqrt(),
             w_own: sd * (1.0 - m.correlation).sqrt(),
-            design: DesignKind::ALL
-                .iter()
-                .position(|&d| d == design)
-                .expect("every design is in DesignKind::ALL"),
             shocks: m.shocks.clone(),
             next_shock: 0,
         }
@@ -47,11 +46,9 @@ impl MarketFactor {
     /// One period's move (skipped at t = 0), then every shock due by `now`.
     pub fn step(&mut self, now: SimTime) {
         if now > 0 {
-            let mut z = [0.0; 4];
-            for v in &mut z {
-                *v = StandardNormal.sample(&mut self.rng);
-            }
-            self.ln_factor += self.drift + self.w_common * z[0] + self.w_own * z[1 + self.design];
+            let common: f64 = StandardNormal.sample(&mut self.common);
+            let own: f64 = StandardNormal.sample(&mut self.own);
+            self.ln_factor += self.drift + self.w_common * common + self.w_own * own;
         }
         while let Some(&(at, mult)) = self.shocks.get(self.next_shock)
             && at <= now
@@ -87,7 +84,7 @@ mod tests {
     fn fully_correlated_tokens_share_one_path_and_draws_do_not_depend_on_the_design() {
         let s = Streams::new(42);
         let m = market(0.8, 1.0, vec![]);
-        let mut f: Vec<MarketFactor> = DesignKind::ALL
+        let mut f: Vec<MarketFactor> = ["akash", "ionet", "render"]
             .iter()
             .map(|&d| MarketFactor::new(&m, d, H, &s))
             .collect();
@@ -102,11 +99,27 @@ mod tests {
     }
 
     #[test]
+    fn a_new_network_does_not_shift_another_networks_path() {
+        let s = Streams::new(9);
+        let m = market(0.8, 0.5, vec![]);
+        let mut a = MarketFactor::new(&m, "akash", H, &s);
+        let mut a2 = MarketFactor::new(&m, "akash", H, &s);
+        let mut other = MarketFactor::new(&m, "akash-b", H, &s);
+        for k in 0..100 {
+            a.step(k * H);
+            other.step(k * H);
+            a2.step(k * H);
+        }
+        assert_eq!(a.value(), a2.value());
+        assert_ne!(a.value(), other.value());
+    }
+
+    #[test]
     fn increments_have_the_configured_correlation_and_volatility() {
         let s = Streams::new(7);
         let m = market(0.8, 0.7, vec![]);
-        let mut a = MarketFactor::new(&m, DesignKind::Akash, H, &s);
-        let mut b = MarketFactor::new(&m, DesignKind::Render, H, &s);
+        let mut a = MarketFactor::new(&m, "akash", H, &s);
+        let mut b = MarketFactor::new(&m, "render", H, &s);
         let n = 40_000;
         let (mut xs, mut ys) = (Vec::new(), Vec::new());
         for k in 1..=n {
@@ -138,7 +151,7 @@ mod tests {
         let s = Streams::new(1);
         let day = 24 * H;
         let m = market(0.0, 0.7, vec![(10 * day, 0.2)]);
-        let mut f = MarketFactor::new(&m, DesignKind::Ionet, H, &s);
+        let mut f = MarketFactor::new(&m, "ionet", H, &s);
         for k in 0..=(10 * 24 - 1) {
             f.step(k * H);
         }

@@ -23,7 +23,7 @@ pub mod render;
 pub mod schedule;
 
 use crate::engine::{SimTime, Streams};
-use crate::metrics::{Summary, finite};
+use crate::metrics::{Summary, TokenSample, finite};
 use crate::model::{NodeId, World};
 use crate::scenario::token::{TokenBaseParams, TokenParams};
 use crate::scenario::{DesignKind, Scenario};
@@ -31,15 +31,6 @@ use market::MarketFactor;
 use pool::Pool;
 
 const DAY_MS: SimTime = 86_400_000;
-
-/// The token state a time-series row shows.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TokenSample {
-    pub price_usd: f64,
-    pub supply: f64,
-    pub minted_cum: f64,
-    pub burned_cum: f64,
-}
 
 /// Supply, price and who was paid what: what every economy shares.
 #[derive(Debug, Clone)]
@@ -218,7 +209,7 @@ impl TokenEconomy {
         world: &World,
     ) -> Option<Self> {
         let t: &TokenParams = sc.token.as_ref()?;
-        let market = MarketFactor::new(&t.market, design, t.period, streams);
+        let market = MarketFactor::new(&t.market, design.name(), t.period, streams);
         let nodes = world.nodes.len();
         let (ledger, flows) = match design {
             DesignKind::Render => (
@@ -233,6 +224,8 @@ impl TokenEconomy {
                 Ledger::new(&t.akash.base, market, sc, nodes),
                 Flows::Akash(akash::AkashFlows::new(t)),
             ),
+            // The centralized cloud has no token.
+            DesignKind::Cloud => return None,
         };
         Some(Self {
             ledger,

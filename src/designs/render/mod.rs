@@ -9,71 +9,61 @@
 //! all its frames are accepted. Jobs are priced in USD per GPU-hour of work,
 //! by class and tier; tokens (burn-and-mint) come with the token economies.
 //!
-//! Data structures, all O(1) amortised per frame:
-//! - waiting frames live in lanes of identical requirements (tier, class
-//!   set): per lane a deque of jobs in arrival order with a cursor on the
-//!   next unstarted frame, and a short deque of re-queued frames (rejected or
-//!   cut by a failure) that are older than every unstarted frame of the lane;
-//! - idle GPUs live in one FIFO per (class, reputation band), in order of
-//!   idle-since, with lazy deletion: an entry is valid while its stamp equals
-//!   the GPU's stamp, which changes whenever the GPU starts a frame, goes down
-//!   or is banned. Bands are the distinct `min_reputation` thresholds of the
-//!   tiers, so reputation filtering never rescans a list.
+//! Where things live: dispatch and the waiting frames here; the idle-GPU
+//! index in [`idle`]; Proof of Render and reputation in [`verify`]; prices
+//! and payments in [`accounts`]. Waiting frames live in lanes of identical
+//! requirements (tier, class set): per lane a deque of jobs in arrival order
+//! with a cursor on the next unstarted frame, and a short deque of
+//! re-queued frames (rejected or cut by a failure) that are older than every
+//! unstarted frame of the lane. All O(1) amortised per frame.
+//!
+//! Render keeps the world's free pool in step: a GPU rendering a frame is
+//! taken from it, so a GPU busy for Render is busy for every network on the
+//! same fleet. Interruptions, completions and the horizon's waits go through
+//! the shared helpers of [`super::common`].
 
-use super::{Ctx, admit, lost_to_cloud, new_job, pay_tokens, usd};
-use crate::engine::{Rng, SimTime, Streams};
+mod accounts;
+mod idle;
+mod verify;
+
+use super::{Ctx, Design, Quote, Timer, admit, count_interruption, lost_to_cloud, new_job};
+use super::{record_completion, record_horizon_wait};
+use crate::engine::{Rng, SimTime, StreamNs};
 use crate::metrics::DesignColumns;
 use crate::model::demand::JobDraw;
 use crate::model::jobs::JobState;
-use crate::model::{Event, NodeId};
-use crate::scenario::{Reputation, Scenario, WorkloadKind};
+use crate::model::{NodeId, World};
+use crate::scenario::{RenderParams, Scenario, WorkloadKind};
+use accounts::{Prices, pay_frame, unpaid_frame};
+use idle::{GpuIndex, NONE};
 use rand::Rng as _;
 use std::collections::VecDeque;
+use verify::Verifier;
 
-/// Timer tag: the frame on GPU `a` finishes, if the GPU's stamp is still `b`.
-const FRAME_DONE: u8 = 0;
-/// Timer tag: the ban of node `a` ends (`reputation.ban_for`).
-const UNBAN: u8 = 1;
-/// "No node", "no slot", "not filed".
-const NONE: u32 = u32::MAX;
-
-/// One GPU: idle (filed in an idle FIFO unless down or banned) or rendering
-/// one frame.
-#[derive(Debug, Clone)]
-struct Gpu {
-    node: u32,
-    /// Changes on every transition; idle entries and timers carrying an old
-    /// stamp are stale.
-    stamp: u32,
-    /// Index of the idle FIFO holding its valid entry, or [`NONE`].
-    filed: u32,
-    /// Job slot of the frame it renders, or [`NONE`] when idle.
-    slot: u32,
-    frame: u32,
-    /// When the frame started (busy) or when it became idle.
-    since: SimTime,
+/// Render's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenderTimer {
+    /// The frame on GPU `gpu` finishes, if the GPU's stamp is still `stamp`
+    /// (a GPU that went down since has another).
+    FrameDone { gpu: u32, stamp: u32 },
+    /// The ban of `node` ends (`reputation.ban_for`).
+    Unban { node: u32 },
 }
 
-/// Render's view of a node.
-#[derive(Debug, Clone)]
-struct NodeState {
-    class: u16,
-    first_gpu: u32,
-    gpus: u32,
-    up: bool,
-    /// Reputation score in [0, 1] (unused when reputation is off).
-    rep: f64,
-    /// Number of tier thresholds at or below `rep`.
-    band: u8,
-    banned: bool,
-}
-
-/// An idle GPU waiting for a frame.
-#[derive(Debug, Clone, Copy)]
-struct Idle {
-    since: SimTime,
-    gpu: u32,
-    stamp: u32,
+impl Timer for RenderTimer {
+    fn pack(self) -> (u8, u32, u32) {
+        match self {
+            RenderTimer::FrameDone { gpu, stamp } => (0, gpu, stamp),
+            RenderTimer::Unban { node } => (1, node, 0),
+        }
+    }
+    fn unpack(tag: u8, a: u32, b: u32) -> Self {
+        match tag {
+            0 => RenderTimer::FrameDone { gpu: a, stamp: b },
+            1 => RenderTimer::Unban { node: a },
+            _ => unreachable!("render sets no timer with tag {tag}"),
+        }
+    }
 }
 
 /// A frame back in the queue; `avoid` is the node whose copy was rejected.
@@ -133,27 +123,10 @@ enum Pick {
 
 /// The Render network.
 pub struct Render {
-    detect: f64,
-    error_rate: f64,
-    reputation: Option<Reputation>,
     tiers: Vec<Tier>,
-    /// USD per GPU-hour by `tier * classes + class` (NaN: not offered).
-    price: Vec<f64>,
-    classes: usize,
-    /// Sorted distinct `min_reputation` of the tiers (empty: reputation off).
-    thresholds: Vec<f64>,
-    bands: usize,
-    /// Built from the world on the first event (nodes may start down).
-    ready: bool,
-    nodes: Vec<NodeState>,
-    gpus: Vec<Gpu>,
-    /// Idle GPUs by `class * bands + band`, in order of idle-since.
-    fifos: Vec<VecDeque<Idle>>,
-    /// Valid entries per FIFO, and in all FIFOs.
-    idle_n: Vec<u32>,
-    idle_total: u32,
-    /// Nodes up and not banned, by `class * bands + band`.
-    live_nodes: Vec<u32>,
+    prices: Prices,
+    verifier: Verifier,
+    index: GpuIndex,
     lanes: Vec<Lane>,
     jobs: Vec<RJob>,
     /// Jobs with at least one frame waiting (the `queue_len` column).
@@ -162,239 +135,41 @@ pub struct Render {
     /// Rejected frames of counted jobs.
     rejected: u64,
     tier_rng: Rng,
-    verify_rng: Rng,
     /// Jobs a node outage has hit so far (reused, to count each once).
     hit: Vec<u32>,
 }
 
 impl Render {
-    /// The network with the parameters of `sc.render`, drawing tiers from the
-    /// `render/tier` stream and verification from `render/verify`.
-    pub fn new(sc: &Scenario, streams: &Streams) -> Self {
-        let p = sc
-            .render
-            .as_ref()
-            .expect("scenario checking requires [design.render] for render");
-        let mut thresholds: Vec<f64> = Vec::new();
-        if p.reputation.is_some() {
-            thresholds = p.tiers.iter().map(|t| t.min_reputation).collect();
-            thresholds.sort_by(f64::total_cmp);
-            thresholds.dedup();
-        }
-        let tiers = p
-            .tiers
-            .iter()
+    /// The network with parameters `p` on the world as it is now (every GPU
+    /// of a node that is up idle from now), drawing tiers from the `tier`
+    /// stream of namespace `ns` and verification from its `verify` stream.
+    pub fn new(p: &RenderParams, sc: &Scenario, ns: &StreamNs, world: &World, net: u8) -> Self {
+        let verifier = Verifier::new(p, sc.faults.frame_error_rate, ns.stream("verify"));
+        let tiers = (p.tiers.iter())
             .map(|t| Tier {
                 share: t.share,
                 priority: t.priority,
-                need: match p.reputation {
-                    Some(_) => (thresholds.partition_point(|&x| x < t.min_reputation) + 1) as u8,
-                    None => 0,
-                },
+                need: verifier.need(t.min_reputation),
             })
             .collect();
-        let classes = sc.classes.len();
-        let price = p
-            .tiers
-            .iter()
-            .flat_map(|t| {
-                p.price_per_gpu_hour
-                    .iter()
-                    .map(move |&x| x * t.price_factor)
-            })
-            .collect();
-        let bands = thresholds.len() + 1;
+        let (rep, bands) = (verifier.initial(), verifier.bands());
+        let listed = |i: usize| world.is_listed(NodeId(i as u32), net);
+        let band = verifier.band_of(rep);
+        let index = GpuIndex::new(world, listed, sc.classes.len(), bands, rep, band);
         Self {
-            detect: p.detect,
-            error_rate: sc.faults.frame_error_rate,
-            reputation: p.reputation,
             tiers,
-            price,
-            classes,
-            thresholds,
-            bands,
-            ready: false,
-            nodes: Vec::new(),
-            gpus: Vec::new(),
-            fifos: vec![VecDeque::new(); classes * bands],
-            idle_n: vec![0; classes * bands],
-            idle_total: 0,
-            live_nodes: vec![0; classes * bands],
+            prices: Prices::new(p),
+            verifier,
+            index,
             lanes: Vec::new(),
             jobs: Vec::new(),
             waiting_jobs: 0,
             next_serial: 0,
             rejected: 0,
-            tier_rng: streams.stream("render/tier"),
-            verify_rng: streams.stream("render/verify"),
+            tier_rng: ns.stream("tier"),
             hit: Vec::new(),
         }
     }
-
-    /// Builds the per-GPU state from the world once: every GPU of a node that
-    /// is up is idle since the start.
-    fn init(&mut self, ctx: &Ctx) {
-        if self.ready {
-            return;
-        }
-        self.ready = true;
-        let initial = self.reputation.map_or(0.0, |r| r.initial);
-        for (i, n) in ctx.world.nodes.iter().enumerate() {
-            self.nodes.push(NodeState {
-                class: n.class,
-                first_gpu: self.gpus.len() as u32,
-                gpus: n.gpus as u32,
-                up: n.up,
-                rep: initial,
-                band: self.band_of(initial),
-                banned: false,
-            });
-            for _ in 0..n.gpus {
-                self.gpus.push(Gpu {
-                    node: i as u32,
-                    stamp: 0,
-                    filed: NONE,
-                    slot: NONE,
-                    frame: 0,
-                    since: 0,
-                });
-            }
-        }
-        for i in 0..self.nodes.len() {
-            if self.nodes[i].up {
-                let n = &self.nodes[i];
-                self.live_nodes[n.class as usize * self.bands + n.band as usize] += 1;
-                for g in n.first_gpu..n.first_gpu + n.gpus {
-                    self.file(g, 0);
-                }
-            }
-        }
-    }
-
-    /// The reputation band of score `rep`: how many tier thresholds it meets.
-    fn band_of(&self, rep: f64) -> u8 {
-        self.thresholds.partition_point(|&x| x <= rep) as u8
-    }
-
-    /// Jobs with at least one frame waiting for a GPU.
-    pub fn queue_len(&self) -> usize {
-        self.waiting_jobs
-    }
-
-    // ----------------------------------------------------------------------
-    // Idle GPUs.
-
-    /// Files GPU `g` as idle since `since` (not before any filed entry of its
-    /// FIFO). Drops stale entries when they outnumber valid ones.
-    fn file(&mut self, g: u32, since: SimTime) {
-        let n = &self.nodes[self.gpus[g as usize].node as usize];
-        let f = n.class as usize * self.bands + n.band as usize;
-        let gpu = &mut self.gpus[g as usize];
-        gpu.stamp = gpu.stamp.wrapping_add(1);
-        gpu.filed = f as u32;
-        gpu.since = since;
-        let fifo = &mut self.fifos[f];
-        debug_assert!(fifo.back().is_none_or(|e| e.since <= since));
-        fifo.push_back(Idle {
-            since,
-            gpu: g,
-            stamp: gpu.stamp,
-        });
-        self.idle_n[f] += 1;
-        self.idle_total += 1;
-        if fifo.len() > 2 * self.idle_n[f] as usize + 64 {
-            let gpus = &self.gpus;
-            fifo.retain(|e| gpus[e.gpu as usize].stamp == e.stamp);
-        }
-    }
-
-    /// Takes GPU `g` out of its idle FIFO if it is filed (its entry goes
-    /// stale); a busy GPU keeps its stamp, so its frame's timer stays valid.
-    fn unfile(&mut self, g: u32) {
-        let gpu = &mut self.gpus[g as usize];
-        if gpu.filed != NONE {
-            gpu.stamp = gpu.stamp.wrapping_add(1);
-            self.idle_n[gpu.filed as usize] -= 1;
-            self.idle_total -= 1;
-            gpu.filed = NONE;
-        }
-    }
-
-    /// Whether some GPU of a class in `mask` and a band ≥ `need` is idle.
-    fn any_idle(&self, mask: u64, need: u8) -> bool {
-        let mut m = mask;
-        while m != 0 {
-            let c = m.trailing_zeros() as usize;
-            m &= m - 1;
-            let row = &self.idle_n[c * self.bands..(c + 1) * self.bands];
-            if row[need as usize..].iter().any(|&n| n > 0) {
-                return true;
-            }
-        }
-        false
-    }
-
-    /// The longest-idle GPU of a class in `mask`, band ≥ `need`, not on node
-    /// `avoid` (ties: lower GPU index), as (FIFO, position in it). Drops
-    /// stale entries at the FIFO heads it looks at.
-    fn find_gpu(&mut self, mask: u64, need: u8, avoid: u32) -> Option<(usize, usize)> {
-        let mut best: Option<(SimTime, u32, usize, usize)> = None;
-        let mut m = mask;
-        while m != 0 {
-            let c = m.trailing_zeros() as usize;
-            m &= m - 1;
-            for b in need as usize..self.bands {
-                let f = c * self.bands + b;
-                if self.idle_n[f] == 0 {
-                    continue;
-                }
-                let (fifo, gpus) = (&mut self.fifos[f], &self.gpus);
-                while let Some(e) = fifo.front()
-                    && gpus[e.gpu as usize].stamp != e.stamp
-                {
-                    fifo.pop_front();
-                }
-                let pos = if avoid == NONE {
-                    Some(0)
-                } else {
-                    fifo.iter().position(|e| {
-                        let gpu = &gpus[e.gpu as usize];
-                        gpu.stamp == e.stamp && gpu.node != avoid
-                    })
-                };
-                if let Some(pos) = pos {
-                    let e = fifo[pos];
-                    if best.is_none_or(|(s, g, ..)| (e.since, e.gpu) < (s, g)) {
-                        best = Some((e.since, e.gpu, f, pos));
-                    }
-                }
-            }
-        }
-        best.map(|(.., f, pos)| (f, pos))
-    }
-
-    /// Whether a node other than `avoid` is up, not banned and eligible
-    /// (class in `mask`, band ≥ `need`): only then does a re-queued frame
-    /// wait for another node.
-    fn others_live(&self, mask: u64, need: u8, avoid: u32) -> bool {
-        let mut live = 0;
-        let mut m = mask;
-        while m != 0 {
-            let c = m.trailing_zeros() as usize;
-            m &= m - 1;
-            live += self.live_nodes[c * self.bands + need as usize..(c + 1) * self.bands]
-                .iter()
-                .sum::<u32>();
-        }
-        let n = &self.nodes[avoid as usize];
-        if n.up && !n.banned && mask & (1 << n.class) != 0 && n.band >= need {
-            live -= 1;
-        }
-        live > 0
-    }
-
-    // ----------------------------------------------------------------------
-    // Waiting frames.
 
     /// Orders frames: (job serial, frame index).
     fn key(&self, slot: u32, frame: u32) -> (u64, u32) {
@@ -424,14 +199,17 @@ impl Render {
     /// the oldest frame of the most urgent tier (lowest priority value) that
     /// has an eligible idle GPU, and gives it the longest-idle one.
     fn dispatch(&mut self, ctx: &mut Ctx) {
-        while self.idle_total > 0 && self.waiting_jobs > 0 {
+        while self.index.idle_total > 0 && self.waiting_jobs > 0 {
+            let shared = (!ctx.world.listed.is_empty()).then_some(&ctx.world.pool);
             type Best = ((u32, u64, u32), usize, Pick, (usize, usize));
             let mut best: Option<Best> = None;
             for li in 0..self.lanes.len() {
                 let lane = &self.lanes[li];
                 let tier = &self.tiers[lane.tier as usize];
                 let (prio, need, mask) = (tier.priority, tier.need, lane.mask);
-                if (lane.retries.is_empty() && lane.jobs.is_empty()) || !self.any_idle(mask, need) {
+                if (lane.retries.is_empty() && lane.jobs.is_empty())
+                    || !self.index.any_idle(mask, need)
+                {
                     continue;
                 }
                 let mut found = None;
@@ -441,12 +219,12 @@ impl Render {
                     if best.is_some_and(|(b, ..)| (prio, s, f) >= b) {
                         break;
                     }
-                    let avoid = if r.avoid != NONE && self.others_live(mask, need, r.avoid) {
+                    let avoid = if r.avoid != NONE && self.index.others_live(mask, need, r.avoid) {
                         r.avoid
                     } else {
                         NONE
                     };
-                    if let Some(at) = self.find_gpu(mask, need, avoid) {
+                    if let Some(at) = self.index.find_gpu(mask, need, avoid, shared) {
                         found = Some(((prio, s, f), Pick::Retry(k), at));
                         break;
                     }
@@ -456,7 +234,7 @@ impl Render {
                 {
                     let (s, f) = self.key(slot, self.jobs[slot as usize].next);
                     if best.is_none_or(|(b, ..)| (prio, s, f) < b)
-                        && let Some(at) = self.find_gpu(mask, need, NONE)
+                        && let Some(at) = self.index.find_gpu(mask, need, NONE, shared)
                     {
                         found = Some(((prio, s, f), Pick::Next, at));
                     }
@@ -467,13 +245,10 @@ impl Render {
                     best = Some((key, li, pick, at));
                 }
             }
-            let Some((_, li, pick, (f, pos))) = best else {
+            let Some((_, li, pick, at)) = best else {
                 return;
             };
-            let e = self.fifos[f]
-                .remove(pos)
-                .expect("find_gpu returns a position inside the FIFO");
-            self.unfile(e.gpu);
+            let g = self.index.take(at);
             let lane = &mut self.lanes[li];
             let (slot, frame) = match pick {
                 Pick::Retry(k) => {
@@ -491,11 +266,12 @@ impl Render {
                     (slot, frame)
                 }
             };
-            self.start(ctx, e.gpu, slot, frame);
+            self.start(ctx, g, slot, frame);
         }
     }
 
-    /// Starts frame `frame` of job `slot` on GPU `g` (already unfiled).
+    /// Starts frame `frame` of job `slot` on GPU `g` (already unfiled),
+    /// taking the GPU from the world's free pool.
     fn start(&mut self, ctx: &mut Ctx, g: u32, slot: u32, frame: u32) {
         let now = ctx.sched.now();
         let rj = &mut self.jobs[slot as usize];
@@ -511,29 +287,165 @@ impl Render {
             job.queued_ms = now - since;
             job.state = JobState::Running { since: now };
         }
-        let gpu = &mut self.gpus[g as usize];
+        let gpu = &mut self.index.gpus[g as usize];
         gpu.slot = slot;
         gpu.frame = frame;
         gpu.since = now;
+        let (node, stamp) = (NodeId(gpu.node), gpu.stamp);
+        ctx.world.take(node, 1);
         ctx.metrics.busy_add(now, 1.0);
-        ctx.sched.after(
-            work,
-            Event::Timer {
-                tag: FRAME_DONE,
-                a: g,
-                b: gpu.stamp,
-            },
-        );
+        ctx.timer_after(work, RenderTimer::FrameDone { gpu: g, stamp });
+    }
+
+    /// Frees GPU `g` after its frame: back to the world's free pool (its node
+    /// is up: a node going down makes its frames' timers stale).
+    fn free_gpu(&mut self, ctx: &mut Ctx, g: u32) -> u32 {
+        let gpu = &mut self.index.gpus[g as usize];
+        gpu.slot = NONE;
+        ctx.world.give(NodeId(gpu.node), 1);
+        ctx.metrics.busy_add(ctx.now(), -1.0);
+        gpu.node
+    }
+
+    /// The ban of `node` is over: it comes back at the initial reputation
+    /// (its hardware, faulty or not, unchanged), and its idle GPUs take
+    /// frames again if it is up.
+    fn unban(&mut self, ctx: &mut Ctx, node: u32) {
+        if self.verifier.reputation.is_none() {
+            return;
+        }
+        let rep = self.verifier.initial();
+        let band = self.verifier.band_of(rep);
+        self.index.unban(node, rep, band, ctx.now());
+    }
+
+    /// The frame on GPU `g` is finished and verified. Rejected: unpaid
+    /// rework, re-queued to avoid this node. Accepted: paid its GPU time at
+    /// the tier's class price; the job completes with its last accepted
+    /// frame.
+    fn frame_done(&mut self, ctx: &mut Ctx, g: u32) {
+        let now = ctx.sched.now();
+        let gpu = &self.index.gpus[g as usize];
+        let (slot, frame, start) = (gpu.slot, gpu.frame, gpu.since);
+        let node = self.free_gpu(ctx, g);
+        let class = self.index.nodes[node as usize].class as usize;
+        let (bad, rejected) = self.verifier.verdict(ctx.world.nodes[node as usize].faulty);
+        let (counted, w) = (ctx.jobs[slot].counted, ctx.jobs[slot].workload);
+        if rejected {
+            unpaid_frame(ctx, w, start);
+            if counted {
+                self.rejected += 1;
+            }
+            self.requeue(ctx, slot, frame, node);
+        } else {
+            let rj = &mut self.jobs[slot as usize];
+            let price = self.prices.of(rj.tier as usize, class);
+            let paid = pay_frame(ctx, node, w, start, price);
+            ctx.world.credit(NodeId(node), paid);
+            rj.accepted += 1;
+            rj.bad += bad as u32;
+            if rj.accepted as usize == rj.work.len() {
+                self.complete(ctx, slot);
+            }
+        }
+        if self.score(node, !rejected)
+            && let Some(d) = self.verifier.reputation.and_then(|r| r.ban_for)
+        {
+            ctx.timer_after(d, RenderTimer::Unban { node });
+        }
+        if !self.index.nodes[node as usize].banned {
+            self.index.file(g, now);
+        }
+    }
+
+    /// All frames of `slot` are accepted: the job is done.
+    fn complete(&mut self, ctx: &mut Ctx, slot: u32) {
+        let rj = &mut self.jobs[slot as usize];
+        rj.live = false;
+        let (frames, bad) = (rj.work.len() as u64, rj.bad as f64);
+        record_completion(ctx, slot, frames, bad);
+    }
+
+    /// Updates the reputation of `node` after a verdict; below `ban_below`
+    /// the node is banned (for good, or for `reputation.ban_for`); a node
+    /// whose band changes moves its idle GPUs. Returns whether it banned
+    /// the node.
+    fn score(&mut self, node: u32, accepted: bool) -> bool {
+        let n = &mut self.index.nodes[node as usize];
+        let Some(rep) = self.verifier.rescore(n.rep, accepted) else {
+            return false;
+        };
+        n.rep = rep;
+        if n.banned {
+            // A frame that was running when the node was banned.
+            return false;
+        }
+        if self.verifier.bans(rep) {
+            self.index.ban(node);
+            return true;
+        }
+        self.index.set_band(node, self.verifier.band_of(rep));
+        false
+    }
+
+    /// Checks the bookkeeping against a recount from scratch (tests).
+    #[cfg(test)]
+    pub fn check(&self) {
+        self.index.check();
+        let mut waiting = vec![0u32; self.jobs.len()];
+        for lane in &self.lanes {
+            for r in &lane.retries {
+                waiting[r.slot as usize] += 1;
+            }
+            for &slot in &lane.jobs {
+                let rj = &self.jobs[slot as usize];
+                waiting[slot as usize] += rj.work.len() as u32 - rj.next;
+            }
+        }
+        for (slot, rj) in self.jobs.iter().enumerate() {
+            if rj.live {
+                assert_eq!(waiting[slot], rj.waiting, "frames waiting");
+            } else {
+                assert_eq!(waiting[slot], 0, "a finished job left frames");
+            }
+        }
+        let queued = self.jobs.iter().filter(|j| j.live && j.waiting > 0).count();
+        assert_eq!(queued, self.waiting_jobs, "jobs waiting");
     }
 
     // ----------------------------------------------------------------------
-    // Events.
+    // Inspection (tests and tools).
+
+    /// Frames rendering now, in GPU order: (node, job serial, frame, tier).
+    pub fn running(&self) -> Vec<(NodeId, u64, u32, usize)> {
+        (self.index.gpus.iter())
+            .filter(|g| g.slot != NONE)
+            .map(|g| {
+                let rj = &self.jobs[g.slot as usize];
+                (NodeId(g.node), rj.serial, g.frame, rj.tier as usize)
+            })
+            .collect()
+    }
+
+    /// The reputation of `node` (`None` with reputation off).
+    pub fn reputation_of(&self, node: NodeId) -> Option<f64> {
+        self.verifier.reputation?;
+        self.index.nodes.get(node.ix()).map(|n| n.rep)
+    }
+
+    /// Whether `node` is banned.
+    pub fn is_banned(&self, node: NodeId) -> bool {
+        self.index.nodes.get(node.ix()).is_some_and(|n| n.banned)
+    }
+}
+
+impl Design for Render {
+    type Timer = RenderTimer;
 
     /// A job arrives: not served unless it is a render job; its tier is drawn
     /// by share; to the cloud if no acceptable class is offered within its
     /// maximum price at the tier's price; else its frames join the queue.
-    pub fn submit(&mut self, ctx: &mut Ctx, w: usize, draw: JobDraw) {
-        self.init(ctx);
+    fn submit(&mut self, ctx: &mut Ctx, w: usize, draw: JobDraw) {
         let Some(counted) = admit(ctx, w, WorkloadKind::Render.bit()) else {
             return;
         };
@@ -553,7 +465,7 @@ impl Render {
                 break;
             }
         }
-        let prices = &self.price[tier * self.classes..(tier + 1) * self.classes];
+        let prices = self.prices.tier(tier);
         let affordable = prices
             .iter()
             .enumerate()
@@ -604,204 +516,39 @@ impl Render {
         self.dispatch(ctx);
     }
 
-    /// Render's timers: a frame finishes (stale if its GPU went down).
-    pub fn timer(&mut self, ctx: &mut Ctx, tag: u8, a: u32, b: u32) {
-        match tag {
-            FRAME_DONE => {
-                if self.gpus[a as usize].stamp == b {
-                    self.frame_done(ctx, a);
+    /// Render's timers: a frame finishes (stale if its GPU went down since),
+    /// a ban ends.
+    fn timer(&mut self, ctx: &mut Ctx, t: RenderTimer) {
+        match t {
+            RenderTimer::FrameDone { gpu, stamp } => {
+                if self.index.gpus[gpu as usize].stamp == stamp {
+                    self.frame_done(ctx, gpu);
                     self.dispatch(ctx);
                 }
             }
-            UNBAN => {
-                self.unban(ctx, a);
+            RenderTimer::Unban { node } => {
+                self.unban(ctx, node);
                 self.dispatch(ctx);
             }
-            _ => unreachable!("render sets no timer with tag {tag}"),
         }
-    }
-
-    /// The ban of `node` is over: it comes back at the initial reputation
-    /// (its hardware, faulty or not, unchanged), and its idle GPUs take
-    /// frames again if it is up.
-    fn unban(&mut self, ctx: &mut Ctx, node: u32) {
-        let Some(r) = self.reputation else { return };
-        let band = self.band_of(r.initial);
-        let now = ctx.sched.now();
-        let n = &mut self.nodes[node as usize];
-        debug_assert!(n.banned, "an unban timer for a node not banned");
-        n.banned = false;
-        n.rep = r.initial;
-        n.band = band;
-        if !n.up {
-            return;
-        }
-        self.live_nodes[n.class as usize * self.bands + band as usize] += 1;
-        let (first, count) = (n.first_gpu, n.gpus);
-        for g in first..first + count {
-            if self.gpus[g as usize].slot == NONE {
-                self.file(g, now);
-            }
-        }
-    }
-
-    /// The frame on GPU `g` is finished and verified: a frame from a faulty
-    /// node is bad with the fault error rate; a bad frame is caught with
-    /// probability `detect`. Rejected: unpaid rework, re-queued to avoid this
-    /// node. Accepted: paid its GPU time at the tier's class price; the job
-    /// completes with its last accepted frame.
-    fn frame_done(&mut self, ctx: &mut Ctx, g: u32) {
-        let now = ctx.sched.now();
-        let gpu = &mut self.gpus[g as usize];
-        let (slot, frame, start, node) = (gpu.slot, gpu.frame, gpu.since, gpu.node);
-        gpu.slot = NONE;
-        ctx.metrics.busy_add(now, -1.0);
-        let class = self.nodes[node as usize].class as usize;
-        let bad = ctx.world.nodes[node as usize].faulty
-            && self.error_rate > 0.0
-            && self.verify_rng.random::<f64>() < self.error_rate;
-        let rejected = bad && self.verify_rng.random::<f64>() < self.detect;
-        let (counted, w) = (ctx.jobs[slot].counted, ctx.jobs[slot].workload);
-        if rejected {
-            ctx.metrics.segment(w, start, now, 1, 0, 0.0, 0.0);
-            if counted {
-                self.rejected += 1;
-            }
-            self.requeue(ctx, slot, frame, node);
-        } else {
-            let rj = &mut self.jobs[slot as usize];
-            let price = self.price[rj.tier as usize * self.classes + class];
-            let paid = usd(1, now - start, price);
-            // The provider gets what the user pays; the token economy burns
-            // the job's value and pays emissions for the work.
-            let work = Some((NodeId(node), (now - start) as f64));
-            pay_tokens(ctx, start, paid, paid, work);
-            ctx.metrics
-                .segment(w, start, now, 1, now - start, paid, paid);
-            ctx.world.credit(NodeId(node), paid);
-            rj.accepted += 1;
-            rj.bad += bad as u32;
-            if rj.accepted as usize == rj.work.len() {
-                self.complete(ctx, slot);
-            }
-        }
-        if self.score(node, !rejected)
-            && let Some(d) = self.reputation.and_then(|r| r.ban_for)
-        {
-            ctx.sched.after(
-                d,
-                Event::Timer {
-                    tag: UNBAN,
-                    a: node,
-                    b: 0,
-                },
-            );
-        }
-        if !self.nodes[node as usize].banned {
-            self.file(g, now);
-        }
-    }
-
-    /// All frames of `slot` are accepted: the job is done.
-    fn complete(&mut self, ctx: &mut Ctx, slot: u32) {
-        let rj = &self.jobs[slot as usize];
-        let job = &ctx.jobs[slot];
-        if job.counted {
-            ctx.metrics.completed(job.workload, job.queued_ms);
-            ctx.metrics.frames_delivered += rj.work.len() as u64;
-            ctx.metrics.bad_frames += rj.bad as f64;
-        }
-        self.jobs[slot as usize].live = false;
-        ctx.jobs.remove(slot);
-    }
-
-    /// Updates the reputation of `node` after a verdict: up by
-    /// `accept_gain` (at most 1), down by `reject_penalty` (at least 0);
-    /// below `ban_below` the node is banned (for good, or for
-    /// `reputation.ban_for`). A node whose band changes moves its idle GPUs,
-    /// keeping their idle-since order. Returns whether it banned the node.
-    fn score(&mut self, node: u32, accepted: bool) -> bool {
-        let Some(r) = self.reputation else {
-            return false;
-        };
-        let n = &mut self.nodes[node as usize];
-        n.rep = if accepted {
-            (n.rep + r.accept_gain).min(1.0)
-        } else {
-            (n.rep - r.reject_penalty).max(0.0)
-        };
-        let (first, count) = (n.first_gpu, n.gpus);
-        if n.banned {
-            // A frame that was running when the node was banned.
-            return false;
-        }
-        if n.rep < r.ban_below {
-            n.banned = true;
-            if n.up {
-                self.live_nodes[n.class as usize * self.bands + n.band as usize] -= 1;
-            }
-            for g in first..first + count {
-                self.unfile(g);
-            }
-            return true;
-        }
-        let (rep, class) = (n.rep, n.class as usize);
-        let band = self.band_of(rep);
-        let n = &mut self.nodes[node as usize];
-        if band == n.band {
-            return false;
-        }
-        if n.up {
-            self.live_nodes[class * self.bands + n.band as usize] -= 1;
-            self.live_nodes[class * self.bands + band as usize] += 1;
-        }
-        n.band = band;
-        let f = class * self.bands + band as usize;
-        for g in first..first + count {
-            if self.gpus[g as usize].filed == NONE {
-                continue;
-            }
-            self.unfile(g);
-            let gpu = &mut self.gpus[g as usize];
-            gpu.filed = f as u32;
-            let since = gpu.since;
-            let fifo = &mut self.fifos[f];
-            let pos = fifo.partition_point(|e| e.since <= since);
-            fifo.insert(
-                pos,
-                Idle {
-                    since,
-                    gpu: g,
-                    stamp: gpu.stamp,
-                },
-            );
-            self.idle_n[f] += 1;
-            self.idle_total += 1;
-        }
-        false
     }
 
     /// Every frame on `node` is lost: its GPU time is rework, unpaid, and the
     /// frame goes back to the queue; each job hit counts one interruption.
-    pub fn node_down(&mut self, ctx: &mut Ctx, node: NodeId) {
-        self.init(ctx);
-        let now = ctx.sched.now();
-        let n = &mut self.nodes[node.ix()];
-        if !n.up {
-            // `init` just read the world, which already has it down.
-            return;
-        }
+    fn node_down(&mut self, ctx: &mut Ctx, node: NodeId) {
+        let n = &mut self.index.nodes[node.ix()];
+        debug_assert!(n.up, "render saw node {} go down twice", node.0);
         n.up = false;
         if !n.banned {
-            self.live_nodes[n.class as usize * self.bands + n.band as usize] -= 1;
+            self.index.node_live(node.0, -1);
         }
-        let (first, count) = (n.first_gpu, n.gpus);
         // An outage interrupts a job once, however many of its frames it
-        // held (as it interrupts a gang job once in the other designs).
+        // held (as it interrupts a gang job once in the other designs). The
+        // world took the node's GPUs out of its free pool.
         self.hit.clear();
-        for g in first..first + count {
-            self.unfile(g);
-            let gpu = &mut self.gpus[g as usize];
+        for g in self.index.nodes[node.ix()].gpu_range() {
+            self.index.unfile(g);
+            let gpu = &mut self.index.gpus[g as usize];
             if gpu.slot == NONE {
                 continue;
             }
@@ -809,175 +556,94 @@ impl Render {
             gpu.stamp = gpu.stamp.wrapping_add(1);
             let (slot, frame, start) = (gpu.slot, gpu.frame, gpu.since);
             gpu.slot = NONE;
-            ctx.metrics.busy_add(now, -1.0);
-            let w = ctx.jobs[slot].workload;
-            ctx.metrics.segment(w, start, now, 1, 0, 0.0, 0.0);
+            ctx.metrics.busy_add(ctx.now(), -1.0);
+            unpaid_frame(ctx, ctx.jobs[slot].workload, start);
             if !self.hit.contains(&slot) {
                 self.hit.push(slot);
-                ctx.metrics.interrupted(w, now);
+                count_interruption(ctx, slot);
             }
-            let job = &mut ctx.jobs[slot];
-            if job.counted && !job.interrupted {
-                ctx.metrics.jobs_interrupted += 1;
-            }
-            job.interrupted = true;
             self.requeue(ctx, slot, frame, NONE);
         }
         self.dispatch(ctx);
     }
 
     /// `node` is back: its GPUs are idle from now unless it is banned.
-    pub fn node_up(&mut self, ctx: &mut Ctx, node: NodeId) {
-        self.init(ctx);
+    fn node_up(&mut self, ctx: &mut Ctx, node: NodeId) {
         let now = ctx.sched.now();
-        let n = &mut self.nodes[node.ix()];
-        if n.up {
-            // `init` just read the world, which already has it up.
-            self.dispatch(ctx);
-            return;
-        }
+        let n = &mut self.index.nodes[node.ix()];
+        debug_assert!(!n.up, "render saw node {} come up twice", node.0);
         n.up = true;
         if n.banned {
             return;
         }
-        self.live_nodes[n.class as usize * self.bands + n.band as usize] += 1;
-        let (first, count) = (n.first_gpu, n.gpus);
-        for g in first..first + count {
-            self.file(g, now);
+        self.index.node_live(node.0, 1);
+        for g in self.index.nodes[node.ix()].gpu_range() {
+            self.index.file(g, now);
         }
         self.dispatch(ctx);
     }
 
-    /// `node` joined the fleet: its GPUs are idle from now.
-    pub fn node_join(&mut self, ctx: &mut Ctx, node: NodeId) {
-        self.node_up(ctx, node);
+    fn capacity_freed(&mut self, ctx: &mut Ctx) {
+        self.dispatch(ctx);
     }
 
-    /// `node` left dispatch for good: its frames are re-queued unpaid, as
-    /// when it goes down (it never comes back up).
-    pub fn node_leave(&mut self, ctx: &mut Ctx, node: NodeId, _was_up: bool) {
-        self.node_down(ctx, node);
+    /// Render jobs only: the tiers' prices averaged by share on the cheapest
+    /// acceptable class; the bad frames verification misses.
+    fn quote(&self, ctx: &Ctx, w: usize, draw: &JobDraw) -> Option<Quote> {
+        if ctx.sc.workloads[w].kind != WorkloadKind::Render {
+            return None;
+        }
+        let mut price = 0.0;
+        let mut any = false;
+        for (t, tier) in self.tiers.iter().enumerate() {
+            if let Some((_, p)) =
+                super::cheapest_class(self.prices.tier(t), draw.class_mask, draw.max_price)
+            {
+                price += tier.share * p;
+                any = true;
+            }
+        }
+        if !any {
+            return None;
+        }
+        let mean_h = ctx.sc.workloads[w].duration.mean() / crate::engine::MS_PER_HOUR as f64;
+        let risk = super::unchecked_frame_risk(ctx, w) * (1.0 - self.verifier.detect());
+        Some(Quote {
+            usd_per_gpu_h: price,
+            wait_h: super::expected_wait_h(ctx, self.waiting_jobs, 1, draw.class_mask, mean_h),
+            risk,
+        })
     }
 
-    /// Render runs no gang jobs: frames end by timer.
-    pub fn job_end(&mut self, _ctx: &mut Ctx, _slot: u32) {
-        unreachable!("render schedules no JobEnd events")
+    /// Jobs with at least one frame waiting for a GPU.
+    fn queue_len(&self) -> usize {
+        self.waiting_jobs
     }
 
     /// At the horizon: frames in progress count as delivered work, paid for
     /// the time they ran; counted jobs still in the system record their wait
     /// so far (until their first frame started, or until now).
-    pub fn finish(&mut self, ctx: &mut Ctx) {
-        self.init(ctx);
-        let now = ctx.sched.now();
-        for g in 0..self.gpus.len() {
-            let gpu = &self.gpus[g];
+    fn finish(&mut self, ctx: &mut Ctx) {
+        for g in 0..self.index.gpus.len() as u32 {
+            let gpu = &self.index.gpus[g as usize];
             if gpu.slot == NONE {
                 continue;
             }
-            let (slot, start) = (gpu.slot, gpu.since);
-            let class = self.nodes[gpu.node as usize].class as usize;
-            let price = self.price[self.jobs[slot as usize].tier as usize * self.classes + class];
-            let paid = usd(1, now - start, price);
-            let w = ctx.jobs[slot].workload;
-            let work = Some((NodeId(gpu.node), (now - start) as f64));
-            pay_tokens(ctx, start, paid, paid, work);
-            ctx.metrics
-                .segment(w, start, now, 1, now - start, paid, paid);
-            ctx.metrics.busy_add(now, -1.0);
+            let (slot, start, node) = (gpu.slot, gpu.since, gpu.node);
+            let class = self.index.nodes[node as usize].class as usize;
+            let price = self
+                .prices
+                .of(self.jobs[slot as usize].tier as usize, class);
+            pay_frame(ctx, node, ctx.jobs[slot].workload, start, price);
+            self.free_gpu(ctx, g);
         }
-        for slot in ctx.jobs.live_slots() {
-            let job = &ctx.jobs[slot];
-            if job.counted {
-                let wait = match job.state {
-                    JobState::Queued { since } => now - since,
-                    JobState::Running { .. } => job.queued_ms,
-                };
-                ctx.metrics.record_wait(job.workload, wait);
-            }
+        for slot in ctx.jobs.live_slots_of(ctx.net) {
+            record_horizon_wait(ctx, slot);
         }
         ctx.metrics.design = DesignColumns {
             frames_rejected: Some(self.rejected),
             ..DesignColumns::default()
         };
-    }
-
-    /// Checks the bookkeeping against a recount from scratch (tests).
-    #[cfg(test)]
-    pub fn check(&self) {
-        let mut valid = vec![0u32; self.fifos.len()];
-        for (f, fifo) in self.fifos.iter().enumerate() {
-            for e in fifo {
-                if self.gpus[e.gpu as usize].stamp == e.stamp {
-                    valid[f] += 1;
-                    assert_eq!(self.gpus[e.gpu as usize].filed, f as u32);
-                }
-            }
-        }
-        assert_eq!(valid, self.idle_n, "idle counts");
-        assert_eq!(self.idle_total, valid.iter().sum::<u32>());
-        let mut live = vec![0u32; self.live_nodes.len()];
-        for n in &self.nodes {
-            if n.up && !n.banned {
-                live[n.class as usize * self.bands + n.band as usize] += 1;
-            }
-            for g in &self.gpus[n.first_gpu as usize..(n.first_gpu + n.gpus) as usize] {
-                let idle = g.slot == NONE;
-                assert_eq!(g.filed != NONE, idle && n.up && !n.banned, "filed");
-                assert!(idle || n.up, "frames run only on nodes that are up");
-                if g.filed != NONE {
-                    let f = n.class as usize * self.bands + n.band as usize;
-                    assert_eq!(g.filed as usize, f, "filed in its band");
-                }
-            }
-        }
-        assert_eq!(live, self.live_nodes, "live nodes");
-        let mut waiting = vec![0u32; self.jobs.len()];
-        for lane in &self.lanes {
-            for r in &lane.retries {
-                waiting[r.slot as usize] += 1;
-            }
-            for &slot in &lane.jobs {
-                let rj = &self.jobs[slot as usize];
-                waiting[slot as usize] += rj.work.len() as u32 - rj.next;
-            }
-        }
-        for (slot, rj) in self.jobs.iter().enumerate() {
-            if rj.live {
-                assert_eq!(waiting[slot], rj.waiting, "frames waiting");
-            } else {
-                assert_eq!(waiting[slot], 0, "a finished job left frames");
-            }
-        }
-        let queued = self.jobs.iter().filter(|j| j.live && j.waiting > 0).count();
-        assert_eq!(queued, self.waiting_jobs, "jobs waiting");
-    }
-
-    // ----------------------------------------------------------------------
-    // Inspection (tests and tools).
-
-    /// Frames rendering now, in GPU order: (node, job serial, frame, tier).
-    pub fn running(&self) -> Vec<(NodeId, u64, u32, usize)> {
-        self.gpus
-            .iter()
-            .filter(|g| g.slot != NONE)
-            .map(|g| {
-                let rj = &self.jobs[g.slot as usize];
-                (NodeId(g.node), rj.serial, g.frame, rj.tier as usize)
-            })
-            .collect()
-    }
-
-    /// The reputation of `node` (`None` with reputation off or before the
-    /// first event).
-    pub fn reputation_of(&self, node: NodeId) -> Option<f64> {
-        self.reputation?;
-        self.nodes.get(node.ix()).map(|n| n.rep)
-    }
-
-    /// Whether `node` is banned.
-    pub fn is_banned(&self, node: NodeId) -> bool {
-        self.nodes.get(node.ix()).is_some_and(|n| n.banned)
     }
 }
 
@@ -986,9 +652,10 @@ mod tests {
     use super::*;
     use crate::designs::Market;
     use crate::engine::MS_PER_HOUR;
-    use crate::model::World;
-    use crate::model::sim::Run;
+    use crate::engine::Streams;
+    use crate::model::{Event, World};
     use crate::scenario::{DesignKind, from_str, parse_override};
+    use crate::sim::Run;
 
     const H: SimTime = MS_PER_HOUR;
 
@@ -1490,12 +1157,12 @@ mod tests {
             run.advance(k * H / 10);
             render(&run).check();
             let world = &run.world().nodes;
-            for (i, n) in render(&run).nodes.iter().enumerate() {
+            for (i, n) in render(&run).index.nodes.iter().enumerate() {
                 assert_eq!(n.up, world[i].up, "render and the world agree on node {i}");
             }
         }
         let r = render(&run);
-        let banned_at_end = (0..r.nodes.len()).any(|n| r.is_banned(NodeId(n as u32)));
+        let banned_at_end = (0..r.index.nodes.len()).any(|n| r.is_banned(NodeId(n as u32)));
         let rejected = r.rejected;
         assert!(rejected > 0);
         let entered = run.supply().map_or(0, |s| s.entered().iter().sum());
