@@ -1,5 +1,6 @@
 //! Command-line definitions (clap).
 
+use crate::scenario::bounds::{self, Limits};
 use crate::sweep::Shard;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -35,6 +36,36 @@ pub enum Command {
     Plan(PlanArgs),
 }
 
+/// The resource limits a scenario is checked against before it runs
+/// (`run`, `sweep`, `plan`, `validate`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct LimitArgs {
+    /// Refuse to start when the estimated peak memory is above SIZE
+    /// (e.g. 512M, 16G) [default: 8G].
+    #[arg(long, value_name = "SIZE", value_parser = bounds::parse_size)]
+    pub max_memory: Option<u64>,
+    /// Refuse to start more than N simulation runs (replications × designs
+    /// × points) [default: 1000000].
+    #[arg(long, value_name = "N", value_parser = bounds::parse_count)]
+    pub max_runs: Option<u64>,
+    /// Refuse to start when the estimated simulation events of all runs
+    /// are above N (e.g. 1e12) [default: 1e11].
+    #[arg(long, value_name = "N", value_parser = bounds::parse_count)]
+    pub max_events: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The limits, defaults where not given.
+    pub fn limits(&self) -> Limits {
+        let d = Limits::default();
+        Limits {
+            max_memory_bytes: self.max_memory.unwrap_or(d.max_memory_bytes),
+            max_runs: self.max_runs.unwrap_or(d.max_runs),
+            max_events: self.max_events.unwrap_or(d.max_events),
+        }
+    }
+}
+
 /// `depinsim run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -62,6 +93,12 @@ pub struct RunArgs {
     /// Do not draw DIR/plots/ nor write DIR/report.html after the run.
     #[arg(long)]
     pub no_plots: bool,
+    /// Replace --out even if it holds something other than a run's result
+    /// (a sweep, a plan, files depinsim did not write).
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// `depinsim validate`.
@@ -73,6 +110,8 @@ pub struct ValidateArgs {
     /// Overrides to apply before checking, as for `run`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// `depinsim table`.
@@ -143,6 +182,12 @@ pub struct SweepArgs {
     /// Do not draw DIR/plots/ nor write DIR/report.html after the sweep.
     #[arg(long)]
     pub no_plots: bool,
+    /// Start afresh in --out even if it holds something else (another
+    /// sweep, a run, files depinsim did not write): its content is removed.
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// `depinsim merge`.
@@ -154,6 +199,10 @@ pub struct MergeArgs {
     /// Where to write the merged sweep (must not exist, or be empty).
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace --out even if it holds something (a previous merge, a run,
+    /// files depinsim did not write).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `depinsim plot`.
@@ -215,4 +264,9 @@ pub struct PlanArgs {
     /// Output directory [default: results/<scenario name>-plan/].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace --out even if it holds something other than a plan's result.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }

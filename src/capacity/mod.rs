@@ -169,6 +169,15 @@ impl Planner {
             Err(_) if integral(lo) && integral(hi) => Domain::Integer,
             Err(e) => {
                 // Either the key takes integers (say so) or it is bad.
+                let whole = lo.fract() == 0.0 && hi.fract() == 0.0;
+                if whole && probe(Value::Integer(lo.ceil() as i64)).is_ok() {
+                    return Err(bad(format!(
+                        "--range {}..{}: {} takes integers, and an end beyond ±9e15 cannot be searched exactly; give ends within ±9e15",
+                        fmt_value(lo),
+                        fmt_value(hi),
+                        req.key
+                    )));
+                }
                 if probe(Value::Integer(lo.ceil() as i64)).is_ok() {
                     return Err(bad(format!(
                         "--range {}..{}: {} takes integers; give integer ends",

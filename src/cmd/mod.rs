@@ -17,12 +17,12 @@ use crate::scenario::{Override, parse_override};
 pub fn dispatch(cli: Cli, argv: &[String]) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args, argv),
-        Command::Validate(args) => validate::run(args),
+        Command::Validate(args) => validate::run(args, argv),
         Command::Table(args) => table::run(args),
         Command::Sweep(args) => sweep::run(args, argv),
         Command::Merge(args) => merge::run(args, argv),
-        Command::Plot(args) => plot::run(args),
-        Command::Report(args) => report::run(args),
+        Command::Plot(args) => plot::run(args, argv),
+        Command::Report(args) => report::run(args, argv),
         Command::Plan(args) => plan::run(args, argv),
     }
 }
@@ -86,6 +86,45 @@ impl Prelude {
             )
         })
     }
+}
+
+/// Checks `runs` runs of `sc` (each as large as its largest estimate)
+/// against `limits`: `threads` of them at once, all their results held
+/// until the end when `keep_all` (a `run`) or a reorder window's worth
+/// otherwise (a sweep streams them).
+pub fn check_bounds(
+    sc: &crate::scenario::Scenario,
+    runs: u64,
+    threads: usize,
+    keep_all: bool,
+    limits: &crate::scenario::bounds::Limits,
+) -> Result<()> {
+    use crate::scenario::bounds;
+    let est = bounds::estimate_run(sc);
+    let in_flight = (threads.max(1) as u64).min(runs.max(1));
+    let kept = if keep_all {
+        runs
+    } else {
+        (crate::sweep::exec::WINDOW_PER_THREAD * threads as u64).min(runs)
+    };
+    bounds::check(
+        &sc.file,
+        &est,
+        est.events * runs as f64,
+        bounds::Workload {
+            runs: runs as f64,
+            in_flight: in_flight as f64,
+            kept: kept as f64,
+        },
+        limits,
+    )
+}
+
+/// Worker threads: `--threads`, else every core.
+pub fn threads_of(threads: Option<usize>) -> usize {
+    threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    })
 }
 
 /// Parses `--set` arguments.

@@ -9,6 +9,7 @@ use crate::capacity::{
 };
 use crate::cli::PlanArgs;
 use crate::error::{Error, Result};
+use crate::output::place::{Kind, Place};
 use crate::output::{csv_bytes, write_atomic};
 use crate::plot::chart::{Point, Series, XyChart, design_color, draw_xy};
 use crate::plot::metric_label;
@@ -78,7 +79,9 @@ pub fn run(args: PlanArgs, argv: &[String]) -> Result<()> {
     }
     let file_reps = first.replications;
     let replications = args.replications.unwrap_or(file_reps.max(3));
-    let max_replications = args.max_replications.unwrap_or(replications * 4);
+    let max_replications = args
+        .max_replications
+        .unwrap_or(replications.saturating_mul(4));
     let planner = Planner::new(PlanRequest {
         file: file.clone(),
         text,
@@ -95,15 +98,19 @@ pub fn run(args: PlanArgs, argv: &[String]) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-plan", planner.base.name)));
-    if out.exists() && !out.is_dir() {
-        return Err(Error::Usage(format!(
-            "--out {}: exists and is not a directory",
-            out.display()
-        )));
-    }
-    let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    let threads = super::threads_of(args.threads);
+    // The most one point may take (every design at the most replications);
+    // the search visits a few dozen points, one at a time.
+    let point_runs = planner.base.designs.len() as u64 * max_replications as u64;
+    super::check_bounds(
+        &planner.base,
+        point_runs,
+        threads,
+        false,
+        &args.limits.limits(),
+    )?;
+    let place = Place::lock(&out, argv)?;
+    place.check_replace(Kind::Plan, args.force)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -129,6 +136,7 @@ pub fn run(args: PlanArgs, argv: &[String]) -> Result<()> {
     let req = &planner.req;
     let manifest = json!({
         "depinsim_version": env!("CARGO_PKG_VERSION"),
+        "kind": "plan",
         "command": argv,
         "scenario_file": file,
         "scenario": planner.base.spec,
@@ -170,15 +178,24 @@ pub fn run(args: PlanArgs, argv: &[String]) -> Result<()> {
         .map(|(i, t)| Ok((chart_name(req, i), draw_xy(&chart(&planner, &plans, i, t))?)))
         .collect::<Result<Vec<_>>>()?;
 
-    std::fs::create_dir_all(out.join("plots"))
-        .map_err(|e| Error::Other(format!("cannot create {}: {e}", out.display())))?;
-    write_atomic(&out.join("plan.csv"), &csv)?;
-    for (name, svg) in &charts {
-        write_atomic(&out.join("plots").join(name), svg.as_bytes())?;
+    // Built beside --out and renamed into place, as a run's directory.
+    let tmp = place.temp_dir("plan")?;
+    let built = (|| -> Result<()> {
+        std::fs::create_dir_all(tmp.join("plots"))
+            .map_err(|e| Error::Other(format!("cannot create {}: {e}", tmp.display())))?;
+        write_atomic(&tmp.join("plan.csv"), &csv)?;
+        for (name, svg) in &charts {
+            write_atomic(&tmp.join("plots").join(name), svg.as_bytes())?;
+        }
+        let manifest = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| Error::Other(format!("cannot format the manifest: {e}")))?;
+        write_atomic(&tmp.join("manifest.json"), &manifest)?;
+        place.install(&tmp)
+    })();
+    if built.is_err() {
+        let _ = crate::output::place::remove_any(&tmp);
     }
-    let manifest = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| Error::Other(format!("cannot format the manifest: {e}")))?;
-    write_atomic(&out.join("manifest.json"), &manifest)?;
+    built?;
 
     print!("{}", answer_table(&planner, &plans));
     eprintln!(

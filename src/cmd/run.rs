@@ -1,10 +1,12 @@
 //! `depinsim run`: every replicate × design of one scenario, in parallel.
 
-use super::Prelude;
+use super::{Prelude, check_bounds, threads_of};
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::output::aggregate::aggregate_csv;
-use crate::output::report::write_report;
+use crate::output::place::{Kind, Place};
+use crate::output::report::write_report_as;
+use crate::output::verify::{FILES_KEY, file_lengths};
 use crate::output::{routing_csv, single_design_rows, strategies_csv};
 use crate::output::{summary_csv, timeseries_csv, waits_csv, workloads_csv, write_atomic};
 use crate::runner::{plan_runs, run_all};
@@ -28,12 +30,16 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
-    if out.exists() && !out.is_dir() {
-        return Err(Error::Usage(format!(
-            "--out {}: exists and is not a directory",
-            out.display()
-        )));
-    }
+    let threads = threads_of(args.threads);
+    // Counted, not listed: a list of 4 billion runs is what must not be
+    // allocated.
+    let per_replicate = sc.designs.len() + sc.world.as_ref().map_or(0, |w| w.strategies.len());
+    let run_count = sc.replications as u64 * per_replicate as u64;
+    check_bounds(&sc, run_count, threads, true, &args.limits.limits())?;
+    // Everything checked: take the directory (a second writer stops here),
+    // and refuse what a run may not replace before spending time on it.
+    let place = Place::lock(&out, argv)?;
+    place.check_replace(Kind::Run, args.force)?;
 
     let t0 = Instant::now();
     let runs = plan_runs(&sc, 0);
@@ -54,8 +60,9 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
         Some(_) => Some((strategies_csv(&results)?, routing_csv(&results)?)),
         None => None,
     };
-    let manifest = json!({
+    let mut manifest = json!({
         "depinsim_version": env!("CARGO_PKG_VERSION"),
+        "kind": "run",
         "command": argv,
         "scenario_file": file,
         "scenario": sc.spec,
@@ -77,30 +84,52 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
         "threads": args.threads.unwrap_or_else(rayon::current_num_threads),
     });
 
-    std::fs::create_dir_all(&out)
-        .map_err(|e| Error::Other(format!("cannot create {}: {e}", out.display())))?;
-    write_atomic(&out.join("summary.csv"), &summary)?;
-    write_atomic(&out.join("timeseries.csv"), &timeseries)?;
-    write_atomic(&out.join("waits.csv"), &waits)?;
-    write_atomic(&out.join("workloads.csv"), &workloads)?;
-    if let Some(a) = aggregate {
-        write_atomic(&out.join("aggregate.csv"), &a)?;
+    // The whole directory is built beside --out and renamed into place:
+    // a reader (or a kill) sees the previous result or this one, and no
+    // file of an earlier run (an aggregate.csv of more replicates, a
+    // sweep's journal) survives.
+    let tmp = place.temp_dir("run")?;
+    let built = (|| -> Result<String> {
+        let mut files = vec![
+            "summary.csv",
+            "timeseries.csv",
+            "waits.csv",
+            "workloads.csv",
+        ];
+        write_atomic(&tmp.join("summary.csv"), &summary)?;
+        write_atomic(&tmp.join("timeseries.csv"), &timeseries)?;
+        write_atomic(&tmp.join("waits.csv"), &waits)?;
+        write_atomic(&tmp.join("workloads.csv"), &workloads)?;
+        if let Some(a) = &aggregate {
+            write_atomic(&tmp.join("aggregate.csv"), a)?;
+            files.push("aggregate.csv");
+        }
+        if let Some((strategies, routing)) = &world {
+            write_atomic(&tmp.join("strategies.csv"), strategies)?;
+            write_atomic(&tmp.join("routing.csv"), routing)?;
+            files.extend(["strategies.csv", "routing.csv"]);
+        }
+        manifest[FILES_KEY] = file_lengths(&tmp, &files)?;
+        let manifest = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| Error::Other(format!("cannot format the manifest: {e}")))?;
+        write_atomic(&tmp.join("manifest.json"), &manifest)?;
+        // The report draws the charts into plots/ first.
+        let report = if args.no_plots {
+            String::new()
+        } else {
+            write_report_as(&[(tmp.clone(), out.clone())], None)?;
+            format!(
+                "; charts in plots/, report in {}",
+                out.join("report.html").display()
+            )
+        };
+        place.install(&tmp)?;
+        Ok(report)
+    })();
+    if built.is_err() {
+        let _ = crate::output::place::remove_any(&tmp);
     }
-    if let Some((strategies, routing)) = world {
-        write_atomic(&out.join("strategies.csv"), &strategies)?;
-        write_atomic(&out.join("routing.csv"), &routing)?;
-    }
-    let manifest = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| Error::Other(format!("cannot format the manifest: {e}")))?;
-    write_atomic(&out.join("manifest.json"), &manifest)?;
-
-    // The report draws the charts into plots/ first.
-    let report = if args.no_plots {
-        String::new()
-    } else {
-        let path = write_report(std::slice::from_ref(&out), None)?;
-        format!("; charts in plots/, report in {}", path.display())
-    };
+    let report = built?;
     // One closing line (the CLI contract): events, wall seconds, events/s.
     eprintln!(
         "depinsim: {} runs, {events} events in {wall:.2} s wall, {:.2} M events/s; results in {}{report}",

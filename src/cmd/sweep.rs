@@ -4,7 +4,10 @@
 use super::Prelude;
 use crate::cli::SweepArgs;
 use crate::error::{Error, Result};
+use crate::output::place::{Kind, Place};
 use crate::output::report::write_report;
+use crate::scenario::bounds;
+use crate::sweep::exec::WINDOW_PER_THREAD;
 use crate::sweep::exec::execute;
 use crate::sweep::store::{
     FORMAT, Session, Start, SweepRecord, SweepWriter, check_start, finalize,
@@ -26,9 +29,7 @@ pub fn run(args: SweepArgs, argv: &[String]) -> Result<()> {
     )?;
     let text = pre.read(&args.scenario)?;
     let Prelude { file, sets } = pre;
-    let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    let threads = super::threads_of(args.threads);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -63,6 +64,18 @@ pub fn run(args: SweepArgs, argv: &[String]) -> Result<()> {
         identity: plan.identity()?,
     };
     let runs = shard.runs_of(plan.total_runs());
+    let share = runs as f64 / plan.total_runs().max(1) as f64;
+    bounds::check(
+        &record.scenario_file,
+        &plan.largest_run,
+        plan.events * share,
+        bounds::Workload {
+            runs: runs as f64,
+            in_flight: (threads as u64).min(runs.max(1)) as f64,
+            kept: (WINDOW_PER_THREAD * threads as u64).min(runs) as f64,
+        },
+        &args.limits.limits(),
+    )?;
     let what = if shard == Shard::ALL {
         format!(
             "{} ({})",
@@ -82,6 +95,18 @@ pub fn run(args: SweepArgs, argv: &[String]) -> Result<()> {
         threads,
         runs: 0,
         wall_seconds: 0.0,
+    };
+    // A dry run writes nothing, so it takes no lock; a real one holds the
+    // directory until it ends (a second writer stops here, exit 2).
+    let _place = if args.dry_run {
+        None
+    } else {
+        let place = Place::lock(&out, argv)?;
+        if args.force && !matches!(place.kind()?, Kind::Absent | Kind::Empty) {
+            place.check_force()?;
+            place.remove_out()?;
+        }
+        Some(place)
     };
     let start = check_start(&out, &record, runs, args.resume)?;
     if args.dry_run {

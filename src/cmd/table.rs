@@ -23,6 +23,7 @@ pub const DEFAULT_METRICS: [&str; 9] = [
 
 /// Prints the table for `args.dir`.
 pub fn run(args: TableArgs) -> Result<()> {
+    crate::output::verify::check_dir(&args.dir)?;
     if let Some(metric) = &args.by_workload {
         let path = args.dir.join("workloads.csv");
         let file = path.display().to_string();
@@ -57,6 +58,10 @@ pub fn run(args: TableArgs) -> Result<()> {
 /// The Markdown table of `metrics` at `point` from `aggregate.csv` bytes:
 /// one row per metric, one column per design in order of appearance.
 pub fn markdown(aggregate: &[u8], file: &str, point: u64, metrics: &[String]) -> Result<String> {
+    // Every cell is checked first: a damaged file is named, not shown blank.
+    let t = crate::plot::data::Table::parse(aggregate, file)?;
+    let cols = crate::plot::data::columns_of("aggregate.csv").expect("aggregate.csv has checks");
+    crate::output::verify::check_table(file, &t.headers, &t.rows, &cols)?;
     let bad = |e: csv::Error| Error::input(file, "", format!("not a valid aggregate.csv: {e}"));
     let mut rdr = csv::Reader::from_reader(aggregate);
     let headers = rdr.headers().map_err(bad)?.clone();
@@ -129,6 +134,8 @@ pub fn markdown(aggregate: &[u8], file: &str, point: u64, metrics: &[String]) ->
 /// none).
 pub fn by_workload(workloads: &[u8], file: &str, point: u64, metric: &str) -> Result<String> {
     let table = crate::plot::data::Table::parse(workloads, file)?;
+    let cols = crate::plot::data::columns_of("workloads.csv").expect("workloads.csv has checks");
+    crate::output::verify::check_table(file, &table.headers, &table.rows, &cols)?;
     // The metrics are the file's columns after the run and workload ones.
     const KEYS: [&str; 4] = ["point", "replicate", "design", "workload"];
     let metrics = table

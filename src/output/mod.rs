@@ -3,9 +3,11 @@
 //! a crash never leaves a half file that looks whole.
 
 pub mod aggregate;
+pub mod place;
 pub mod report;
 pub mod report_claims;
 pub mod report_world;
+pub mod verify;
 
 use crate::error::{Error, Result};
 use crate::runner::RunResult;

@@ -59,7 +59,11 @@ pub fn esc(s: &str) -> String {
 
 /// Everything the report shows of one directory.
 struct DirData {
+    /// Where its files are read from.
     dir: PathBuf,
+    /// How the page names it (the final directory while a run builds its
+    /// result in a temporary one).
+    shown: PathBuf,
     manifest: Value,
     agg: Aggregate,
     plots: PlotSet,
@@ -71,7 +75,7 @@ struct DirData {
     claims: Vec<(u64, Vec<ClaimResult>)>,
 }
 
-fn load(dir: &Path) -> Result<DirData> {
+fn load(dir: &Path, shown: &Path) -> Result<DirData> {
     let mpath = dir.join("manifest.json");
     let manifest: Value = match std::fs::read(&mpath) {
         Ok(b) => serde_json::from_slice(&b).map_err(|e| {
@@ -116,6 +120,7 @@ fn load(dir: &Path) -> Result<DirData> {
         .collect();
     Ok(DirData {
         dir: dir.to_path_buf(),
+        shown: shown.to_path_buf(),
         manifest,
         agg,
         plots,
@@ -347,7 +352,7 @@ fn metric_table(o: &mut String, d: &DirData, point: u64) {
     let _ = write!(
         o,
         "<table class=\"metrics\" data-dir=\"{}\" data-point=\"{point}\"><thead><tr><th>metric (mean ± 95% CI half-width, n = {n})</th>",
-        esc(&d.dir.display().to_string())
+        esc(&d.shown.display().to_string())
     );
     for (k, des) in d.agg.designs.iter().enumerate() {
         let _ = write!(o, "<th>{}</th>", design_head(des, k));
@@ -490,7 +495,7 @@ fn workload_section(o: &mut String, d: &DirData) -> Result<()> {
         let _ = write!(
             o,
             "<table class=\"by-workload\" data-dir=\"{}\" data-metric=\"{}\" data-point=\"{first}\"><caption title=\"{}\">{} (mean ± 95% CI half-width, n = {n})</caption><thead><tr><th>workload</th>",
-            esc(&d.dir.display().to_string()),
+            esc(&d.shown.display().to_string()),
             esc(m),
             esc(m),
             esc(&metric_label(m))
@@ -715,12 +720,12 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
     let name = d.manifest["scenario"]["scenario"]["name"]
         .as_str()
         .map(String::from)
-        .unwrap_or_else(|| d.dir.display().to_string());
+        .unwrap_or_else(|| d.shown.display().to_string());
     let _ = write!(
         o,
         "<section><h2>{}</h2><p class=\"meta\">{}</p>",
         esc(&name),
-        esc(&d.dir.display().to_string())
+        esc(&d.shown.display().to_string())
     );
     let _ = write!(
         o,
@@ -845,7 +850,7 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
         } else {
             cmd.join(" ")
         }),
-        esc(&shell_quote(&d.dir.display().to_string()))
+        esc(&shell_quote(&d.shown.display().to_string()))
     );
     o.push_str("</section>");
     Ok(())
@@ -859,7 +864,7 @@ fn comparison(o: &mut String, all: &[DirData]) {
                 o,
                 "<th>{}<br/><span class=\"note\">{}</span></th>",
                 design_head(des, k),
-                esc(&d.dir.display().to_string())
+                esc(&d.shown.display().to_string())
             );
         }
     }
@@ -885,7 +890,7 @@ fn comparison(o: &mut String, all: &[DirData]) {
     workload_comparison(o, all);
     o.push_str("<table class=\"claims-compare\"><thead><tr><th>the article says</th>");
     for d in all {
-        let _ = write!(o, "<th>{}</th>", esc(&d.dir.display().to_string()));
+        let _ = write!(o, "<th>{}</th>", esc(&d.shown.display().to_string()));
     }
     o.push_str("</tr></thead><tbody>");
     for (i, c) in claims().iter().enumerate() {
@@ -919,7 +924,7 @@ fn workload_comparison(o: &mut String, all: &[DirData]) {
     let without: Vec<String> = all
         .iter()
         .filter(|d| d.workloads.is_none())
-        .map(|d| d.dir.display().to_string())
+        .map(|d| d.shown.display().to_string())
         .collect();
     if !without.is_empty() {
         let _ = write!(
@@ -967,7 +972,7 @@ fn workload_comparison(o: &mut String, all: &[DirData]) {
                     o,
                     "<th>{}<br/><span class=\"note\">{}</span></th>",
                     design_head(des, k),
-                    esc(&d.dir.display().to_string())
+                    esc(&d.shown.display().to_string())
                 );
             }
         }
@@ -999,18 +1004,33 @@ fn workload_comparison(o: &mut String, all: &[DirData]) {
 
 /// The HTML of the report on `dirs` (drawing their charts first).
 pub fn report_html(dirs: &[PathBuf]) -> Result<String> {
+    let pairs: Vec<(PathBuf, PathBuf)> = dirs.iter().map(|d| (d.clone(), d.clone())).collect();
+    report_html_as(&pairs)
+}
+
+/// [`report_html`] of directories read from the first path of each pair
+/// and named by the second.
+pub fn report_html_as(dirs: &[(PathBuf, PathBuf)]) -> Result<String> {
     if dirs.is_empty() {
         return Err(Error::Usage(
             "report needs at least one results directory".into(),
         ));
     }
-    let all: Vec<DirData> = dirs.iter().map(|d| load(d)).collect::<Result<_>>()?;
+    if dirs.len() > 1 {
+        for (d, _) in dirs {
+            crate::plot::check_inputs(d)?;
+        }
+    }
+    let all: Vec<DirData> = dirs
+        .iter()
+        .map(|(d, shown)| load(d, shown))
+        .collect::<Result<_>>()?;
     let names: Vec<String> = all
         .iter()
         .map(|d| {
             d.manifest["scenario"]["scenario"]["name"]
                 .as_str()
-                .map_or_else(|| d.dir.display().to_string(), String::from)
+                .map_or_else(|| d.shown.display().to_string(), String::from)
         })
         .collect();
     // Directories of one scenario are told apart by their paths.
@@ -1020,7 +1040,7 @@ pub fn report_html(dirs: &[PathBuf]) -> Result<String> {
     let names: Vec<String> = if sorted.len() == names.len() {
         names
     } else {
-        all.iter().map(|d| d.dir.display().to_string()).collect()
+        all.iter().map(|d| d.shown.display().to_string()).collect()
     };
     let mut o = String::new();
     let _ = write!(
@@ -1070,8 +1090,15 @@ pub fn report_html(dirs: &[PathBuf]) -> Result<String> {
 /// Writes the report of `dirs` to `out` (default `dirs[0]/report.html`) and
 /// returns its path.
 pub fn write_report(dirs: &[PathBuf], out: Option<&Path>) -> Result<PathBuf> {
-    let html = report_html(dirs)?;
-    let path = out.map_or_else(|| dirs[0].join("report.html"), Path::to_path_buf);
+    let pairs: Vec<(PathBuf, PathBuf)> = dirs.iter().map(|d| (d.clone(), d.clone())).collect();
+    write_report_as(&pairs, out)
+}
+
+/// [`write_report`] of directories read from the first path of each pair
+/// and named by the second; the default output is in the first one read.
+pub fn write_report_as(dirs: &[(PathBuf, PathBuf)], out: Option<&Path>) -> Result<PathBuf> {
+    let html = report_html_as(dirs)?;
+    let path = out.map_or_else(|| dirs[0].0.join("report.html"), Path::to_path_buf);
     super::write_atomic(&path, html.as_bytes())?;
     Ok(path)
 }

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::output::aggregate::{aggregate_csv, mean_sd_ci};
+use crate::output::verify::{Columns, check_table};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -44,19 +45,24 @@ impl Table {
         Ok(Self { headers, rows })
     }
 
-    /// Reads `dir/name`, or `None` when the file does not exist. The rows of
-    /// world runs (a non-empty `strategy`) are left out: tables and charts
-    /// of designs alone read these; world mode has its own files.
+    /// Reads `dir/name`, or `None` when the file does not exist. A file
+    /// depinsim writes is checked first, whole: its key columns are there
+    /// and its numeric cells are numbers ([`columns_of`]). The rows of
+    /// world runs (a non-empty `strategy`) are then left out: tables and
+    /// charts of designs alone read these; world mode has its own files.
     pub fn read_opt(dir: &Path, name: &str) -> Result<Option<Self>> {
         let path = dir.join(name);
+        let file = path.display().to_string();
         match std::fs::read(&path) {
-            Ok(b) => Self::parse(
-                &crate::output::single_design_rows(&b)?,
-                &path.display().to_string(),
-            )
-            .map(Some),
+            Ok(b) => {
+                if let Some(cols) = columns_of(name) {
+                    let t = Self::parse(&b, &file)?;
+                    check_table(&file, &t.headers, &t.rows, &cols)?;
+                }
+                Self::parse(&crate::output::single_design_rows(&b)?, &file).map(Some)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::Other(format!("cannot read {}: {e}", path.display()))),
+            Err(e) => Err(Error::input(file, "", format!("cannot read it: {e}"))),
         }
     }
 
@@ -64,6 +70,100 @@ impl Table {
     pub fn col(&self, name: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == name)
     }
+}
+
+/// The numeric columns of `summary.csv` (DESIGN.md's and the ones added
+/// since) that readers use.
+pub const SUMMARY_NUMBERS: [&str; 30] = [
+    "jobs_submitted",
+    "jobs_completed",
+    "jobs_interrupted",
+    "jobs_lost_to_cloud",
+    "mean_wait_h",
+    "p95_wait_h",
+    "utilization",
+    "availability",
+    "gpu_hours_delivered",
+    "usd_per_gpu_hour",
+    "interruptions_per_1k_gpu_h",
+    "fleet_mean",
+    "fleet_cv",
+    "provider_margin",
+    "token_price_final_usd",
+    "token_volatility",
+    "tokens_minted",
+    "tokens_burned",
+    "token_max_drawdown",
+    "token_supply_final",
+    "token_rewards_usd",
+    "interruptions",
+    "lost_gpu_hours",
+    "mean_queue_len",
+    "user_usd",
+    "jobs_not_served",
+    "frames_delivered",
+    "bad_frame_share",
+    "rework_share",
+    "seed",
+];
+
+/// What readers check of each CSV file depinsim writes; `None` for others.
+pub fn columns_of(name: &str) -> Option<Columns<'static>> {
+    Some(match name {
+        "aggregate.csv" => Columns {
+            required: &[
+                "point",
+                "design",
+                "metric",
+                "mean",
+                "n",
+                "ci95_low",
+                "ci95_high",
+            ],
+            integers: &["point", "n"],
+            numbers: &["mean", "sd", "ci95_low", "ci95_high"],
+        },
+        "summary.csv" => Columns {
+            required: &["point", "replicate", "design"],
+            integers: &["point", "replicate"],
+            numbers: &SUMMARY_NUMBERS,
+        },
+        "timeseries.csv" => Columns {
+            required: &["point", "replicate", "t_h", "design"],
+            integers: &["point", "replicate"],
+            numbers: &[
+                "t_h",
+                "gpus_online",
+                "gpus_busy",
+                "queue_len",
+                "usd_per_gpu_hour",
+                "token_price_usd",
+                "token_supply",
+                "tokens_minted_cum",
+                "tokens_burned_cum",
+                "jobs_running",
+            ],
+        },
+        "waits.csv" => Columns {
+            required: &["point", "replicate", "design", "prob", "wait_h"],
+            integers: &["point", "replicate"],
+            numbers: &["prob", "wait_h"],
+        },
+        "workloads.csv" => Columns {
+            required: &["point", "replicate", "design", "workload"],
+            integers: &["point", "replicate"],
+            numbers: &[
+                "jobs_submitted",
+                "jobs_completed",
+                "jobs_not_served",
+                "jobs_lost_to_cloud",
+                "mean_wait_h",
+                "usd_per_gpu_hour",
+                "interruptions_per_1k_gpu_h",
+            ],
+        },
+        _ => return None,
+    })
 }
 
 /// Parses a CSV cell as a finite number; empty or non-numeric cells are `None`.
@@ -118,8 +218,18 @@ impl Aggregate {
                 format!("not a results directory: cannot read summary.csv ({e})"),
             )
         })?;
-        let summary = crate::output::single_design_rows(&summary)?;
-        let t = Table::parse(&aggregate_csv(&summary)?, "aggregate of summary.csv")?;
+        // Checked before it is aggregated, so a bad cell is named where it is.
+        let file = path.display().to_string();
+        let t = Table::parse(&summary, &file)?;
+        let cols = columns_of("summary.csv").expect("summary.csv has checks");
+        check_table(&file, &t.headers, &t.rows, &cols)?;
+        let as_input = |e| match e {
+            Error::Other(m) => Error::input(&file, "", m),
+            e => e,
+        };
+        let summary = crate::output::single_design_rows(&summary).map_err(as_input)?;
+        let agg = aggregate_csv(&summary).map_err(as_input)?;
+        let t = Table::parse(&agg, "aggregate of summary.csv")?;
         Self::from_table(&t, &path.display().to_string(), false)
     }
 

@@ -97,17 +97,17 @@ pub const SWEEP_METRICS: [&str; 15] = [
 /// only on the directory's CSVs.
 pub fn plot_dir(dir: &Path) -> Result<PlotSet> {
     let agg = Aggregate::read(dir)?;
-    let out = dir.join("plots");
-    std::fs::create_dir_all(&out)
-        .map_err(|e| Error::Other(format!("cannot create {}: {e}", out.display())))?;
     let mut set = PlotSet::default();
-    let emit = |set: &mut PlotSet,
-                file: String,
-                title: String,
-                caption: String,
-                svg: String|
+    // Every chart is drawn before any is written: a bad file stops the
+    // command with the previous plots/ untouched.
+    let mut svgs: Vec<(String, String)> = Vec::new();
+    let mut emit = |set: &mut PlotSet,
+                    file: String,
+                    title: String,
+                    caption: String,
+                    svg: String|
      -> Result<()> {
-        write_atomic(&out.join(&file), svg.as_bytes())?;
+        svgs.push((file.clone(), svg));
         set.plots.push(Plot {
             file,
             title,
@@ -198,7 +198,45 @@ pub fn plot_dir(dir: &Path) -> Result<PlotSet> {
             emit(&mut set, file, title, caption, svg)?;
         }
     }
+    write_plots(dir, &svgs)?;
     Ok(set)
+}
+
+/// Reads and checks every file [`plot_dir`] reads, writing nothing: a
+/// report of several directories checks them all before it draws into any.
+pub fn check_inputs(dir: &Path) -> Result<()> {
+    Aggregate::read(dir)?;
+    for name in [
+        "summary.csv",
+        "timeseries.csv",
+        "waits.csv",
+        "workloads.csv",
+    ] {
+        Table::read_opt(dir, name)?;
+    }
+    Ok(())
+}
+
+/// Writes `svgs` as `dir/plots/` in one step: built in a temporary sibling
+/// and swapped in, so charts of an earlier plot never mix with these.
+fn write_plots(dir: &Path, svgs: &[(String, String)]) -> Result<()> {
+    let tmp = dir.join(format!(".plots.tmp{}", std::process::id()));
+    let out = dir.join("plots");
+    let built = (|| -> Result<()> {
+        if tmp.exists() {
+            crate::output::place::remove_any(&tmp)?;
+        }
+        std::fs::create_dir(&tmp)
+            .map_err(|e| Error::Other(format!("cannot create {}: {e}", out.display())))?;
+        for (file, svg) in svgs {
+            write_atomic(&tmp.join(file), svg.as_bytes())?;
+        }
+        crate::output::place::replace_dir(&tmp, &out)
+    })();
+    if built.is_err() {
+        let _ = crate::output::place::remove_any(&tmp);
+    }
+    built
 }
 
 /// " Shown at point k: …." for a caption, or empty.

@@ -231,6 +231,9 @@ pub(super) fn ionet(ck: &mut Checker, io: &IonetSpec, spec: &ScenarioFile) -> Io
     }
 }
 
+/// The most bids an Akash order may count (`design.akash.max_bids`).
+pub const MAX_BIDS: u32 = 10_000;
+
 /// Resolves `[design.akash]`.
 pub(super) fn akash(ck: &mut Checker, ak: &AkashSpec, spec: &ScenarioFile) -> AkashParams {
     let k = |f: &str| format!("design.akash.{f}");
@@ -239,6 +242,16 @@ pub(super) fn akash(ck: &mut Checker, ak: &AkashSpec, spec: &ScenarioFile) -> Ak
     }
     if ak.max_bids == 0 {
         ck.fail(k("max_bids"), "must be >= 1, got 0");
+    } else if ak.max_bids > MAX_BIDS {
+        // Bids are drawn one by one per order: a cap in the millions turns
+        // every order into millions of draws.
+        ck.fail(
+            k("max_bids"),
+            format!(
+                "must be at most {MAX_BIDS} (bids an order may count), got {}",
+                ak.max_bids
+            ),
+        );
     }
     if ak.block_time.0 == 0 {
         ck.fail(k("block_time"), "must be > 0");

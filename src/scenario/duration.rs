@@ -23,10 +23,13 @@ const UNITS: [(&str, f64); 7] = [
 /// Parses `"2.5h"` and the like into milliseconds (rounded to the nearest ms).
 pub fn parse_duration(s: &str) -> Result<SimTime, String> {
     let t = s.trim();
-    // The unit is the trailing run of letters, so "1e3ms" reads as 1e3 ms.
+    // The unit is the trailing run of letters, so "1e3ms" reads as 1e3 ms
+    // and "5µs" as 5 of the unknown unit "µs". The split is after the last
+    // other character, whatever its width in UTF-8.
     let split = t
-        .rfind(|c: char| !c.is_ascii_alphabetic())
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|&(_, c)| !c.is_alphabetic())
+        .map_or(0, |(i, c)| i + c.len_utf8());
     if split == t.len() {
         return Err(format!(
             "duration {s:?} has no unit; write e.g. \"90s\", \"5m\", \"2.5h\" or \"30d\""
@@ -138,6 +141,16 @@ mod tests {
             "NaNh",
             "infh",
             "1e30d",
+            // Non-ASCII text (each of these panicked before the split moved
+            // to a character boundary).
+            "5é",
+            "1µs",
+            "2µd",
+            "é",
+            "5 h\u{301}",
+            "💥h",
+            "1💥",
+            "\u{0}",
         ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should be rejected");
         }

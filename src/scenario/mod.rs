@@ -3,6 +3,7 @@
 //! become indices, distributions become samplers; the model never sees bad
 //! input.
 
+pub mod bounds;
 mod designs;
 pub mod dist;
 pub mod duration;
@@ -304,6 +305,48 @@ pub fn from_str(text: &str, file: &str, overrides: &[Override]) -> Result<Scenar
     resolve(spec, file)
 }
 
+/// The longest `scenario.name`, in bytes: it names the default output
+/// directory (`results/<name>/`, `results/<name>-shard-K-of-N/`), and file
+/// systems allow 255 bytes per name.
+pub const MAX_NAME_BYTES: usize = 100;
+
+/// Checks that `name` can name an output directory by itself: one path
+/// component, not hidden, no control characters, at most
+/// [`MAX_NAME_BYTES`]. Checked with the scenario, so before anything runs.
+pub fn check_output_name(name: &str) -> std::result::Result<(), String> {
+    let shown: String = name.chars().take(40).collect();
+    let shown = if shown.len() < name.len() {
+        format!("{shown:?}...")
+    } else {
+        format!("{name:?}")
+    };
+    if name.len() > MAX_NAME_BYTES {
+        return Err(format!(
+            "{shown} is {} bytes long; at most {MAX_NAME_BYTES} (it names the output directory results/<name>/)",
+            name.len()
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|&c| c == '/' || c == '\\' || c == ':' || c.is_control())
+    {
+        return Err(format!(
+            "{shown} contains {c:?}; a name may not hold path separators, ':' or control characters (it names the output directory results/<name>/)"
+        ));
+    }
+    if name.starts_with('.') {
+        return Err(format!(
+            "{shown} starts with '.'; it would name a hidden directory, or leave results/ (\"..\")"
+        ));
+    }
+    if name != name.trim() {
+        return Err(format!(
+            "{shown} starts or ends with a space; it would name a directory that is hard to type"
+        ));
+    }
+    Ok(())
+}
+
 /// Collapses a multi-line parser message into one line.
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -418,6 +461,8 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
 
     if sc.name.trim().is_empty() {
         ck.fail("scenario.name", "must not be empty");
+    } else if let Err(why) = check_output_name(&sc.name) {
+        ck.fail("scenario.name", why);
     }
     if sc.horizon.0 == 0 {
         ck.fail("scenario.horizon", "must be > 0");

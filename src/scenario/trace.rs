@@ -51,18 +51,88 @@ pub struct TraceRules<'a> {
     pub horizon: SimTime,
 }
 
-/// Reads and checks the trace at `path`. Errors name the file and the line.
+/// The largest trace file read, bytes (about 40 million rows).
+pub const MAX_TRACE_BYTES: u64 = 1 << 30;
+/// The longest line of a trace, bytes: a row is a few numbers and names.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// The most jobs a trace may hold (each takes 40 bytes in every run).
+pub const MAX_TRACE_JOBS: usize = 40_000_000;
+
+/// A reader that fails once more than `limit` bytes are read, or a line
+/// is longer than [`MAX_LINE_BYTES`]: what the CSV parser buffers stays
+/// bounded whatever the file (`/dev/zero`, a binary, a huge one-line file).
+struct Bounded<R> {
+    inner: R,
+    read: u64,
+    limit: u64,
+    line: usize,
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > self.limit {
+            return Err(std::io::Error::other(format!(
+                "the file is larger than {} MiB, the most a trace may be",
+                self.limit >> 20
+            )));
+        }
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.line = 0;
+            } else {
+                self.line += 1;
+                if self.line > MAX_LINE_BYTES {
+                    return Err(std::io::Error::other(format!(
+                        "a line is longer than {MAX_LINE_BYTES} bytes; is this a CSV trace?"
+                    )));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Reads and checks the trace at `path`, streaming, within
+/// [`MAX_TRACE_BYTES`]. Errors name the file and the line.
 pub fn load(path: &Path, rules: &TraceRules) -> Result<Vec<TraceJob>, String> {
     let shown = path.display().to_string();
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read the trace {shown}: {e}"))?;
+    if let Ok(meta) = file.metadata() {
+        if meta.is_dir() {
+            return Err(format!("cannot read the trace {shown}: it is a directory"));
+        }
+        if meta.len() > MAX_TRACE_BYTES {
+            return Err(format!(
+                "{shown}: the file is {} MiB, more than the {} MiB a trace may be",
+                meta.len() >> 20,
+                MAX_TRACE_BYTES >> 20
+            ));
+        }
+    }
+    let reader = Bounded {
+        inner: std::io::BufReader::new(file),
+        read: 0,
+        limit: MAX_TRACE_BYTES,
+        line: 0,
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
-        .from_path(path)
-        .map_err(|e| format!("cannot read the trace {shown}: {e}"))?;
+        .from_reader(reader);
     let headers = rdr
         .headers()
         .map_err(|e| format!("{shown}: cannot read the header: {e}"))?
         .clone();
+    for (i, h) in headers.iter().enumerate() {
+        if headers.iter().take(i).any(|g| g == h) {
+            return Err(format!(
+                "{shown}: line 1: column {h:?} appears twice; which one is meant?"
+            ));
+        }
+    }
     let col = |name: &str| headers.iter().position(|h| h == name);
     let mut missing = Vec::new();
     for name in REQUIRED {
@@ -197,6 +267,14 @@ pub fn load(path: &Path, rules: &TraceRules) -> Result<Vec<TraceJob>, String> {
             // Sorted: every later row is after the horizon too; they are
             // still checked, so a bad file is never half accepted.
             continue;
+        }
+        if jobs.len() >= MAX_TRACE_JOBS {
+            return Err(at(
+                "submit_s",
+                format!(
+                    "the trace has more than {MAX_TRACE_JOBS} jobs within the horizon, the most it may have"
+                ),
+            ));
         }
         jobs.push(TraceJob {
             submit_ms,

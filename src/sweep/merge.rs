@@ -15,6 +15,7 @@ use super::store::{
     read_progress, read_record, write_aggregate, write_manifest, write_state,
 };
 use crate::error::{Error, Result};
+use crate::output::place::Place;
 use csv::StringRecord;
 use std::fs::File;
 use std::io::BufReader;
@@ -42,7 +43,7 @@ fn shown(p: &Path) -> String {
 
 /// Checks `dirs` as the complete set of shards of one finished sweep and
 /// `out` as a place for the result. Returns the parts in shard order.
-fn check(dirs: &[PathBuf], out: &Path) -> Result<Vec<Part>> {
+fn check(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Vec<Part>> {
     let usage = |m: String| Err(Error::Usage(format!("merge: {m}")));
     let canon = |d: &Path| std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf());
     for (i, d) in dirs.iter().enumerate() {
@@ -89,6 +90,7 @@ fn check(dirs: &[PathBuf], out: &Path) -> Result<Vec<Part>> {
                 shown(d)
             ));
         }
+        crate::output::verify::check_dir(d).map_err(in_merge)?;
         parts.push(Part {
             dir: d.clone(),
             record,
@@ -143,7 +145,9 @@ fn check(dirs: &[PathBuf], out: &Path) -> Result<Vec<Part>> {
             ));
         }
     }
-    check_empty_out(out)?;
+    if !force {
+        check_empty_out(out)?;
+    }
     Ok(parts)
 }
 
@@ -157,11 +161,11 @@ struct Rows {
 
 impl Rows {
     fn open(path: PathBuf) -> Result<Rows> {
-        let f = File::open(&path).map_err(|e| Error::Other(format!("{}: {e}", shown(&path))))?;
+        let f = File::open(&path).map_err(|e| bad_shard(&path, format!("cannot read it: {e}")))?;
         let mut reader = csv::Reader::from_reader(BufReader::new(f));
         let header = reader
             .headers()
-            .map_err(|e| Error::Other(format!("{}: {e}", shown(&path))))?
+            .map_err(|e| bad_shard(&path, format!("not a valid CSV file: {e}")))?
             .clone();
         Ok(Rows {
             path,
@@ -177,7 +181,7 @@ impl Rows {
             let more = self
                 .reader
                 .read_record(&mut rec)
-                .map_err(|e| Error::Other(format!("{}: {e}", shown(&self.path))))?;
+                .map_err(|e| bad_shard(&self.path, format!("not a valid CSV file: {e}")))?;
             self.peeked = more.then_some(rec);
         }
         Ok(self.peeked.as_ref())
@@ -192,7 +196,7 @@ impl Rows {
         self.header
             .iter()
             .position(|h| h == name)
-            .ok_or_else(|| Error::Other(format!("{}: no {name} column", shown(&self.path))))
+            .ok_or_else(|| bad_shard(&self.path, format!("no {name} column")))
     }
 }
 
@@ -279,10 +283,10 @@ impl Merging {
     fn finish(mut self) -> Result<()> {
         for rows in &mut self.shards {
             if rows.next()?.is_some() {
-                return Err(Error::Other(format!(
-                    "merge: {} has rows of runs its summary does not have",
-                    shown(&rows.path)
-                )));
+                return Err(bad_shard(
+                    &rows.path,
+                    "has rows of runs its summary does not have".into(),
+                ));
             }
         }
         let name = self.name;
@@ -295,6 +299,11 @@ impl Merging {
         f.sync_all()
             .map_err(|e| Error::Other(format!("merge: cannot write {name}: {e}")))
     }
+}
+
+/// A problem with a file of a shard: bad input (exit 2) naming the file.
+fn bad_shard(path: &Path, msg: String) -> Error {
+    Error::input(shown(path), "", format!("merge: {msg}"))
 }
 
 fn write_err(e: csv::Error) -> Error {
@@ -312,12 +321,8 @@ fn merge_rows(parts: &[Part], tmp: &Path, total: u64) -> Result<()> {
         .iter()
         .map(|name| Merging::open(parts, tmp, name))
         .collect::<Result<_>>()?;
-    let damaged = |p: &Part, what: &str| {
-        Error::Other(format!(
-            "merge: {} is damaged: {what}",
-            shown(&p.dir.join(summary))
-        ))
-    };
+    let damaged =
+        |p: &Part, what: &str| bad_shard(&p.dir.join(summary), format!("is damaged: {what}"));
     for i in 0..total {
         let s = (i % n) as usize;
         let row = sums.shards[s]
@@ -349,13 +354,13 @@ fn merge_runs(parts: &[Part], total: u64) -> Result<Vec<RunRecord>> {
     let mut offset = 0;
     for p in parts {
         let path = p.dir.join("manifest.json");
-        let f = File::open(&path).map_err(|e| Error::Other(format!("{}: {e}", shown(&path))))?;
+        let f = File::open(&path).map_err(|e| bad_shard(&path, format!("cannot read it: {e}")))?;
         #[derive(serde::Deserialize)]
         struct Runs {
             runs: Vec<RunRecord>,
         }
         let m: Runs = serde_json::from_reader(BufReader::new(f))
-            .map_err(|e| Error::Other(format!("{}: {e}", shown(&path))))?;
+            .map_err(|e| bad_shard(&path, format!("not a depinsim manifest: {e}")))?;
         let runs: Vec<RunRecord> = m
             .runs
             .into_iter()
@@ -372,10 +377,10 @@ fn merge_runs(parts: &[Part], total: u64) -> Result<Vec<RunRecord>> {
         .map(|i| {
             let s = (i % n) as usize;
             per_shard[s].next().ok_or_else(|| {
-                Error::Other(format!(
-                    "merge: {} lists fewer runs than it holds",
-                    shown(&parts[s].dir.join("manifest.json"))
-                ))
+                bad_shard(
+                    &parts[s].dir.join("manifest.json"),
+                    "lists fewer runs than the shard holds".into(),
+                )
             })
         })
         .collect()
@@ -383,9 +388,9 @@ fn merge_runs(parts: &[Part], total: u64) -> Result<Vec<RunRecord>> {
 
 /// Merges the shard directories `dirs` into `out`. `command` is recorded in
 /// the manifest.
-pub fn merge(dirs: &[PathBuf], out: &Path, command: &[String]) -> Result<Merged> {
+pub fn merge(dirs: &[PathBuf], out: &Path, command: &[String], force: bool) -> Result<Merged> {
     let t0 = Instant::now();
-    let parts = check(dirs, out)?;
+    let parts = check(dirs, out, force)?;
     let first = &parts[0];
     let total = first.record.identity["runs"].as_u64().ok_or_else(|| {
         Error::Other(format!(
@@ -396,25 +401,27 @@ pub fn merge(dirs: &[PathBuf], out: &Path, command: &[String]) -> Result<Merged>
     for p in &parts {
         let want = p.record.shard.runs_of(total);
         if p.progress.runs != want {
-            return Err(Error::Other(format!(
-                "merge: {} holds {} runs, but shard {} of this sweep has {want}",
-                shown(&p.dir),
-                p.progress.runs,
-                p.record.shard
-            )));
+            return Err(Error::input(
+                shown(&p.dir.join(super::store::PROGRESS_FILE)),
+                "runs",
+                format!(
+                    "merge: the shard holds {} runs, but shard {} of this sweep has {want}",
+                    p.progress.runs, p.record.shard
+                ),
+            ));
         }
     }
 
-    let name = out
-        .file_name()
-        .ok_or_else(|| Error::Usage(format!("--out {}: not a directory name", shown(out))))?;
-    let tmp = out.with_file_name(format!(
-        ".{}.merge-tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+    // Everything read is checked: take --out (a second writer stops here;
+    // what killed merges left beside it goes), and build beside it.
+    let place = Place::lock(out, command)?;
+    if force {
+        place.check_force()?;
+    } else {
+        check_empty_out(out)?;
+    }
+    let tmp = place.temp_dir("merge")?;
     let build = || -> Result<()> {
-        std::fs::create_dir_all(&tmp).map_err(|e| Error::Other(format!("{}: {e}", shown(&tmp))))?;
         merge_rows(&parts, &tmp, total)?;
         let record = SweepRecord {
             shard: Shard::ALL,
@@ -441,11 +448,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, command: &[String]) -> Result<Merged>
         };
         write_manifest(&tmp, &record, &progress, merge_runs(&parts, total)?)?;
         write_state(&tmp, &record, &progress)?;
-        if out.exists() {
-            // check() made sure it is an empty directory.
-            std::fs::remove_dir(out).map_err(|e| Error::Other(format!("{}: {e}", shown(out))))?;
-        }
-        std::fs::rename(&tmp, out).map_err(|e| Error::Other(format!("{}: {e}", shown(out))))
+        place.install(&tmp)
     };
     let built = build();
     if built.is_err() {

@@ -8,6 +8,7 @@ use super::spec::{SweepMode, SweepSpec};
 use super::values::parse_list;
 use crate::error::{Error, Problem, Result};
 use crate::runner::{RunSpec, run_seed};
+use crate::scenario::bounds::{RunEstimate, estimate_run};
 use crate::scenario::{self, Override, Scenario, apply_override, parse_key, parse_override};
 use rayon::prelude::*;
 use serde_json::json;
@@ -44,6 +45,10 @@ pub struct SweepPlan {
     /// `starts[p]`: global index of point p's first run; `starts[points]` is
     /// the total.
     starts: Vec<u64>,
+    /// The estimate of the largest run of any point (by memory).
+    pub largest_run: RunEstimate,
+    /// Estimated simulation events of all runs of all points.
+    pub events: f64,
 }
 
 /// Points resolved per parallel batch while checking (bounds the memory of
@@ -105,14 +110,17 @@ impl SweepPlan {
             base,
             grid,
             starts: Vec::new(),
+            largest_run: RunEstimate::default(),
+            events: 0.0,
         };
-        plan.starts = plan.check_points(pool)?;
+        plan.check_points(pool)?;
         Ok(plan)
     }
 
-    /// Resolves every point, in parallel batches; returns the run-index
-    /// starts. The error names the first bad point and how many fail.
-    fn check_points(&self, pool: &rayon::ThreadPool) -> Result<Vec<u64>> {
+    /// Resolves every point, in parallel batches; sets the run-index starts
+    /// and the estimates. The error names the first bad point and how many
+    /// fail.
+    fn check_points(&mut self, pool: &rayon::ThreadPool) -> Result<()> {
         let points = self.grid.points();
         let mut starts = Vec::with_capacity(points as usize + 1);
         starts.push(0u64);
@@ -121,20 +129,28 @@ impl SweepPlan {
         let mut lo = 0;
         while lo < points {
             let hi = (lo + CHECK_BATCH).min(points);
-            let batch: Vec<Result<u64>> = pool.install(|| {
+            let batch: Vec<Result<(u64, RunEstimate)>> = pool.install(|| {
                 (lo..hi)
                     .into_par_iter()
                     .map(|p| {
-                        self.point_scenario(p)
-                            .map(|sc| sc.replications as u64 * sc.designs.len() as u64)
+                        self.point_scenario(p).map(|sc| {
+                            (
+                                sc.replications as u64 * sc.designs.len() as u64,
+                                estimate_run(&sc),
+                            )
+                        })
                     })
                     .collect()
             });
             for r in batch {
                 match r {
-                    Ok(runs) => {
+                    Ok((runs, est)) => {
                         let last = *starts.last().expect("starts begins with 0");
                         starts.push(last + runs);
+                        self.events += est.events * runs as f64;
+                        if est.bytes_running > self.largest_run.bytes_running {
+                            self.largest_run = est;
+                        }
                     }
                     Err(e) => {
                         failed += 1;
@@ -145,7 +161,10 @@ impl SweepPlan {
             lo = hi;
         }
         match first_err {
-            None => Ok(starts),
+            None => {
+                self.starts = starts;
+                Ok(())
+            }
             Some(Error::Input { file, problems }) if failed > 1 => Err(Error::Input {
                 file,
                 problems: problems

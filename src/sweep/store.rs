@@ -194,27 +194,7 @@ pub fn read_progress(dir: &Path, runs: u64) -> Result<Progress> {
     }
 }
 
-/// Whether `name` is a temporary file left by an interrupted atomic write.
-fn is_stale_tmp(name: &str) -> bool {
-    name.starts_with('.') && name.contains(".tmp")
-}
-
-/// The entries of `dir` other than stale temporary files, sorted.
-fn entries(dir: &Path) -> Result<Vec<String>> {
-    let mut v = Vec::new();
-    for e in std::fs::read_dir(dir).map_err(io_err(dir))? {
-        let name = e
-            .map_err(io_err(dir))?
-            .file_name()
-            .to_string_lossy()
-            .into_owned();
-        if !is_stale_tmp(&name) {
-            v.push(name);
-        }
-    }
-    v.sort();
-    Ok(v)
-}
+use crate::output::place::{entries, is_stale_tmp};
 
 /// Checks that `dir` may receive a new result directory: absent, or empty.
 pub fn check_empty_out(dir: &Path) -> Result<()> {
@@ -232,7 +212,7 @@ pub fn check_empty_out(dir: &Path) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Usage(format!(
-            "--out {}: exists and is not empty (it holds {}); choose another directory or remove it",
+            "--out {}: exists and is not empty (it holds {}); choose another directory, remove it, or pass --force to replace it",
             dir.display(),
             found.join(", ")
         )))
@@ -338,7 +318,7 @@ pub fn check_start(dir: &Path, record: &SweepRecord, runs: u64, resume: bool) ->
             format!("{} of {} runs done", progress.runs_done, progress.runs)
         };
         return Err(Error::Usage(format!(
-            "--out {}: holds a sweep already ({state}); pass --resume to continue it, or choose another --out",
+            "--out {}: holds a sweep already ({state}); pass --resume to continue it, --force to start it over, or choose another --out",
             dir.display()
         )));
     }
@@ -421,7 +401,7 @@ impl SweepWriter {
         for name in std::fs::read_dir(dir).map_err(io_err(dir))? {
             let name = name.map_err(io_err(dir))?.file_name();
             if is_stale_tmp(&name.to_string_lossy()) {
-                let _ = std::fs::remove_file(dir.join(name));
+                let _ = crate::output::place::remove_any(&dir.join(name));
             }
         }
         if fresh {
@@ -663,6 +643,8 @@ impl Serialize for RunsJsonl {
 #[derive(Serialize)]
 struct Manifest<'a, R: Serialize> {
     depinsim_version: &'static str,
+    /// `"sweep"`: what the directory holds (a merged sweep too).
+    kind: &'static str,
     /// The command line of the session that finished the directory.
     command: &'a [String],
     scenario_file: &'a str,
@@ -677,6 +659,8 @@ struct Manifest<'a, R: Serialize> {
     events: u64,
     /// Sum of the sessions' wall-clock seconds.
     wall_seconds: f64,
+    /// The result files and their lengths, which readers check.
+    files: Value,
     runs: R,
 }
 
@@ -703,8 +687,19 @@ pub fn write_manifest<R: Serialize>(
     let id = &record.identity;
     let sc = &id["scenario"]["scenario"];
     let command: &[String] = progress.sessions.last().map_or(&[], |s| &s.command);
+    let files = crate::output::verify::file_lengths(
+        dir,
+        &[
+            "summary.csv",
+            "timeseries.csv",
+            "workloads.csv",
+            "aggregate.csv",
+        ],
+    )?;
     let m = Manifest {
         depinsim_version: env!("CARGO_PKG_VERSION"),
+        kind: "sweep",
+        files,
         command,
         scenario_file: &record.scenario_file,
         scenario: &id["scenario"],
