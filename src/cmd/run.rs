@@ -3,12 +3,10 @@
 use super::Prelude;
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
-use crate::output::aggregate::aggregate_csv;
 use crate::output::report::write_report;
-use crate::output::{summary_csv, timeseries_csv, waits_csv, workloads_csv, write_atomic};
+use crate::output::run_dir::{RunFiles, run_manifest};
 use crate::runner::{plan_runs, run_all};
 use crate::scenario;
-use serde_json::json;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -40,49 +38,10 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
     let wall = t0.elapsed().as_secs_f64();
     let events: u64 = results.iter().map(|r| r.events).sum();
 
-    let summary = summary_csv(&results)?;
-    let timeseries = timeseries_csv(&results)?;
-    let waits = waits_csv(&results)?;
-    let workloads = workloads_csv(&results)?;
-    let aggregate = if sc.replications > 1 {
-        Some(aggregate_csv(&summary)?)
-    } else {
-        None
-    };
-    let manifest = json!({
-        "depinsim_version": env!("CARGO_PKG_VERSION"),
-        "command": argv,
-        "scenario_file": file,
-        "scenario": sc.spec,
-        "overrides": sets.iter().map(|s| s.text.clone()).collect::<Vec<_>>(),
-        "master_seed": sc.seed,
-        "replications": sc.replications,
-        "designs": sc.designs.iter().map(|d| d.name()).collect::<Vec<_>>(),
-        "runs": results.iter().map(|r| json!({
-            "point": r.spec.point,
-            "replicate": r.spec.replicate,
-            "design": r.spec.design.name(),
-            "seed": r.spec.seed,
-            "events": r.events,
-            "wall_seconds": r.wall_seconds,
-        })).collect::<Vec<_>>(),
-        "events": events,
-        "wall_seconds": wall,
-        "threads": args.threads.unwrap_or_else(rayon::current_num_threads),
-    });
-
-    std::fs::create_dir_all(&out)
-        .map_err(|e| Error::Other(format!("cannot create {}: {e}", out.display())))?;
-    write_atomic(&out.join("summary.csv"), &summary)?;
-    write_atomic(&out.join("timeseries.csv"), &timeseries)?;
-    write_atomic(&out.join("waits.csv"), &waits)?;
-    write_atomic(&out.join("workloads.csv"), &workloads)?;
-    if let Some(a) = aggregate {
-        write_atomic(&out.join("aggregate.csv"), &a)?;
-    }
-    let manifest = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| Error::Other(format!("cannot format the manifest: {e}")))?;
-    write_atomic(&out.join("manifest.json"), &manifest)?;
+    let files = RunFiles::build(&sc, &results)?;
+    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
+    let manifest = run_manifest(argv, &file, &sc, &sets, &results, wall, threads);
+    files.write(&out, &manifest)?;
 
     // The report draws the charts into plots/ first.
     let report = if args.no_plots {

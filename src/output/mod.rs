@@ -5,6 +5,7 @@
 pub mod aggregate;
 pub mod report;
 pub mod report_claims;
+pub mod run_dir;
 
 use crate::error::{Error, Result};
 use crate::runner::RunResult;
