@@ -136,7 +136,7 @@ done
 [[ $state == idle* ]] || { echo "test-slurm: node $host is '${state:-unknown}', not idle" >&2; sinfo -R >&2 || true; exit 1; }
 sinfo
 
-# A small grid: 3 points x 2 replications x 3 designs = 18 runs in 3 shards.
+# A small grid: 3 points x 2 replications x the designs, in 3 shards.
 sweep_args=(--param "supply.initial.A100=192,256,320" --replications 2
     --set scenario.horizon=2d --set scenario.warmup=6h --no-plots)
 scenario=$repo/scenarios/baseline.toml
