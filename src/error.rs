@@ -25,6 +25,9 @@ pub enum Error {
     Usage(String),
     /// Anything else (I/O while writing results, ...): exit code 1.
     Other(String),
+    /// Stopped on request (a cancelled [`crate::runner::Control`]) before
+    /// finishing: exit code 1.
+    Interrupted(String),
 }
 
 impl Error {
@@ -43,7 +46,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input { .. } | Error::Usage(_) => 2,
-            Error::Other(_) => 1,
+            Error::Other(_) | Error::Interrupted(_) => 1,
         }
     }
 }
@@ -64,7 +67,7 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Usage(m) | Error::Other(m) => f.write_str(m),
+            Error::Usage(m) | Error::Other(m) | Error::Interrupted(m) => f.write_str(m),
         }
     }
 }

@@ -9,7 +9,44 @@ use crate::scenario::{DesignKind, Scenario};
 use crate::sim::{RoutingRow, RunOutput, StrategyRow, simulate, simulate_world};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
+
+/// How another thread watches and stops runs in progress: a count of runs
+/// finished, and a cancel flag that runners poll between runs (a run that
+/// has started finishes). The Python package's Ctrl-C handling sets it.
+#[derive(Debug, Default)]
+pub struct Control {
+    cancelled: AtomicBool,
+    runs_done: AtomicU64,
+}
+
+impl Control {
+    /// Asks the runners to stop after the runs they are doing.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Control::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+
+    /// Runs finished since this control was made.
+    pub fn runs_done(&self) -> u64 {
+        self.runs_done.load(Ordering::Relaxed)
+    }
+
+    /// Counts one finished run.
+    pub fn run_finished(&self) {
+        self.runs_done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The error a cancelled runner returns.
+    pub fn interrupted(&self) -> Error {
+        Error::Interrupted(format!("interrupted after {} runs", self.runs_done()))
+    }
+}
 
 /// One run to do.
 #[derive(Debug, Clone, Copy)]
@@ -159,6 +196,20 @@ fn result(spec: RunSpec, out: RunOutput, wall_seconds: f64) -> RunResult {
 /// Runs `runs` on `threads` threads (all cores when `None`), showing a
 /// progress bar on a terminal. Results come back in the order of `runs`.
 pub fn run_all(sc: &Scenario, runs: &[RunSpec], threads: Option<usize>) -> Result<Vec<RunResult>> {
+    run_all_controlled(sc, runs, threads, &Control::default(), true)
+}
+
+/// [`run_all`] watched and stoppable through `ctl`: each finished run is
+/// counted there, and once `ctl` is cancelled no further run starts and the
+/// call returns [`Error::Interrupted`]. `bar`: show the progress bar on a
+/// terminal.
+pub fn run_all_controlled(
+    sc: &Scenario,
+    runs: &[RunSpec],
+    threads: Option<usize>,
+    ctl: &Control,
+    bar: bool,
+) -> Result<Vec<RunResult>> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
         builder = builder.num_threads(t);
@@ -166,21 +217,29 @@ pub fn run_all(sc: &Scenario, runs: &[RunSpec], threads: Option<usize>) -> Resul
     let pool = builder
         .build()
         .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
-    let bar = ProgressBar::new(runs.len() as u64);
+    let bar = if bar {
+        ProgressBar::new(runs.len() as u64)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
             .expect("the progress template is valid"),
     );
-    let results: Vec<Vec<RunResult>> = pool.install(|| {
+    let results: Option<Vec<Vec<RunResult>>> = pool.install(|| {
         runs.par_iter()
             .map(|&spec| {
+                if ctl.is_cancelled() {
+                    return None;
+                }
                 let r = run_spec(sc, spec);
+                ctl.run_finished();
                 bar.inc(1);
-                r
+                Some(r)
             })
-            .collect()
+            .collect::<Option<Vec<_>>>()
     });
-    let results = results.into_iter().flatten().collect();
     bar.finish_and_clear();
-    Ok(results)
+    let results = results.ok_or_else(|| ctl.interrupted())?;
+    Ok(results.into_iter().flatten().collect())
 }

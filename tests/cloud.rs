@@ -91,9 +91,11 @@ fn spot_with_exponential_preemptions_matches_the_restart_closed_form() {
     let factor = ((r * w).exp() - 1.0) / (r * w);
     let (p, se) = mean_se(&spot, 8, |s| s.usd_per_gpu_hour.unwrap());
     let want = 3.0 * 0.3 * factor;
+    eprintln!("spot price per useful GPU-h: {p:.4} ± {se:.4} (closed form {want:.4})");
     assert!((p - want).abs() < 4.0 * se + 1e-3, "{p} ± {se} vs {want}");
     let (i, se) = mean_se(&spot, 8, |s| s.interruptions_per_1k_gpu_h.unwrap());
     let want = ((r * w).exp() - 1.0) / w * 1000.0;
+    eprintln!("spot interruptions per 1k GPU-h: {i:.2} ± {se:.2} (closed form {want:.2})");
     assert!((i - want).abs() < 4.0 * se + 1.0, "{i} ± {se} vs {want}");
 
     // With a checkpoint every 30 min each of the 4 segments restarts alone:
@@ -103,6 +105,7 @@ fn spot_with_exponential_preemptions_matches_the_restart_closed_form() {
     let c = 0.5f64;
     let (p, se) = mean_se(&ck, 8, |s| s.usd_per_gpu_hour.unwrap());
     let want = 3.0 * 0.3 * ((r * c).exp() - 1.0) / (r * c);
+    eprintln!("spot with checkpoints: {p:.4} ± {se:.4} (closed form {want:.4})");
     assert!((p - want).abs() < 4.0 * se + 1e-3, "{p} ± {se} vs {want}");
 }
 
@@ -115,6 +118,7 @@ fn instance_failures_at_the_sla_interrupt_runs_at_the_implied_rate() {
     let rate = 1.0 / 9.0;
     let (i, se) = mean_se(&sets, 8, |s| s.interruptions_per_1k_gpu_h.unwrap());
     let want = ((rate * 2.0f64).exp() - 1.0) / 2.0 * 1000.0;
+    eprintln!("SLA failures per 1k GPU-h: {i:.2} ± {se:.2} (closed form {want:.2})");
     assert!((i - want).abs() < 4.0 * se + 1.0, "{i} ± {se} vs {want}");
     assert_eq!(run(&sets, 1).availability, Some(0.9));
 }
@@ -131,6 +135,7 @@ fn a_quota_makes_the_cloud_an_mmc_queue() {
     ];
     let want = mmc_wait_h(8, 6.0, 1.0);
     let (wq, se) = mean_se(&sets, 10, |s| s.mean_wait_h.unwrap());
+    eprintln!("quota M/M/8 mean wait: {wq:.4} ± {se:.4} h (Erlang C {want:.4})");
     assert!(
         (wq - want).abs() < 4.0 * se,
         "{wq} ± {se} vs Erlang C {want}"

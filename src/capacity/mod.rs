@@ -17,7 +17,7 @@ pub mod target;
 use crate::engine::SimTime;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::runner::{RunSpec, run_one, run_seed};
+use crate::runner::{Control, RunSpec, run_one, run_seed};
 use crate::scenario::{self, DesignKind, Override, Scenario};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -111,6 +111,9 @@ pub struct Planner {
     path: Vec<String>,
     /// The scenario at the low end (name, seed, designs).
     pub base: Scenario,
+    /// Counts the runs; cancelled, the search stops before its next round
+    /// of replications with [`Error::Interrupted`].
+    pub control: Control,
 }
 
 impl Planner {
@@ -206,6 +209,7 @@ impl Planner {
             domain,
             path,
             base,
+            control: Control::default(),
         })
     }
 
@@ -240,6 +244,9 @@ impl Planner {
         let mut runs = Vec::new();
         let mut n = 0u32;
         loop {
+            if self.control.is_cancelled() {
+                return Err(self.control.interrupted());
+            }
             let next = (n + self.req.replications).min(self.req.max_replications);
             let results: Vec<_> = (n..next)
                 .into_par_iter()
@@ -252,6 +259,7 @@ impl Planner {
                         strategy: None,
                     };
                     let r = run_one(&sc, spec);
+                    self.control.run_finished();
                     bar.inc(1);
                     r
                 })

@@ -2,16 +2,12 @@
 
 use super::{Prelude, check_bounds, threads_of};
 use crate::cli::RunArgs;
-use crate::error::{Error, Result};
-use crate::output::aggregate::aggregate_csv;
+use crate::error::Result;
 use crate::output::place::{Kind, Place};
 use crate::output::report::write_report_as;
-use crate::output::verify::{FILES_KEY, file_lengths};
-use crate::output::{routing_csv, single_design_rows, strategies_csv};
-use crate::output::{summary_csv, timeseries_csv, waits_csv, workloads_csv, write_atomic};
+use crate::output::run_dir::{RunFiles, run_manifest};
 use crate::runner::{plan_runs, run_all};
 use crate::scenario;
-use serde_json::json;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -47,42 +43,9 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
     let wall = t0.elapsed().as_secs_f64();
     let events: u64 = results.iter().map(|r| r.events).sum();
 
-    let summary = summary_csv(&results)?;
-    let timeseries = timeseries_csv(&results)?;
-    let waits = waits_csv(&results)?;
-    let workloads = workloads_csv(&results)?;
-    let aggregate = if sc.replications > 1 && !sc.designs.is_empty() {
-        Some(aggregate_csv(&single_design_rows(&summary)?)?)
-    } else {
-        None
-    };
-    let world = match sc.world {
-        Some(_) => Some((strategies_csv(&results)?, routing_csv(&results)?)),
-        None => None,
-    };
-    let mut manifest = json!({
-        "depinsim_version": env!("CARGO_PKG_VERSION"),
-        "kind": "run",
-        "command": argv,
-        "scenario_file": file,
-        "scenario": sc.spec,
-        "overrides": sets.iter().map(|s| s.text.clone()).collect::<Vec<_>>(),
-        "master_seed": sc.seed,
-        "replications": sc.replications,
-        "designs": sc.designs.iter().map(|d| d.name()).collect::<Vec<_>>(),
-        "runs": results.iter().map(|r| json!({
-            "point": r.spec.point,
-            "replicate": r.spec.replicate,
-            "design": r.spec.design.name(),
-            "strategy": r.strategy,
-            "seed": r.spec.seed,
-            "events": r.events,
-            "wall_seconds": r.wall_seconds,
-        })).collect::<Vec<_>>(),
-        "events": events,
-        "wall_seconds": wall,
-        "threads": args.threads.unwrap_or_else(rayon::current_num_threads),
-    });
+    let files = RunFiles::build(&sc, &results)?;
+    let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
+    let manifest = run_manifest(argv, &file, &sc, &sets, &results, wall, threads);
 
     // The whole directory is built beside --out and renamed into place:
     // a reader (or a kill) sees the previous result or this one, and no
@@ -90,29 +53,7 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
     // sweep's journal) survives.
     let tmp = place.temp_dir("run")?;
     let built = (|| -> Result<String> {
-        let mut files = vec![
-            "summary.csv",
-            "timeseries.csv",
-            "waits.csv",
-            "workloads.csv",
-        ];
-        write_atomic(&tmp.join("summary.csv"), &summary)?;
-        write_atomic(&tmp.join("timeseries.csv"), &timeseries)?;
-        write_atomic(&tmp.join("waits.csv"), &waits)?;
-        write_atomic(&tmp.join("workloads.csv"), &workloads)?;
-        if let Some(a) = &aggregate {
-            write_atomic(&tmp.join("aggregate.csv"), a)?;
-            files.push("aggregate.csv");
-        }
-        if let Some((strategies, routing)) = &world {
-            write_atomic(&tmp.join("strategies.csv"), strategies)?;
-            write_atomic(&tmp.join("routing.csv"), routing)?;
-            files.extend(["strategies.csv", "routing.csv"]);
-        }
-        manifest[FILES_KEY] = file_lengths(&tmp, &files)?;
-        let manifest = serde_json::to_vec_pretty(&manifest)
-            .map_err(|e| Error::Other(format!("cannot format the manifest: {e}")))?;
-        write_atomic(&tmp.join("manifest.json"), &manifest)?;
+        files.write(&tmp, &manifest)?;
         // The report draws the charts into plots/ first.
         let report = if args.no_plots {
             String::new()

@@ -7,6 +7,7 @@ pub mod place;
 pub mod report;
 pub mod report_claims;
 pub mod report_world;
+pub mod run_dir;
 pub mod verify;
 
 use crate::error::{Error, Result};

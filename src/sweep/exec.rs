@@ -8,7 +8,7 @@
 use super::plan::SweepPlan;
 use super::shard::Shard;
 use crate::error::{Error, Result};
-use crate::runner::{RunResult, run_one};
+use crate::runner::{Control, RunResult, run_one};
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -33,13 +33,17 @@ struct Feed {
 /// Runs the runs `from..shard_runs` of `shard` of `plan` on `pool`
 /// (`threads` workers), calling `sink(j, result)` for each in order of `j`
 /// on the calling thread. A `sink` error stops the workers after their
-/// current run and is returned.
+/// current run and is returned. Each run handed to `sink` is counted in
+/// `ctl`; once `ctl` is cancelled the workers take no new run, and the runs
+/// that finished in order are handed on before [`Error::Interrupted`] is
+/// returned.
 pub fn execute(
     plan: &SweepPlan,
     shard: Shard,
     from: u64,
     pool: &rayon::ThreadPool,
     threads: usize,
+    ctl: &Control,
     mut sink: impl FnMut(u64, RunResult) -> Result<()>,
 ) -> Result<()> {
     let end = shard.runs_of(plan.total_runs());
@@ -66,7 +70,7 @@ pub fn execute(
                         .wait(f)
                         .expect("no worker panics while holding the feed");
                 }
-                if f.stop || f.next >= end {
+                if f.stop || f.next >= end || ctl.is_cancelled() {
                     return;
                 }
                 let j = f.next;
@@ -119,6 +123,9 @@ pub fn execute(
             let mut next = from;
             while next < end {
                 let Ok((j, r)) = rx.recv() else {
+                    if ctl.is_cancelled() {
+                        return Err(ctl.interrupted());
+                    }
                     return Err(Error::Other(format!(
                         "the workers stopped after {next} of {end} runs"
                     )));
@@ -126,6 +133,7 @@ pub fn execute(
                 pending.insert(j, r?);
                 while let Some(r) = pending.remove(&next) {
                     sink(next, r)?;
+                    ctl.run_finished();
                     next += 1;
                 }
                 lock().limit = next + window;

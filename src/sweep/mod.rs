@@ -8,6 +8,8 @@
 //! - [`plan`]: the checked sweep — base scenario, points, runs per point;
 //! - [`shard`]: `--shard K/N`, which runs a shard holds;
 //! - [`exec`]: the parallel executor with its reorder buffer;
+//! - [`job`]: a checked sweep bound to its directory, run to the end (what
+//!   `depinsim sweep` and the Python package call);
 //! - [`store`]: the sweep directory, its journal and its final files;
 //! - [`merge`]: shard directories combined into one.
 //!
@@ -17,6 +19,7 @@
 
 pub mod exec;
 pub mod grid;
+pub mod job;
 pub mod merge;
 pub mod plan;
 pub mod shard;
@@ -25,6 +28,7 @@ pub mod store;
 pub mod values;
 
 pub use grid::{Grid, Param};
+pub use job::{SweepEnd, SweepJob};
 pub use plan::{SweepPlan, SweepRequest};
 pub use shard::Shard;
 pub use spec::{ParamSpec, SweepMode, SweepSpec};
