@@ -47,8 +47,8 @@ fn baseline_is_byte_identical_across_runs_and_thread_counts() {
     // The manifest records wall times, so it may differ; its seeds may not.
     let manifest: serde_json::Value = serde_json::from_slice(&read(&a, "manifest.json")).unwrap();
     assert_eq!(manifest["master_seed"], 7);
-    // 5 replications × 3 designs.
-    assert_eq!(manifest["runs"].as_array().unwrap().len(), 15);
+    // 5 replications × 4 designs.
+    assert_eq!(manifest["runs"].as_array().unwrap().len(), 20);
 }
 
 #[test]

@@ -105,6 +105,14 @@ fn load(dir: &Path, shown: &Path) -> Result<DirData> {
         kinds: &kinds,
         serves_ai: &serves_ai,
     };
+    // A claim about a design the directory never ran (the cloud, in runs
+    // from before it existed or without it) is left out, not shown as
+    // inconclusive.
+    let ran = |d: &str| {
+        summary
+            .col("design")
+            .is_some_and(|c| summary.rows.iter().any(|r| &r[c] == d))
+    };
     let claims = agg
         .points
         .iter()
@@ -113,6 +121,7 @@ fn load(dir: &Path, shown: &Path) -> Result<DirData> {
                 p,
                 claims()
                     .iter()
+                    .filter(|c| ran(c.design))
                     .map(|c| decide_claim(c, &inputs, p))
                     .collect(),
             )
