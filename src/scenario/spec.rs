@@ -86,7 +86,6 @@ pub struct OutputSection {
     pub sample_every: Option<Duration>,
 }
 
-
 /// `[[gpu_class]]`: one kind of GPU.
 #[derive(Deserialize, Serialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
