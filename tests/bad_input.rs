@@ -280,7 +280,7 @@ fn duration_with_unknown_unit() {
         &[
             "scenario.horizon",
             "unknown unit \"parsecs\"",
-            "ms, s, m, h, d, w or y",
+            "ms, s, m, h, d, w or y (365.25 d)",
         ],
     );
 }

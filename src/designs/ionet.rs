@@ -364,7 +364,7 @@ impl Ionet {
                 }
             }
         }
-        (free >= need as u64).then_some(Reservation {
+        (free >= need as u64).then(|| Reservation {
             class: c,
             shadow,
             extra: free - need as u64,
