@@ -79,8 +79,55 @@ fn baseline_short(sb: &Sandbox, out: &str, seed: &str) {
         "scenario.horizon=2d",
         "--set",
         "scenario.warmup=12h",
+        // The seed's four claims on the three DePIN designs; the claim
+        // against the cloud has its own test below.
+        "--set",
+        "scenario.designs=[\"akash\",\"ionet\",\"render\"]",
     ];
     sb.depinsim(&args).assert_code(0);
+}
+
+#[test]
+fn the_claim_against_the_cloud_is_decided_per_workload_against_each_network() {
+    let sb = Sandbox::new();
+    let args = [
+        "run",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/baseline.toml"),
+        "--out",
+        "c",
+        "--replications",
+        "3",
+        "--set",
+        "scenario.horizon=2d",
+        "--set",
+        "scenario.warmup=12h",
+    ];
+    sb.depinsim(&args).assert_code(0);
+    let html = std::fs::read_to_string(sb.path("c").join("report.html")).unwrap();
+    let views = claim_views(&parse(&html));
+    assert_eq!(
+        views.len(),
+        5,
+        "the cloud claim first, then the seed's four"
+    );
+    let v = &views[0];
+    assert!(
+        v.text.contains("cheaper than the centralized cloud"),
+        "{}",
+        v.text
+    );
+    assert_eq!(v.basis, "workloads");
+    // Every comparison is the cloud against a DePIN network.
+    assert!(!v.rows.is_empty());
+    assert!(v.rows.iter().all(|r| r.attrs["data-rival"] != "cloud"));
+    // The seed's claims never take the cloud as a rival.
+    for v in &views[1..] {
+        assert!(
+            v.rows.iter().all(|r| r.attrs["data-rival"] != "cloud"),
+            "{}",
+            v.text
+        );
+    }
 }
 
 /// aggregate.csv as (point, design, metric) → (mean, low, high) strings.
@@ -733,6 +780,8 @@ fn a_sweep_without_workloads_csv_falls_back_and_keeps_verdicts_per_point() {
         "scenario.horizon=1d",
         "--set",
         "scenario.warmup=6h",
+        "--set",
+        "scenario.designs=[\"akash\",\"ionet\",\"render\"]",
     ])
     .assert_code(0);
     let dir = sb.path("sw");

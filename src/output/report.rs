@@ -105,9 +105,9 @@ fn load(dir: &Path, shown: &Path) -> Result<DirData> {
         kinds: &kinds,
         serves_ai: &serves_ai,
     };
-    // A claim about a design the directory never ran (the cloud, in runs
-    // from before it existed or without it) is left out, not shown as
-    // inconclusive.
+    // The claim against the cloud is left out of directories that never
+    // ran the cloud (runs from before it existed, or without it), not
+    // shown as inconclusive; the seed's four claims are always shown.
     let ran = |d: &str| {
         summary
             .col("design")
@@ -121,7 +121,7 @@ fn load(dir: &Path, shown: &Path) -> Result<DirData> {
                 p,
                 claims()
                     .iter()
-                    .filter(|c| ran(c.design))
+                    .filter(|c| c.design != super::report_claims::CLOUD || ran(c.design))
                     .map(|c| decide_claim(c, &inputs, p))
                     .collect(),
             )
