@@ -70,6 +70,8 @@ struct Simulation<'a> {
 
 impl Simulation<'_> {
     /// The context of network `net` (its view of the free pool active).
+    /// Always inlined: it runs on every event and is a few moves.
+    #[inline(always)]
     fn ctx<'b>(
         &'b mut self,
         net: u8,
