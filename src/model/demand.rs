@@ -15,8 +15,7 @@ const MS_PER_DAY: f64 = 24.0 * MS_PER_HOUR as f64;
 /// growth law may push the next one to infinity.
 const MAX_TIME_MS: f64 = 1e14;
 
-/// The most frames one render job may have (a draw above it is capped).
-pub const MAX_FRAMES: u32 = 100_000;
+pub use crate::scenario::MAX_FRAMES;
 
 /// One job's attributes as drawn at arrival.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -310,3 +310,19 @@ pub fn timeseries_rows(r: &RunResult) -> impl Iterator<Item = TimeseriesRow> + '
         jobs_running: s.jobs_running,
     })
 }
+
+/// Escapes text for HTML (and XML) content and attributes.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}

@@ -41,21 +41,7 @@ pub const WORKLOAD_TABLE_METRICS: [&str; 4] = [
     LOST_SHARE,
 ];
 
-/// Escapes text for HTML (and XML) content and attributes.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
+pub use super::esc;
 
 /// Everything the report shows of one directory.
 struct DirData {

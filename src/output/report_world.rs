@@ -8,7 +8,7 @@
 //! useful GPU-hour, with the jobs no network took served by the cloud at
 //! its list price, so strategies that turn jobs away are charged for them.
 
-use super::report::esc;
+use super::esc;
 use super::report_claims::t_interval;
 use crate::error::Result;
 use crate::plot::chart::fmt_num;

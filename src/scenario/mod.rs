@@ -30,6 +30,9 @@ use std::path::Path;
 use std::sync::Arc;
 pub use trace::TraceJob;
 
+/// The most frames one render job may have (a draw above it is capped).
+pub const MAX_FRAMES: u32 = 100_000;
+
 /// The most GPU classes a scenario may have (class sets are `u64` bitmasks).
 pub const MAX_CLASSES: usize = 64;
 
@@ -812,13 +815,13 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 {
                     ck.fail(k("frames"), "mean must be at least 1 frame");
                 } else if let Some(f) = &s
-                    && f.mean() > crate::model::demand::MAX_FRAMES as f64
+                    && f.mean() > MAX_FRAMES as f64
                 {
                     ck.fail(
                         k("frames"),
                         format!(
                             "mean must be at most {} frames per job, got {}",
-                            crate::model::demand::MAX_FRAMES,
+                            MAX_FRAMES,
                             f.mean()
                         ),
                     );

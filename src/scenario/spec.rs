@@ -27,7 +27,7 @@ pub struct ScenarioFile {
     pub token: TokenSpec,
     /// `[world]`: the networks side by side on one fleet, with a broker.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub world: Option<super::world::WorldSpec>,
+    pub world: Option<WorldSpec>,
     /// `[sweep]`: the parameters `depinsim sweep` varies (ignored by `run`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<crate::sweep::SweepSpec>,
@@ -758,3 +758,85 @@ impl Default for ReputationSpec {
 }
 
 pub use super::token::TokenSpec;
+
+/// `[world]` as written.
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct WorldSpec {
+    /// The networks that run side by side, each with its design's mechanism.
+    pub networks: Vec<DesignKind>,
+    /// The broker's strategies, each run on the same jobs.
+    pub strategies: Vec<String>,
+    /// A job refused by one network tries the next one the strategy ranks.
+    #[serde(default = "default_failover")]
+    pub failover: bool,
+    /// `by_kind`'s table: workload kind → network (default: the seed's rule).
+    #[serde(default)]
+    pub by_kind: BTreeMap<String, DesignKind>,
+    /// Share of nodes listed on each DePIN network (default 1: every node).
+    #[serde(default)]
+    pub listing: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub score: ScoreSpec,
+    #[serde(default)]
+    pub learning: LearningSpec,
+}
+
+fn default_failover() -> bool {
+    true
+}
+
+/// `[world.score]`: the weights of the `score` strategy, in USD per
+/// GPU-hour: a quote scores `price + wait · hours waited + quality · risk`.
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreSpec {
+    #[serde(default = "one")]
+    pub price: f64,
+    #[serde(default = "default_wait_weight")]
+    pub wait: f64,
+    #[serde(default = "default_quality_weight")]
+    pub quality: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn default_wait_weight() -> f64 {
+    0.5
+}
+fn default_quality_weight() -> f64 {
+    10.0
+}
+
+impl Default for ScoreSpec {
+    fn default() -> Self {
+        Self {
+            price: 1.0,
+            wait: default_wait_weight(),
+            quality: default_quality_weight(),
+        }
+    }
+}
+
+/// `[world.learning]`: the `learning` strategy's exploration.
+#[derive(Deserialize, Serialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct LearningSpec {
+    /// Probability of routing a job to a network drawn at random among
+    /// those that quote, instead of the best so far.
+    #[serde(default = "default_epsilon")]
+    pub epsilon: f64,
+}
+
+fn default_epsilon() -> f64 {
+    0.1
+}
+
+impl Default for LearningSpec {
+    fn default() -> Self {
+        Self {
+            epsilon: default_epsilon(),
+        }
+    }
+}
