@@ -72,9 +72,6 @@ pub struct Cloud {
     preempt_rng: Rng,
     fail_rng: Rng,
     fail: Option<Exp<f64>>,
-    /// After warmup: spot preemptions and instance failures (tests).
-    preemptions: u64,
-    failures: u64,
     /// GPUs of quota over all classes (0: some class has no quota).
     capacity: u64,
 }
@@ -102,8 +99,6 @@ impl Cloud {
             spot_rng: ns.stream("spot"),
             preempt_rng: ns.stream("preempt"),
             fail_rng: ns.stream("fail"),
-            preemptions: 0,
-            failures: 0,
             capacity,
         }
     }
@@ -199,12 +194,6 @@ impl Cloud {
         }
     }
 
-    /// Spot preemptions and instance failures after warmup (both count as
-    /// interruptions in the summary).
-    pub fn interruptions(&self) -> (u64, u64) {
-        (self.preemptions, self.failures)
-    }
-
     /// Starts `slot` now, or queues it for quota.
     fn start_or_queue(&mut self, ctx: &mut Ctx, slot: u32) {
         let waiting_for_class = self.queued > 0 && {
@@ -288,13 +277,6 @@ impl Design for Cloud {
                 self.release(ctx, slot);
                 end_run(ctx, slot, kept, paid, paid);
                 requeue_interrupted(ctx, slot, kept);
-                if ctx.now() >= ctx.metrics.warmup() {
-                    if self.on_spot[slot as usize] {
-                        self.preemptions += 1;
-                    } else {
-                        self.failures += 1;
-                    }
-                }
                 let generation = ctx.jobs[slot].generation;
                 let t = CloudTimer::Restart { slot, generation };
                 ctx.timer_after(self.p.restart_delay, t);

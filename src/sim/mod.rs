@@ -132,11 +132,11 @@ impl Simulation<'_> {
     /// Routes an arriving job of workload `w`: to the one design, or (world
     /// mode) to the networks the broker ranks, the next one when one
     /// refuses and failover is on.
-    fn route(&mut self, w: usize, draw: JobDraw, sched: &mut Scheduler<Event>) -> u8 {
+    fn route(&mut self, w: usize, draw: JobDraw, sched: &mut Scheduler<Event>) {
         if self.brokerage.is_none() {
             let (mut ctx, market) = self.ctx(0, sched);
             market.submit(&mut ctx, w, draw);
-            return 0;
+            return;
         }
         let offers: Vec<Offer> = (0..self.nets.len() as u8)
             .map(|j| {
@@ -152,19 +152,16 @@ impl Simulation<'_> {
         let b = self.brokerage.as_mut().expect("checked above");
         let ranking = b.broker.rank(kind, &offers);
         let counted = sched.now() >= self.sc.warmup;
-        let mut last = 0;
         for &j in &ranking {
-            last = j;
             let (mut ctx, market) = self.ctx(j, sched);
             market.submit(&mut ctx, w, draw);
             if !ctx.refused {
                 self.tally().routed(w, j, counted);
-                return j;
+                return;
             }
         }
         let sc = self.sc;
         self.tally().lost(sc, w, &draw, counted);
-        last
     }
 
     fn tally(&mut self) -> &mut world::Tally {
@@ -226,7 +223,7 @@ impl Handler<Event> for Simulation<'_> {
                 let draw = self.demand.draw_job(w, &self.sc.workloads[w]);
                 let next = self.demand.next_arrival(w, now);
                 sched.at(next, Event::Arrival(w as u16));
-                self.route(w, draw, sched)
+                self.route(w, draw, sched);
             }
             Event::NodeDown(node) => {
                 if !self.world.nodes[node.ix()].presence.in_fleet() {
@@ -241,7 +238,6 @@ impl Handler<Event> for Simulation<'_> {
                         market.node_down(&mut ctx, node);
                     }
                 }
-                u8::MAX
             }
             Event::NodeUp(node) => {
                 if !self.world.nodes[node.ix()].presence.in_fleet() {
@@ -258,11 +254,9 @@ impl Handler<Event> for Simulation<'_> {
                 }
                 // Every network listing it was told: nothing to poke.
                 self.world.freed.clear();
-                u8::MAX
             }
             Event::Review => {
                 self.review(sched);
-                0
             }
             Event::Join(node) => {
                 self.world.join(node, sched);
@@ -276,16 +270,11 @@ impl Handler<Event> for Simulation<'_> {
                 self.fleet_changed(now);
                 let (mut ctx, market) = self.ctx(0, sched);
                 market.node_join(&mut ctx, node);
-                0
             }
-            Event::Leave(node) => {
-                self.leave(node, sched);
-                0
-            }
+            Event::Leave(node) => self.leave(node, sched),
             Event::Timer { net, tag, a, b } => {
                 let (mut ctx, market) = self.ctx(net, sched);
                 market.timer(&mut ctx, tag, a, b);
-                net
             }
             Event::JobEnd { slot, generation } => {
                 if self.jobs[slot].generation != generation {
@@ -294,7 +283,6 @@ impl Handler<Event> for Simulation<'_> {
                 let net = self.jobs[slot].net;
                 let (mut ctx, market) = self.ctx(net, sched);
                 market.job_end(&mut ctx, slot);
-                net
             }
             Event::Sample => {
                 self.sample(now);
