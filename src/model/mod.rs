@@ -36,8 +36,6 @@ pub enum Event {
     NodeUp(NodeId),
     /// A run of the job in `slot` ends, if its generation still matches.
     JobEnd { slot: u32, generation: u32 },
-    /// Time to record a row of the time series.
-    Sample,
     /// A design's own timer, packed: `net` is the network that set it,
     /// `(tag, a, b)` the design's timer enum as its `Timer::pack` gives it
     /// (see `designs::Timer`; only the design reads them).
