@@ -36,8 +36,6 @@ pub enum Event {
     NodeUp(NodeId),
     /// A run of the job in `slot` ends, if its generation still matches.
     JobEnd { slot: u32, generation: u32 },
-    /// Time to record a row of the time series.
-    Sample,
     /// A design's own timer, packed: `net` is the network that set it,
     /// `(tag, a, b)` the design's timer enum as its `Timer::pack` gives it
     /// (see `designs::Timer`; only the design reads them).
@@ -543,10 +541,19 @@ impl World {
     }
 
     /// World mode: makes network `j` the active one (its view becomes
-    /// [`World::pool`]). O(1).
-    #[inline]
+    /// [`World::pool`]). O(1). Always inlined, the swap kept out of line:
+    /// the driver calls it on every event, and with one network (no views)
+    /// it is one compare.
+    #[inline(always)]
     pub fn activate(&mut self, j: u8) {
-        if j != self.active && !self.views.is_empty() {
+        if j != self.active {
+            self.swap_active(j);
+        }
+    }
+
+    #[inline(never)]
+    fn swap_active(&mut self, j: u8) {
+        if !self.views.is_empty() {
             std::mem::swap(&mut self.pool, &mut self.views[self.active as usize]);
             std::mem::swap(&mut self.pool, &mut self.views[j as usize]);
             self.active = j;

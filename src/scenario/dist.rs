@@ -148,12 +148,15 @@ impl Sampler {
     #[inline]
     pub fn sample_ms(&self, rng: &mut Rng, min_ms: u64) -> u64 {
         // Samples are ≥ 0, so adding ½ and truncating rounds to nearest; the
-        // cast is one instruction, where `f64::round` is a libm call.
+        // cast is one instruction, where `f64::round` is a libm call. Below
+        // 1e17 the cast through `i64` (one instruction on x86-64, where a
+        // cast to `u64` is a branchy sequence) gives what a cast to `u64`
+        // gives, negative values and NaN included (0).
         let v = self.sample(rng) + 0.5;
         if v >= 1e17 {
             100_000_000_000_000_000
         } else {
-            (v as u64).max(min_ms)
+            ((v as i64).max(0) as u64).max(min_ms)
         }
     }
 

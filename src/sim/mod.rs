@@ -215,6 +215,19 @@ impl Simulation<'_> {
 }
 
 impl Handler<Event> for Simulation<'_> {
+    /// A row of the time series, every `sample_every` from t = 0 to the
+    /// horizon: a tick of the run loop, in the place in the order of events
+    /// that a `Sample` event scheduled by the previous row would have had
+    /// (so the rows are those of such events, bit for bit).
+    fn tick(&mut self, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        self.sample(now);
+        let next = now + self.sc.sample_every;
+        if next <= self.sc.horizon {
+            sched.set_tick(next);
+        }
+    }
+
     fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         match event {
@@ -283,14 +296,6 @@ impl Handler<Event> for Simulation<'_> {
                 let net = self.jobs[slot].net;
                 let (mut ctx, market) = self.ctx(net, sched);
                 market.job_end(&mut ctx, slot);
-            }
-            Event::Sample => {
-                self.sample(now);
-                let next = now + self.sc.sample_every;
-                if next <= self.sc.horizon {
-                    sched.at(next, Event::Sample);
-                }
-                return;
             }
             Event::TokenTick => {
                 let mut period = None;
@@ -461,7 +466,8 @@ impl<'a> Run<'a> {
         if nets.iter().any(|n| n.token.is_some()) {
             sched.at(0, Event::TokenTick);
         }
-        sched.at(0, Event::Sample);
+        // The first row of the time series (a tick: see `tick`).
+        sched.set_tick(0);
         let mut sim = Simulation {
             sc,
             world,
