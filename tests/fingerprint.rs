@@ -7,10 +7,10 @@ use depinsim::runner::{RunResult, plan_runs, run_one};
 use depinsim::scenario::{self, parse_override};
 use sha2::{Digest, Sha256};
 
-/// The baseline as shipped (tokens on). Last moved when wait quantiles
-/// came from a log-bucketed histogram (`p95_wait_h` only, within 2^-11 of
-/// the exact nearest rank).
-const EXPECTED: &str = "8e71b4c7c10d78631fa10f90cbecaf6f86ab7132ae08a9480cde6038ae08afde";
+/// The baseline as shipped (tokens on). Last moved when io.net burned the
+/// buyback of the fees settled at the horizon (io.net's `tokens_burned`
+/// and `token_supply_final` only).
+const EXPECTED: &str = "773b1c1b7b8caa59a2a7b9eb1cb25cf9980aa77ff709d4a37c22fab3726aa188";
 
 /// The baseline's cloud alone (tokens on; the cloud has none).
 const EXPECTED_CLOUD: &str = "c1b379aa4f9c129593696ee87989ea644530676cf35fce9461ddd7a3a027d559";

@@ -530,7 +530,8 @@ impl<'a> Run<'a> {
             market.finish(&mut ctx);
             let n = &mut self.sim.nets[j as usize];
             let mut summary = n.metrics.summarize(horizon);
-            if let Some(t) = &n.token {
+            if let Some(t) = &mut n.token {
+                t.settle();
                 t.fill(&mut summary, horizon);
             }
             n.market.amend(&mut summary);
