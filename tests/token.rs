@@ -442,11 +442,18 @@ fn ionet_burns_the_buyback_of_runs_settled_at_the_horizon() {
         let mut run = Run::new(&sc, DesignKind::Ionet, 1);
         run.inject(0, Event::Arrival(0));
         let s = run.finish().summary;
-        assert!((s.user_usd - base_usd).abs() < 1e-9, "{work}: {}", s.user_usd);
+        assert!(
+            (s.user_usd - base_usd).abs() < 1e-9,
+            "{work}: {}",
+            s.user_usd
+        );
         // Fees 5% of the base; 60% of them buy IO at $0.40 and burn it: for
         // the run past the horizon $12.50 of fees and 18.75 IO.
         let burned = 0.6 * 0.05 * base_usd / 0.4;
         let got = s.tokens_burned.unwrap();
-        assert!((got - burned).abs() < 1e-6, "{work}: burned {got}, expected {burned}");
+        assert!(
+            (got - burned).abs() < 1e-6,
+            "{work}: burned {got}, expected {burned}"
+        );
     }
 }
