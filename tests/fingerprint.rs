@@ -7,19 +7,19 @@ use depinsim::runner::{RunResult, plan_runs, run_one};
 use depinsim::scenario::{self, parse_override};
 use sha2::{Digest, Sha256};
 
-/// The baseline as shipped (tokens on). Last moved when io.net burned the
-/// buyback of the fees settled at the horizon (io.net's `tokens_burned`
-/// and `token_supply_final` only).
-const EXPECTED: &str = "773b1c1b7b8caa59a2a7b9eb1cb25cf9980aa77ff709d4a37c22fab3726aa188";
+/// The baseline as shipped (tokens on). Last moved when io.net's users
+/// paid for interrupted runs (`design.ionet.pay_interrupted = true`).
+const EXPECTED: &str = "06b927d67996b85505034e65960571206d6bc3a9e94ce779b5890264c98095aa";
 
 /// The baseline's cloud alone (tokens on; the cloud has none).
 const EXPECTED_CLOUD: &str = "c1b379aa4f9c129593696ee87989ea644530676cf35fce9461ddd7a3a027d559";
 
 /// The baseline with tokens off and the token columns added with the token
 /// economies left out: the bytes from before the token economies existed,
-/// but for `p95_wait_h`, which moved with the histogram as above.
+/// but for `p95_wait_h`, which moved with the wait histogram, and io.net's
+/// user and provider USD, which moved when users paid interrupted runs.
 const EXPECTED_BEFORE_TOKENS: &str =
-    "540c9dce882a9ad5053867a6c9c1d7ebd88e106a359368effa48e173bfa73d73";
+    "ee48ac01cd62fa97caf9ff911c0aa013f7b67c6680b8172a7a539c5ab0091843";
 
 fn results(extra: &[&str]) -> Vec<RunResult> {
     let mut sets = vec![

@@ -247,9 +247,11 @@ fn availability_matches_mtbf_over_mtbf_plus_mttr() {
 
 #[test]
 fn interrupted_runs_are_unpaid_and_checkpoints_keep_progress() {
-    let no_ckpt = run(&churn_with(&["scenario.replications=2"]));
+    let unpaid = "design.ionet.pay_interrupted=false";
+    let no_ckpt = run(&churn_with(&["scenario.replications=2", unpaid]));
     let ckpt = run(&churn_with(&[
         "scenario.replications=2",
+        unpaid,
         "workload.jobs.checkpoint_every=\"10m\"",
     ]));
     for (a, b) in no_ckpt.iter().zip(&ckpt) {
@@ -267,6 +269,21 @@ fn interrupted_runs_are_unpaid_and_checkpoints_keep_progress() {
         assert!(b.summary.lost_gpu_hours < 0.2 * a.summary.lost_gpu_hours);
         // Same seeds, same demand: the same jobs arrive in both.
         assert_eq!(a.summary.jobs_submitted, b.summary.jobs_submitted);
+    }
+}
+
+#[test]
+fn users_pay_interrupted_runs_by_the_time_they_ran() {
+    // The default: every run is paid for the time it ran (a 1 ms minimum,
+    // no fees), useful or lost, so users pay the list price per GPU-hour
+    // run: 1.89 × (useful + lost) / useful per useful GPU-hour.
+    for r in run(&churn_with(&["scenario.replications=2"])) {
+        let s = &r.summary;
+        assert!(s.jobs_interrupted > 100, "churn must interrupt jobs");
+        let expect = 1.89 * (s.gpu_hours_delivered + s.lost_gpu_hours) / s.gpu_hours_delivered;
+        let usd = s.usd_per_gpu_hour.unwrap();
+        assert!((usd / expect - 1.0).abs() < 1e-9, "{usd} vs {expect}");
+        assert!(usd > 1.89 * 1.05, "interruptions cost the users: {usd}");
     }
 }
 
