@@ -366,9 +366,10 @@ impl World {
         }
     }
 
-    /// Draws each node's initial state (up with probability equal to the
-    /// long-run availability, so the fleet starts near equilibrium) and
-    /// schedules its first transition. Nodes starting down are taken out.
+    /// Starts each node's alternating up/down process in equilibrium: up
+    /// with probability E[up] / (E[up] + E[down]), its first transition
+    /// after the residual life of its current period's law (for
+    /// exponential laws a fresh draw). Nodes starting down are taken out.
     /// Also schedules the launch fleets of classes that appear later (they
     /// join at their class's `available_from`).
     pub fn start_churn(&mut self, sched: &mut Scheduler<Event>) {
@@ -384,7 +385,8 @@ impl World {
             let node = NodeId(i as u32);
             let (up_rng, down_rng) = &mut self.churn_rngs[i];
             if up_rng.random::<f64>() < a {
-                sched.at(churn.uptime.sample_ms(up_rng, 1), Event::NodeDown(node));
+                let u = churn.uptime.sample_residual_ms(up_rng, 1);
+                sched.at(u, Event::NodeDown(node));
             } else {
                 let n = &mut self.nodes[i];
                 n.up = false;
@@ -392,7 +394,8 @@ impl World {
                 self.gpus_up -= n.gpus as u64;
                 // Before any listing (world mode lists after churn starts).
                 self.pool.set(node, 0);
-                sched.at(churn.downtime.sample_ms(down_rng, 1), Event::NodeUp(node));
+                let d = churn.downtime.sample_residual_ms(down_rng, 1);
+                sched.at(d, Event::NodeUp(node));
             }
         }
     }
