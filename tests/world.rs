@@ -256,8 +256,21 @@ fn a_small_world_runs() {
         "ok.toml",
         &with_world("networks = [\"akash\", \"ionet\", \"cloud\"]\nstrategies = [\"by_kind\", \"cheapest\"]"),
     );
-    sb.run(&file, &[]).assert_code(0);
+    sb.run(&file, &["--set", "scenario.horizon=2d"])
+        .assert_code(0);
     assert!(sb.out().join("strategies.csv").exists());
+    // The world charts are drawn and shown in the report's world section.
+    let report = std::fs::read_to_string(sb.out().join("report.html")).unwrap();
+    let world = report
+        .find("<h3>Networks together</h3>")
+        .expect("world section");
+    for chart in ["world_cost_vs_wait.svg", "world_routing.svg"] {
+        assert!(sb.out().join("plots").join(chart).exists(), "{chart}");
+        let at = report
+            .find(&format!("data-plot=\"{chart}\""))
+            .expect("chart in the report");
+        assert!(at > world, "{chart} shown with the world section");
+    }
 }
 
 #[test]
