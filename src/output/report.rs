@@ -12,7 +12,7 @@ use crate::cmd::table::DEFAULT_METRICS;
 use crate::error::{Error, Result};
 use crate::plot::chart::{css, design_color, fmt_num};
 use crate::plot::data::{Aggregate, ByWorkload, LOST_SHARE, Table};
-use crate::plot::{Plot, PlotSet, WORKLOAD_PRICE_CHART, metric_label, plot_dir};
+use crate::plot::{Plot, PlotSet, WORKLOAD_PRICE_CHART, metric_label, plot_dir, world};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -1206,6 +1206,10 @@ fn workload_section(o: &mut String, d: &DirData) -> Result<()> {
 }
 
 /// A chart of `d` inline, with its caption.
+fn is_world_chart(p: &Plot) -> bool {
+    [world::COST_VS_WAIT, world::ROUTING].contains(&p.file.as_str())
+}
+
 fn figure(o: &mut String, d: &DirData, p: &Plot) -> Result<()> {
     let path = d.dir.join("plots").join(&p.file);
     let svg = std::fs::read_to_string(&path)
@@ -1449,6 +1453,10 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
         if p.file == WORKLOAD_PRICE_CHART && d.workloads.is_some() {
             continue;
         }
+        // The world charts are shown with the networks-together section.
+        if is_world_chart(p) {
+            continue;
+        }
         figure(o, d, p)?;
     }
     o.push_str("</div>");
@@ -1461,6 +1469,13 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
     }
 
     super::report_world::world_section(o, &d.dir)?;
+    if d.plots.plots.iter().any(is_world_chart) {
+        o.push_str("<div class=\"figs\">");
+        for p in d.plots.plots.iter().filter(|p| is_world_chart(p)) {
+            figure(o, d, p)?;
+        }
+        o.push_str("</div>");
+    }
 
     o.push_str("<h3>Reproduce</h3>");
     let cmd: Vec<String> = d.manifest["command"]

@@ -6,6 +6,7 @@
 
 pub mod chart;
 pub mod data;
+pub mod world;
 
 use crate::error::{Error, Result};
 use crate::output::write_atomic;
@@ -192,6 +193,9 @@ pub fn plot_dir(dir: &Path) -> Result<PlotSet> {
         None => set
             .notes
             .push("no workloads.csv in this directory: no price per workload chart".into()),
+    }
+    for (file, title, caption, svg) in world::world_charts(dir, first_point, &point_note)? {
+        emit(&mut set, file, title, caption, svg)?;
     }
     if agg.points.len() > 1 {
         for (file, title, caption, svg) in sweep_charts(&agg, &mut set.notes)? {

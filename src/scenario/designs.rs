@@ -34,6 +34,10 @@ pub struct IonetParams {
     /// sells its stake and leaves this long after (io.net staking docs: 14
     /// days).
     pub unstaking_delay: SimTime,
+    /// Users pay for interrupted runs (billed as runs of the length they
+    /// ran); the workers on the node that dropped are not paid (io.net docs),
+    /// those on the gang's other nodes are.
+    pub pay_interrupted: bool,
 }
 
 /// Centralized-cloud design parameters.
@@ -230,6 +234,7 @@ pub(super) fn ionet(ck: &mut Checker, io: &IonetSpec, spec: &ScenarioFile) -> Io
         uptime_for_rewards: io.uptime_for_rewards.0,
         serves: kind_mask(&io.serves),
         unstaking_delay: io.unstaking_delay.0,
+        pay_interrupted: io.pay_interrupted,
     }
 }
 

@@ -525,6 +525,15 @@ pub struct IonetSpec {
     /// docs: 14-day unstaking period).
     #[serde(default = "default_unstaking_delay")]
     pub unstaking_delay: Duration,
+    /// Whether users pay for a run a node failure interrupts, billed as a
+    /// run of that length; the worker that dropped is not paid either way
+    /// (io.net docs).
+    #[serde(default = "default_pay_interrupted")]
+    pub pay_interrupted: bool,
+}
+
+fn default_pay_interrupted() -> bool {
+    true
 }
 
 fn default_unstaking_delay() -> Duration {
