@@ -637,11 +637,12 @@ fn scenario_tables(o: &mut String, d: &DirData) {
             if let Some(from) = c["available_from"].as_str() {
                 at = format!("{at} from {from}");
             }
+            let usd = |v: &Value| v.as_f64().map_or_else(|| words(v), |x| format!("${x:.2}"));
             vec![
                 name,
                 kind,
-                format!("${}", words(&c["cost_per_hour"])),
-                format!("${}", words(&c["cloud_price_per_hour"])),
+                usd(&c["cost_per_hour"]),
+                usd(&c["cloud_price_per_hour"]),
                 at,
             ]
         })
@@ -835,7 +836,8 @@ table.by-workload { margin-bottom: 1em; } table.by-workload th:first-child { min
 .figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 760px), 1fr)); gap: 0 1.5em; }
 .summary { background: #f7f9fb; border: 1px solid #dde3ea; border-radius: 6px; padding: 0.4em 1.2em 0.8em; margin: 0.8em 0 1.2em; }
 .summary ul.verdicts { padding-left: 1.2em; } .summary ul.verdicts li { margin: 0.3em 0; }
-table.headline td.num { min-width: 7em; }
+.summary { overflow-x: auto; }
+@media (max-width: 900px) { body { padding: 1em; } table { font-size: 0.85em; } th, td { padding: 0.25em 0.4em; } td.num { white-space: normal; } }
 .seed { font-style: italic; color: #333; max-width: 70em; }
 table.params caption { font-weight: 600; }
 figure { margin: 1.2em 0; min-width: 0; }
