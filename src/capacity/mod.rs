@@ -383,7 +383,11 @@ impl Planner {
     /// a terminal (stderr).
     pub fn plan_all(&self, pool: &rayon::ThreadPool) -> Result<Vec<DesignPlan>> {
         let designs = self.subjects();
-        let bar = ProgressBar::new_spinner();
+        let bar = if crate::quiet() {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new_spinner()
+        };
         bar.set_style(
             ProgressStyle::with_template("{spinner} {pos} runs  {per_sec}  {elapsed}")
                 .expect("the progress template is valid"),

@@ -173,9 +173,11 @@ impl Checker<'_> {
                     format!("design.{design}.price_per_gpu_hour"),
                     format!(
                         "gives no price for any class of workload {:?} (workload[{i}].gpu_class), \
-                         a {} workload this design serves",
+                         a {} workload this design serves; add one (left out, the key holds the \
+                         published prices of the classes depinsim knows: {})",
                         w.name,
-                        w.kind.name()
+                        w.kind.name(),
+                        super::defaults::known_names()
                     ),
                 );
             }

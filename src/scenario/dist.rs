@@ -6,8 +6,12 @@ use crate::engine::Rng;
 use rand::Rng as _;
 use rand::distr::Distribution;
 use rand_distr::{Exp, Gamma, LogNormal, Uniform, Weibull};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use statrs::function::gamma::gamma;
+use std::borrow::Cow;
+use std::marker::PhantomData;
 
 /// A value a distribution is written in: a [`Duration`] (resolved to ms) or a
 /// plain number.
@@ -29,8 +33,10 @@ impl DistValue for f64 {
 }
 
 /// A distribution as written in a scenario file. `V` is [`Duration`] for
-/// times and `f64` for unitless quantities.
-#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+/// times and `f64` for unitless quantities. A bare value where a
+/// distribution is expected (`frames = 100`, `duration = "2h"`) is read as
+/// `{ dist = "fixed", value = ... }`; it is written back as that table.
+#[derive(Serialize, Clone, Debug, PartialEq)]
 #[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
 pub enum DistSpec<V> {
     /// Exponential with the given mean.
@@ -43,6 +49,116 @@ pub enum DistSpec<V> {
     Fixed { value: V },
     /// Uniform on `[low, high]`.
     Uniform { low: V, high: V },
+}
+
+/// The table form of [`DistSpec`], as serde reads it.
+#[derive(Deserialize)]
+#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+enum Table<V> {
+    Exp { mean: V },
+    Lognormal { mean: V, cv: f64 },
+    Weibull { shape: f64, mean: V },
+    Fixed { value: V },
+    Uniform { low: V, high: V },
+}
+
+impl<V> From<Table<V>> for DistSpec<V> {
+    fn from(t: Table<V>) -> Self {
+        match t {
+            Table::Exp { mean } => DistSpec::Exp { mean },
+            Table::Lognormal { mean, cv } => DistSpec::Lognormal { mean, cv },
+            Table::Weibull { shape, mean } => DistSpec::Weibull { shape, mean },
+            Table::Fixed { value } => DistSpec::Fixed { value },
+            Table::Uniform { low, high } => DistSpec::Uniform { low, high },
+        }
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for DistSpec<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Vis<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for Vis<V> {
+            type Value = DistSpec<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a distribution table like { dist = \"exp\", mean = ... }, or a bare value (read as dist = \"fixed\")",
+                )
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Table::deserialize(de::value::MapAccessDeserializer::new(map)).map(Into::into)
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                V::deserialize(s.into_deserializer()).map(|value| DistSpec::Fixed { value })
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                V::deserialize(v.into_deserializer()).map(|value| DistSpec::Fixed { value })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                V::deserialize(v.into_deserializer()).map(|value| DistSpec::Fixed { value })
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                V::deserialize(v.into_deserializer()).map(|value| DistSpec::Fixed { value })
+            }
+        }
+        d.deserialize_any(Vis(PhantomData))
+    }
+}
+
+/// The schema: a bare value of `V`, or one of the five tables.
+impl<V: JsonSchema> JsonSchema for DistSpec<V> {
+    fn schema_name() -> Cow<'static, str> {
+        match V::schema_name().as_ref() {
+            "double" => "NumberDistribution".into(),
+            name => format!("{name}Distribution").into(),
+        }
+    }
+
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let v = g.subschema_for::<V>();
+        let num = g.subschema_for::<f64>();
+        let table = |dist: &str, fields: &[(&str, &Schema)], doc: &str| {
+            let mut props = serde_json::Map::new();
+            props.insert("dist".into(), serde_json::json!({ "const": dist }));
+            let mut required = vec![serde_json::json!("dist")];
+            for (name, schema) in fields {
+                props.insert(
+                    name.to_string(),
+                    serde_json::to_value(schema).unwrap_or_default(),
+                );
+                required.push(serde_json::json!(name));
+            }
+            serde_json::json!({
+                "type": "object",
+                "description": doc,
+                "properties": props,
+                "required": required,
+                "additionalProperties": false,
+            })
+        };
+        let variants = vec![
+            table("exp", &[("mean", &v)], "Exponential with the given mean."),
+            table(
+                "lognormal",
+                &[("mean", &v), ("cv", &num)],
+                "Lognormal with the given mean and coefficient of variation (sd / mean).",
+            ),
+            table(
+                "weibull",
+                &[("shape", &num), ("mean", &v)],
+                "Weibull with the given shape k and mean.",
+            ),
+            table("fixed", &[("value", &v)], "Always the same value."),
+            table(
+                "uniform",
+                &[("low", &v), ("high", &v)],
+                "Uniform on [low, high].",
+            ),
+        ];
+        json_schema!({
+            "description": "A distribution: { dist = \"exp\", mean = ... }, { dist = \"lognormal\", mean = ..., cv = ... }, { dist = \"weibull\", shape = ..., mean = ... }, { dist = \"fixed\", value = ... } or { dist = \"uniform\", low = ..., high = ... }; a bare value is read as fixed.",
+            "anyOf": [v, { "oneOf": variants }],
+        })
+    }
 }
 
 /// A resolved distribution, sampling in the base unit (ms for durations).

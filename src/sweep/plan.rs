@@ -307,7 +307,7 @@ fn check_key(
     sets.push(ov);
     match scenario::from_str(text, file, &sets) {
         Err(Error::Input { problems, .. })
-            if problems.iter().any(|q| q.msg.starts_with("unknown field")) =>
+            if problems.iter().any(|q| q.msg.starts_with("unknown key")) =>
         {
             let mut paths = Vec::new();
             key_paths(&known, "", &mut paths);
