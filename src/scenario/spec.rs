@@ -187,7 +187,7 @@ pub struct SupplySpec {
 
 /// `[[supply.tier]]`: a quality tier of providers. Each node's tier is drawn
 /// once by share (stream `supply/tier`), the same in every design.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderTierSpec {
     pub name: String,
@@ -583,7 +583,7 @@ fn default_pay_interrupted() -> bool {
 
 /// `[design.ionet.uptime_check]`: io.net's hourly proofs of work, judged
 /// over a review window (docs/model.md, "io.net": who may join).
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct UptimeCheckSpec {
     /// The review window: nodes are judged every `window` on the window
