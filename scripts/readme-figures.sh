@@ -2,7 +2,8 @@
 # Regenerates every block of README.md marked `<!-- figures:NAME -->` ...
 # `<!-- /figures:NAME -->` from what the code prints, so the README cannot
 # drift from it: the baseline's closing line and tables, the niche
-# scenarios' verdicts, the capacity plan of the M/M/c scenario.
+# scenarios' verdicts, the capacity plan of the M/M/c scenario, the world
+# scenario's strategies and questions.
 #
 #   scripts/readme-figures.sh [--check] [--bin PATH] [--only NAME,...]
 #
@@ -14,7 +15,7 @@
 # Wall-clock figures (seconds, events per second) differ from run to run:
 # the check compares them as "N". Results go to a scratch directory, not
 # results/. Blocks: run-baseline, table-baseline, table-baseline-price,
-# table-baseline-interruptions, niche-verdicts, plan-mmc.
+# table-baseline-interruptions, niche-verdicts, plan-mmc, world.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,6 +79,17 @@ if want plan-mmc; then
         tail -1 "$scratch/plan.err"
         echo '```'
     } > "$blocks/plan-mmc"
+fi
+
+if want world; then
+    # The world scenario's strategies and the report's two questions.
+    run_in "$bin" -q run scenarios/world.toml >/dev/null
+    {
+        run_in "$bin" table results/world --strategies
+        echo
+        grep -o '<p><b>[^<]*</b></p>' "$scratch/results/world/report.html" |
+            sed 's|<p><b>\(.*\)</b></p>|- **\1**|'
+    } > "$blocks/world"
 fi
 
 python3 - "$check" "$blocks" <<'EOF'

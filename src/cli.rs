@@ -153,6 +153,11 @@ pub struct TableArgs {
     /// against the swept parameter KEY: one row per point, sorted by KEY.
     #[arg(long, value_name = "KEY", conflicts_with_all = ["by_workload", "point"])]
     pub by_param: Option<String>,
+    /// Instead, world runs: one row per strategy (from strategies.csv), one
+    /// column per metric (--metric, default: cost of every job, paid on
+    /// the networks, mean and p95 wait, interruptions, jobs lost).
+    #[arg(long, conflicts_with_all = ["by_workload", "by_param"])]
+    pub strategies: bool,
     /// Output format: a Markdown table, or CSV or JSON records (one per
     /// cell: keys, design, mean, ci95_low, ci95_high, n) for scripts.
     #[arg(long, value_enum, default_value_t)]

@@ -271,6 +271,20 @@ fn a_small_world_runs() {
             .expect("chart in the report");
         assert!(at > world, "{chart} shown with the world section");
     }
+    // `table --strategies`: a row per strategy, a column per metric.
+    let out = sb.out().display().to_string();
+    let o = sb.depinsim(&["table", &out, "--strategies", "--format", "csv"]);
+    o.assert_code(0);
+    let text = &o.stdout;
+    for strategy in ["by_kind", "cheapest"] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(strategy) && l.contains("mean_wait_h")),
+            "{strategy}: {text}"
+        );
+    }
+    sb.depinsim(&["table", &out, "--strategies", "--metric", "utilization"])
+        .assert_bad_input(&["--strategies", "utilization", "usd_per_gpu_hour_all_jobs"]);
 }
 
 #[test]

@@ -7,6 +7,7 @@
 use crate::cli::TableArgs;
 use crate::error::{Error, Result};
 use std::fmt::Write as _;
+use std::path::Path;
 
 /// The metrics shown when `--metric` is not given: cost, waiting,
 /// stability, rework, quality and lost demand.
@@ -25,7 +26,9 @@ pub const DEFAULT_METRICS: [&str; 9] = [
 /// Prints the table for `args.dir`.
 pub fn run(args: TableArgs) -> Result<()> {
     crate::output::verify::check_dir(&args.dir)?;
-    let grid = if let Some(metric) = &args.by_workload {
+    let grid = if args.strategies {
+        strategies_grid(&args.dir, args.point, &args.metrics)?
+    } else if let Some(metric) = &args.by_workload {
         let path = args.dir.join("workloads.csv");
         let file = path.display().to_string();
         let bytes = std::fs::read(&path).map_err(|e| {
@@ -456,6 +459,87 @@ fn by_workload_grid(workloads: &[u8], file: &str, point: u64, metric: &str) -> R
         ],
         rows,
         designs: designs.clone(),
+    })
+}
+
+/// The columns `table --strategies` shows unless told.
+const STRATEGY_METRICS: [&str; 6] = [
+    "usd_per_gpu_hour_all_jobs",
+    "usd_per_gpu_hour",
+    "mean_wait_h",
+    "p95_wait_h",
+    "interruptions_per_1k_gpu_h",
+    "jobs_lost_to_cloud",
+];
+
+/// World runs: one row per strategy of `dir/strategies.csv` at `point`
+/// (in order of appearance), one column per metric, mean ± 95% CI over the
+/// replicates.
+fn strategies_grid(dir: &Path, point: u64, metrics: &[String]) -> Result<Grid> {
+    let file = dir.join("strategies.csv").display().to_string();
+    let t = crate::plot::data::Table::read_all(dir, "strategies.csv")?.ok_or_else(|| {
+        Error::input(
+            &file,
+            "",
+            "no such file: --strategies reads the strategies.csv of world runs (a scenario with [world])",
+        )
+    })?;
+    const KEYS: [&str; 4] = ["point", "replicate", "seed", "strategy"];
+    let known: Vec<String> = (t.headers.iter())
+        .filter(|h| !KEYS.contains(&h.as_str()))
+        .cloned()
+        .collect();
+    let metrics: Vec<String> = if metrics.is_empty() {
+        STRATEGY_METRICS.iter().map(|m| m.to_string()).collect()
+    } else {
+        metrics.to_vec()
+    };
+    if let Some(m) = metrics.iter().find(|m| !known.contains(m)) {
+        return Err(unknown_metric("--strategies: ", m, &known));
+    }
+    let col = |name: &str| t.col(name).expect("checked columns");
+    let (p, s) = (col("point"), col("strategy"));
+    let at = point.to_string();
+    let mut names: Vec<String> = Vec::new();
+    for row in t.rows.iter().filter(|r| r[p] == at) {
+        if !names.iter().any(|n| n == &row[s]) {
+            names.push(row[s].to_string());
+        }
+    }
+    if names.is_empty() {
+        return Err(Error::input(
+            &file,
+            "point",
+            format!("has no rows for point {point}"),
+        ));
+    }
+    let rows = (names.iter())
+        .map(|name| {
+            let cells = (metrics.iter())
+                .map(|m| {
+                    let c = col(m);
+                    let xs: Vec<f64> = (t.rows.iter())
+                        .filter(|r| r[p] == at && &r[s] == name)
+                        .filter_map(|r| crate::plot::data::num(&r[c]))
+                        .collect();
+                    let (mean, _, half) = crate::metrics::stats::mean_sd_ci(&xs);
+                    mean.map(|mean| Cell {
+                        mean,
+                        ci: half.map(|h| (mean - h, mean + h)),
+                        n: xs.len(),
+                    })
+                })
+                .collect();
+            (vec![name.clone()], cells)
+        })
+        .collect();
+    Ok(Grid {
+        title: "strategy (mean ± 95% CI)".into(),
+        preamble: Vec::new(),
+        key_names: vec!["strategy".into()],
+        fixed: vec![("point".into(), point.to_string())],
+        rows,
+        designs: metrics,
     })
 }
 
