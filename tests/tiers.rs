@@ -285,6 +285,7 @@ max_price_per_gpu_hour = 10.0
 price_per_gpu_hour = { X = 1.0 }
 reservation_fee = 0.0
 payment_fee = 0.0
+pay_interrupted = false     # interrupted runs unpaid: user_usd counts completions only
 [design.ionet.uptime_check]
 window = "10h"
 min_uptime = 0.75

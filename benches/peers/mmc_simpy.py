@@ -1,8 +1,9 @@
-"""SimPy peer of `cargo bench --bench mmc`: the M/M/c queue of
-scenarios/mmc.toml written as idiomatic SimPy.
+"""SimPy peer of depinsim's M/M/c model (benches/peers/run.sh): the M/M/c
+queue of scenarios/mmc.toml written as idiomatic SimPy.
 
-    lambda = 12 jobs/h (Poisson), service ~ Exp(mean 1 h), c = 16 servers
-    (simpy.Resource(capacity=16)), FIFO, warmup 2 days.
+    lambda jobs/h (Poisson, --rate, default 12), service ~ Exp(mean 1 h),
+    c servers (--servers, default 16; simpy.Resource(capacity=c)), FIFO,
+    warmup 2 days.
 
 A source process spawns one process per job; the job requests a server,
 holds it for its service time, then releases it. Jobs are counted the way
@@ -14,7 +15,7 @@ check that the model is the one intended.
 jobs/s = counted arrivals / wall seconds of env.run(). Building the
 environment is not timed (it is negligible).
 
-    python mmc_simpy.py --days 3000 --reps 3
+    python mmc_simpy.py --servers 8 --rate 6 --days 3000 --reps 3
 """
 
 import argparse
@@ -25,9 +26,9 @@ import time
 
 import simpy
 
-LAMBDA_PER_H = 12.0
+LAMBDA_PER_H = 12.0  # --rate
 SERVICE_MEAN_H = 1.0
-SERVERS = 16
+SERVERS = 16  # --servers
 WARMUP_H = 2 * 24.0
 
 
@@ -90,11 +91,15 @@ def one_run(days, seed):
 
 
 def main():
+    global SERVERS, LAMBDA_PER_H
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--days", type=float, default=3000.0, help="horizon, days")
     ap.add_argument("--reps", type=int, default=3, help="replications")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--servers", type=int, default=SERVERS, help="c")
+    ap.add_argument("--rate", type=float, default=LAMBDA_PER_H, help="lambda, jobs/h")
     args = ap.parse_args()
+    SERVERS, LAMBDA_PER_H = args.servers, args.rate
 
     a = LAMBDA_PER_H * SERVICE_MEAN_H
     wq = erlang_c(SERVERS, a) / (SERVERS / SERVICE_MEAN_H - LAMBDA_PER_H)

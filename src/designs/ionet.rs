@@ -1,7 +1,8 @@
 //! io.net: a coordinator with one global queue places gang jobs on free GPUs
 //! of an acceptable class and bills per GPU-hour with a minimum. A worker
-//! that drops mid-job is not paid for that run (io.net docs); the job goes
-//! back to the queue and restarts from its last checkpoint.
+//! that drops mid-job is not paid for that run (io.net docs); the user pays
+//! for it unless `pay_interrupted = false`; the job goes back to the queue
+//! and restarts from its last checkpoint.
 //!
 //! Waiting jobs are kept in lanes of identical requirements (the same class
 //! set and gang size), each in arrival order: within a lane only the oldest
@@ -208,8 +209,13 @@ impl Ionet {
         for k in 0..self.scratch.len() {
             let slot = self.scratch[k];
             self.forget_end(ctx, slot);
-            let kept = kept_progress(&ctx.jobs[slot], run_elapsed(ctx, slot));
-            end_run(ctx, slot, kept, 0.0, 0.0);
+            let elapsed = run_elapsed(ctx, slot);
+            let kept = kept_progress(&ctx.jobs[slot], elapsed);
+            let (user, provider) = match self.p.pay_interrupted {
+                true => self.bill_interrupted(ctx, slot, node, elapsed),
+                false => (0.0, 0.0),
+            };
+            end_run(ctx, slot, kept, user, provider);
             requeue_interrupted(ctx, slot, kept);
             self.enqueue(ctx, slot);
         }
@@ -575,6 +581,32 @@ impl Ionet {
         )
     }
 
+    /// An interrupted run of `slot` that lasted `ms`, billed to the user as
+    /// a run of that length; the workers on `dropped` are not paid, those
+    /// on the gang's other nodes get their share (credited here). Returns
+    /// (user USD, provider USD); what the dropped workers are not paid stays
+    /// with io.net as revenue.
+    fn bill_interrupted(
+        &self,
+        ctx: &mut Ctx,
+        slot: u32,
+        dropped: NodeId,
+        ms: SimTime,
+    ) -> (f64, f64) {
+        let job = &ctx.jobs[slot];
+        let (user, provider) = self.bill(job, ms);
+        let per_gpu = provider / job.gpus as f64;
+        let mut paid = 0.0;
+        for k in 0..job.alloc.len() {
+            let (n, g) = ctx.jobs[slot].alloc[k];
+            if n != dropped {
+                ctx.world.credit(n, per_gpu * g as f64);
+                paid += per_gpu * g as f64;
+            }
+        }
+        (user, paid)
+    }
+
     /// Adds the up period of `node` ending now to the uptime tallies: every
     /// GPU-ms after warmup is online, those after `uptime_for_rewards` of
     /// continuous uptime are eligible for block rewards.
@@ -662,7 +694,9 @@ impl Design for Ionet {
     }
 
     /// Every job on `node` loses the run: progress since its last checkpoint
-    /// is lost, the run is unpaid, and the job goes back to the queue in its
+    /// is lost, the workers on `node` are not paid (the user pays the run
+    /// unless `pay_interrupted = false`, and the gang's workers on other
+    /// nodes are paid then), and the job goes back to the queue in its
     /// arrival position.
     fn node_down(&mut self, ctx: &mut Ctx, node: NodeId) {
         self.count_uptime(ctx, node);

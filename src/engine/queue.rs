@@ -521,6 +521,8 @@ pub struct WheelQueue<E> {
     /// Pending events while not `small`.
     len: usize,
     next_seq: u64,
+    /// See [`WheelQueue::last_seq`].
+    last_seq: u64,
 }
 
 impl<E> Default for WheelQueue<E> {
@@ -552,6 +554,7 @@ impl<E> WheelQueue<E> {
             cur: 0,
             len: 0,
             next_seq: 0,
+            last_seq: 0,
         }
     }
 
@@ -797,13 +800,16 @@ impl<E> WheelQueue<E> {
 
     /// Removes and returns the earliest event if its time is ≤ `horizon`;
     /// otherwise leaves the pending events unchanged and returns `None`.
+    /// The event's `seq` is then [`last_seq`](Self::last_seq).
     #[inline(always)]
     pub fn pop_until(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
         if self.small {
             if self.heap.peek_time()? > horizon {
                 return None;
             }
-            return self.pop_heap();
+            let (key, event) = self.heap.pop_keyed()?;
+            self.last_seq = key as u64;
+            return Some(((key >> 64) as SimTime, event));
         }
         if self.near.is_empty() {
             self.refill();
@@ -813,7 +819,15 @@ impl<E> WheelQueue<E> {
         }
         let entry = self.near.pop_front()?;
         self.popped();
+        self.last_seq = entry.seq;
         Some((entry.time, entry.event))
+    }
+
+    /// The `seq` of the event [`pop_until`](Self::pop_until) last returned
+    /// (the run loop places its tick by it).
+    #[inline(always)]
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
     }
 
     /// The time of the earliest event, if any. O(1), or O(size of the lowest

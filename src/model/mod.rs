@@ -38,8 +38,6 @@ pub enum Event {
     NodeUp(NodeId),
     /// A run of the job in `slot` ends, if its generation still matches.
     JobEnd { slot: u32, generation: u32 },
-    /// Time to record a row of the time series.
-    Sample,
     /// A design's own timer, packed: `net` is the network that set it,
     /// `(tag, a, b)` the design's timer enum as its `Timer::pack` gives it
     /// (see `designs::Timer`; only the design reads them).
@@ -445,9 +443,10 @@ impl World {
         }
     }
 
-    /// Draws each node's initial state (up with probability equal to the
-    /// long-run availability, so the fleet starts near equilibrium) and
-    /// schedules its first transition. Nodes starting down are taken out.
+    /// Starts each node's alternating up/down process in equilibrium: up
+    /// with probability E[up] / (E[up] + E[down]), its first transition
+    /// after the residual life of its current period's law (for
+    /// exponential laws a fresh draw). Nodes starting down are taken out.
     /// Also schedules the launch fleets of classes that appear later (they
     /// join at their class's `available_from`).
     pub fn start_churn(&mut self, sched: &mut Scheduler<Event>) {
@@ -468,7 +467,8 @@ impl World {
             let node = NodeId(i as u32);
             let (up_rng, down_rng) = &mut self.churn_rngs[i];
             if up_rng.random::<f64>() < a {
-                sched.at(churn.uptime.sample_ms(up_rng, 1), Event::NodeDown(node));
+                let u = churn.uptime.sample_residual_ms(up_rng, 1);
+                sched.at(u, Event::NodeDown(node));
             } else {
                 let n = &mut self.nodes[i];
                 n.up = false;
@@ -476,7 +476,8 @@ impl World {
                 self.gpus_up -= n.gpus as u64;
                 // Before any listing (world mode lists after churn starts).
                 self.pool.set(node, 0);
-                sched.at(churn.downtime.sample_ms(down_rng, 1), Event::NodeUp(node));
+                let d = churn.downtime.sample_residual_ms(down_rng, 1);
+                sched.at(d, Event::NodeUp(node));
             }
         }
     }
@@ -644,10 +645,19 @@ impl World {
     }
 
     /// World mode: makes network `j` the active one (its view becomes
-    /// [`World::pool`]). O(1).
-    #[inline]
+    /// [`World::pool`]). O(1). Always inlined, the swap kept out of line:
+    /// the driver calls it on every event, and with one network (no views)
+    /// it is one compare.
+    #[inline(always)]
     pub fn activate(&mut self, j: u8) {
-        if j != self.active && !self.views.is_empty() {
+        if j != self.active {
+            self.swap_active(j);
+        }
+    }
+
+    #[inline(never)]
+    fn swap_active(&mut self, j: u8) {
+        if !self.views.is_empty() {
             std::mem::swap(&mut self.pool, &mut self.views[self.active as usize]);
             std::mem::swap(&mut self.pool, &mut self.views[j as usize]);
             self.active = j;

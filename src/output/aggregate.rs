@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::io::{Read, Write};
 
 /// Summary columns that identify a run rather than measure it.
-const ID_COLUMNS: [&str; 4] = ["point", "replicate", "seed", "design"];
+const ID_COLUMNS: [&str; 5] = ["point", "replicate", "seed", "design", "strategy"];
 
 /// One row of `aggregate.csv` (the swept parameters' values follow it).
 #[derive(Serialize, Debug, PartialEq)]
@@ -60,6 +60,9 @@ pub fn aggregate_stream<R: Read, W: Write>(summary: R, out: W, params: &[String]
             .ok_or_else(|| Error::Other(format!("summary has no {name} column")))
     };
     let (point_col, design_col) = (col("point")?, col("design")?);
+    // World runs' rows (a non-empty strategy) are left out: the aggregate
+    // is of the designs alone, as in a run directory.
+    let strategy_col = headers.iter().position(|h| h == "strategy");
     let param_cols: Vec<usize> = params.iter().map(|p| col(p)).collect::<Result<_>>()?;
     let metrics: Vec<(usize, &str)> = headers
         .iter()
@@ -76,6 +79,9 @@ pub fn aggregate_stream<R: Read, W: Write>(summary: R, out: W, params: &[String]
     let mut group: Option<PointGroup> = None;
     for rec in rdr.records() {
         let rec = rec.map_err(bad)?;
+        if strategy_col.is_some_and(|c| !rec[c].is_empty()) {
+            continue;
+        }
         let point: u64 = rec[point_col]
             .parse()
             .map_err(|_| Error::Other(format!("bad point {:?} in summary", &rec[point_col])))?;

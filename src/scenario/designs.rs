@@ -34,6 +34,10 @@ pub struct IonetParams {
     /// sells its stake and leaves this long after (io.net staking docs: 14
     /// days).
     pub unstaking_delay: SimTime,
+    /// Users pay for interrupted runs (billed as runs of the length they
+    /// ran); the workers on the node that dropped are not paid (io.net docs),
+    /// those on the gang's other nodes are.
+    pub pay_interrupted: bool,
     /// Admission by uptime (`None`: io.net keeps every node).
     pub uptime_check: Option<UptimeCheck>,
 }
@@ -169,9 +173,11 @@ impl Checker<'_> {
                     format!("design.{design}.price_per_gpu_hour"),
                     format!(
                         "gives no price for any class of workload {:?} (workload[{i}].gpu_class), \
-                         a {} workload this design serves",
+                         a {} workload this design serves; add one (left out, the key holds the \
+                         published prices of the classes depinsim knows: {})",
                         w.name,
-                        w.kind.name()
+                        w.kind.name(),
+                        super::defaults::known_names()
                     ),
                 );
             }
@@ -240,6 +246,7 @@ pub(super) fn ionet(ck: &mut Checker, io: &IonetSpec, spec: &ScenarioFile) -> Io
         uptime_for_rewards: io.uptime_for_rewards.0,
         serves: kind_mask(&io.serves),
         unstaking_delay: io.unstaking_delay.0,
+        pay_interrupted: io.pay_interrupted,
         uptime_check: io.uptime_check.as_ref().map(|u| {
             let k = |f: &str| format!("design.ionet.uptime_check.{f}");
             if u.window.0 == 0 {

@@ -4,10 +4,12 @@
 //! input.
 
 pub mod bounds;
+pub mod defaults;
 mod designs;
 pub mod dist;
 pub mod duration;
 pub mod overrides;
+pub mod schema;
 pub mod spec;
 pub mod token;
 pub mod trace;
@@ -365,6 +367,20 @@ pub fn from_str(text: &str, file: &str, overrides: &[Override]) -> Result<Scenar
             Error::input(file, ov.path.join("."), format!("--set {}: {e}", ov.text))
         })?;
     }
+    // Defaults that depend on the rest of the file, then every problem of
+    // shape at once (serde alone would stop at the first).
+    let mut problems = defaults::fill(&mut table);
+    for p in schema::check_shape(&table) {
+        if !problems.iter().any(|q| q.key == p.key) {
+            problems.push(p);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Input {
+            file: file.to_string(),
+            problems,
+        });
+    }
     let spec: ScenarioFile =
         serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
             let key = e.path().to_string();
@@ -447,6 +463,18 @@ fn explain_serde(msg: &str) -> String {
                 return format!("{msg} (did you mean `{c}`?)");
             }
         }
+    }
+    // serde's own words, in the file's: "missing field `x`" names the key
+    // in the path already; "invalid type: A, expected B" reads B, got A.
+    if let Some(rest) = msg.strip_prefix("missing field `")
+        && let Some(key) = rest.strip_suffix('`')
+    {
+        return format!("missing key `{key}`");
+    }
+    if let Some(rest) = msg.strip_prefix("invalid type: ")
+        && let Some((got, expected)) = rest.split_once(", expected ")
+    {
+        return format!("expected {expected}, got {}", got.replace('`', ""));
     }
     if msg.starts_with("data did not match any variant of untagged enum PriceSpec") {
         return "expected a number or a distribution table like { dist = \"uniform\", low = 2.0, high = 4.0 }".into();

@@ -4,11 +4,12 @@
 
 use super::dist::DistSpec;
 use super::duration::Duration;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The whole file.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     pub scenario: ScenarioSection,
@@ -34,7 +35,7 @@ pub struct ScenarioFile {
 }
 
 /// `[scenario]`: what is simulated, for how long, how often.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSection {
     pub name: String,
@@ -56,7 +57,9 @@ fn default_replications() -> u32 {
 }
 
 /// The market designs depinsim knows.
-#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Deserialize, Serialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum DesignKind {
     Akash,
@@ -86,7 +89,7 @@ impl DesignKind {
 }
 
 /// `[output]`: what the run records.
-#[derive(Deserialize, Serialize, Debug, Clone, Default)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSection {
     /// Interval between rows of `timeseries.csv`. Absent: hourly up to
@@ -97,7 +100,7 @@ pub struct OutputSection {
 }
 
 /// `[[gpu_class]]`: one kind of GPU.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct GpuClassSpec {
     pub name: String,
@@ -135,7 +138,7 @@ fn is_zero_duration(d: &Duration) -> bool {
 }
 
 /// `[supply]`: the GPU fleet.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct SupplySpec {
     /// GPUs per class at t = 0.
@@ -184,7 +187,7 @@ pub struct SupplySpec {
 
 /// `[[supply.tier]]`: a quality tier of providers. Each node's tier is drawn
 /// once by share (stream `supply/tier`), the same in every design.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderTierSpec {
     pub name: String,
@@ -239,7 +242,7 @@ fn default_onboarding() -> Duration {
 }
 
 /// `[churn]`: nodes alternate between up and down periods.
-#[derive(Deserialize, Serialize, Debug, Clone, Default)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ChurnSpec {
     #[serde(default)]
@@ -250,7 +253,7 @@ pub struct ChurnSpec {
 
 /// `[faults]`: faulty hardware, part of the shared world. A faulty node
 /// renders a bad frame with `frame_error_rate`; only Render verifies frames.
-#[derive(Deserialize, Serialize, Debug, Clone, Default)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
     /// Fraction of nodes that are faulty, in [0, 1].
@@ -262,7 +265,7 @@ pub struct FaultSpec {
 }
 
 /// What a workload is, which decides which designs can serve it.
-#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum WorkloadKind {
     Render,
@@ -289,7 +292,7 @@ impl WorkloadKind {
 }
 
 /// `[[workload]]`: one stream of jobs.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
     pub name: String,
@@ -330,7 +333,7 @@ pub struct WorkloadSpec {
 }
 
 /// A price: one number, or a distribution of per-job values.
-#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, PartialEq)]
 #[serde(untagged)]
 pub enum PriceSpec {
     Fixed(f64),
@@ -338,7 +341,7 @@ pub enum PriceSpec {
 }
 
 /// How jobs arrive.
-#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, PartialEq)]
 #[serde(tag = "process", rename_all = "lowercase", deny_unknown_fields)]
 pub enum ArrivalSpec {
     /// Poisson arrivals at `rate_per_hour`, optionally modulated by a daily
@@ -384,7 +387,7 @@ fn default_peak_hour() -> f64 {
 
 /// `arrivals.growth`: how the arrival rate grows (or shrinks) over the run,
 /// as a multiplier of the rate (docs/model.md, "Demand growth").
-#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, PartialEq)]
 #[serde(tag = "law", rename_all = "lowercase", deny_unknown_fields)]
 pub enum GrowthSpec {
     /// Exponential: the rate is multiplied by `1 + per_year` every (Julian)
@@ -404,7 +407,7 @@ pub enum GrowthSpec {
 }
 
 /// One state of an MMPP.
-#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MmppStateSpec {
     /// Arrivals per hour while in this state (before growth and the cycle).
@@ -414,7 +417,7 @@ pub struct MmppStateSpec {
 }
 
 /// One point of a growth table.
-#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct GrowthPointSpec {
     pub at: Duration,
@@ -422,7 +425,7 @@ pub struct GrowthPointSpec {
 }
 
 /// `[design.*]`: one table per design.
-#[derive(Deserialize, Serialize, Debug, Clone, Default)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct DesignSection {
     #[serde(default)]
@@ -438,7 +441,7 @@ pub struct DesignSection {
 /// `[design.cloud]`: a centralized cloud serving the jobs from its own
 /// capacity, the users' outside option. Every key has a default, so the
 /// table may be left out.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct CloudSpec {
     /// On-demand USD per GPU-hour per class (default: each class's
@@ -482,7 +485,7 @@ impl CloudSpec {
 }
 
 /// `[design.cloud.spot]`: preemptible capacity at a discount.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct SpotSpec {
     /// Share of jobs that run on spot, in [0, 1].
@@ -528,13 +531,16 @@ fn default_spot_preemption() -> DistSpec<Duration> {
 }
 
 /// `[design.ionet]`: the coordinated-cluster design.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct IonetSpec {
     #[serde(default)]
     pub policy: IonetPolicy,
     /// USD per GPU-hour users pay, per class; a class without a price is not
     /// offered (each served workload needs at least one priced class).
+    /// Default: io.net's published price of each class it knows
+    /// (`super::defaults`).
+    #[serde(default)]
     pub price_per_gpu_hour: BTreeMap<String, f64>,
     /// Gang jobs only on one node (one provider's cluster).
     #[serde(default)]
@@ -559,6 +565,11 @@ pub struct IonetSpec {
     /// docs: 14-day unstaking period).
     #[serde(default = "default_unstaking_delay")]
     pub unstaking_delay: Duration,
+    /// Whether users pay for a run a node failure interrupts, billed as a
+    /// run of that length; the worker that dropped is not paid either way
+    /// (io.net docs).
+    #[serde(default = "default_pay_interrupted")]
+    pub pay_interrupted: bool,
     /// Admission by uptime: every `window`, nodes whose uptime over the
     /// window just ended is below `min_uptime` are removed from io.net.
     /// Absent: io.net keeps every node.
@@ -566,9 +577,13 @@ pub struct IonetSpec {
     pub uptime_check: Option<UptimeCheckSpec>,
 }
 
+fn default_pay_interrupted() -> bool {
+    true
+}
+
 /// `[design.ionet.uptime_check]`: io.net's hourly proofs of work, judged
 /// over a review window (docs/model.md, "io.net": who may join).
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct UptimeCheckSpec {
     /// The review window: nodes are judged every `window` on the window
@@ -613,7 +628,7 @@ fn default_ionet_serves() -> Vec<WorkloadKind> {
 }
 
 /// How the io.net coordinator orders its queue.
-#[derive(Deserialize, Serialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum IonetPolicy {
     /// First come, first served: no job starts on a class that an earlier
@@ -629,7 +644,7 @@ pub enum IonetPolicy {
 }
 
 /// `[design.akash]`: the reverse-auction cloud market.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct AkashSpec {
     /// How long an order collects bids before the best one is taken
@@ -660,7 +675,9 @@ pub struct AkashSpec {
     /// Workload kinds Akash serves.
     #[serde(default = "default_akash_serves")]
     pub serves: Vec<WorkloadKind>,
-    /// Provider populations and their pricing strategies.
+    /// Provider populations and their pricing strategies (default: the
+    /// baseline's three, `super::defaults`).
+    #[serde(default)]
     pub provider: Vec<AkashProviderSpec>,
 }
 
@@ -695,7 +712,7 @@ fn default_akash_serves() -> Vec<WorkloadKind> {
 }
 
 /// `[[design.akash.provider]]`: a share of the providers and how they price.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct AkashProviderSpec {
     /// Share of nodes in this population; shares must sum to 1.
@@ -727,7 +744,7 @@ pub struct AkashProviderSpec {
 }
 
 /// How an Akash provider population prices its bids.
-#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum AkashStrategy {
     CostPlus,
@@ -736,12 +753,16 @@ pub enum AkashStrategy {
 }
 
 /// `[design.render]`: verified rendering with Proof of Render.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RenderSpec {
-    /// USD per GPU-hour of work at price factor 1, per class.
+    /// USD per GPU-hour of work at price factor 1, per class (default:
+    /// Render's published price of each class it knows).
+    #[serde(default)]
     pub price_per_gpu_hour: BTreeMap<String, f64>,
-    /// Priority tiers; a job's tier is drawn by share.
+    /// Priority tiers; a job's tier is drawn by share (default: tier 2 and
+    /// tier 3, `super::defaults`).
+    #[serde(default)]
     pub tier: Vec<RenderTierSpec>,
     /// Probability that verification catches a bad frame, in [0, 1].
     #[serde(default = "default_detect")]
@@ -755,7 +776,7 @@ fn default_detect() -> f64 {
 }
 
 /// `[[design.render.tier]]`.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RenderTierSpec {
     pub name: String,
@@ -777,7 +798,7 @@ pub struct RenderTierSpec {
 }
 
 /// `[design.render.reputation]`: node scores in [0, 1].
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ReputationSpec {
     #[serde(default = "default_true")]
@@ -832,7 +853,7 @@ impl Default for ReputationSpec {
 pub use super::token::TokenSpec;
 
 /// `[world]` as written.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct WorldSpec {
     /// The networks that run side by side, each with its design's mechanism.
@@ -860,7 +881,7 @@ fn default_failover() -> bool {
 
 /// `[world.score]`: the weights of the `score` strategy, in USD per
 /// GPU-hour: a quote scores `price + wait · hours waited + quality · risk`.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ScoreSpec {
     #[serde(default = "one")]
@@ -892,7 +913,7 @@ impl Default for ScoreSpec {
 }
 
 /// `[world.learning]`: the `learning` strategy's exploration.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct LearningSpec {
     /// Probability of routing a job to a network drawn at random among

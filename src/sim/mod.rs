@@ -222,6 +222,19 @@ impl Simulation<'_> {
 }
 
 impl Handler<Event> for Simulation<'_> {
+    /// A row of the time series, every `sample_every` from t = 0 to the
+    /// horizon: a tick of the run loop, in the place in the order of events
+    /// that a `Sample` event scheduled by the previous row would have had
+    /// (so the rows are those of such events, bit for bit).
+    fn tick(&mut self, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        self.sample(now);
+        let next = now + self.sc.sample_every;
+        if next <= self.sc.horizon {
+            sched.set_tick(next);
+        }
+    }
+
     fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) {
         let now = sched.now();
         match event {
@@ -290,14 +303,6 @@ impl Handler<Event> for Simulation<'_> {
                 let net = self.jobs[slot].net;
                 let (mut ctx, market) = self.ctx(net, sched);
                 market.job_end(&mut ctx, slot);
-            }
-            Event::Sample => {
-                self.sample(now);
-                let next = now + self.sc.sample_every;
-                if next <= self.sc.horizon {
-                    sched.at(next, Event::Sample);
-                }
-                return;
             }
             Event::TokenTick => {
                 let mut period = None;
@@ -474,7 +479,8 @@ impl<'a> Run<'a> {
         if nets.iter().any(|n| n.token.is_some()) {
             sched.at(0, Event::TokenTick);
         }
-        sched.at(0, Event::Sample);
+        // The first row of the time series (a tick: see `tick`).
+        sched.set_tick(0);
         let mut sim = Simulation {
             sc,
             world,
@@ -543,7 +549,8 @@ impl<'a> Run<'a> {
             market.finish(&mut ctx);
             let n = &mut self.sim.nets[j as usize];
             let mut summary = n.metrics.summarize(horizon);
-            if let Some(t) = &n.token {
+            if let Some(t) = &mut n.token {
+                t.settle();
                 t.fill(&mut summary, horizon);
             }
             n.market.amend(&mut summary);
@@ -730,23 +737,50 @@ mod tests {
 
     #[test]
     fn a_failed_node_interrupts_a_spread_gang_and_frees_its_other_gpus() {
-        let sc = scenario();
-        let mut run = Run::new(&sc, DesignKind::Ionet, 1);
-        run.inject(0, BIG); // spans both X nodes (4 + 4)
-        run.inject(2 * H, Event::NodeDown(NodeId(0)));
-        run.advance(2 * H);
-        // Back in the queue; node 1's 4 GPUs are free again, node 0's are gone.
-        assert_eq!(run.queue_len(), 1);
-        assert_eq!(run.gpus_busy(), 0.0);
-        assert_eq!(run.class_free(0), 4);
-        run.inject(3 * H, Event::NodeUp(NodeId(0)));
-        let s = run.finish().summary; // restarts at 3 h from scratch, ends at 8 h
-        assert_eq!(s.jobs_interrupted, 1);
-        assert_eq!(s.jobs_completed, 1);
-        assert_eq!(s.lost_gpu_hours, 16.0);
-        assert_eq!(s.gpu_hours_delivered, 40.0);
-        assert_eq!(s.user_usd, 80.0, "the interrupted run is unpaid");
-        assert_eq!(s.mean_wait_h, Some(1.0));
+        // Fleet cost: (8 × $0.5 + 2 × $0.1) × 40 h = $168 over 400 GPU-hours.
+        let margin = |provider_usd: f64| (provider_usd - 168.0) / 400.0;
+        for (pay_interrupted, user, provider) in [
+            // The user pays the 2-hour run on 8 GPUs ($32); node 1's four
+            // workers get theirs ($16), node 0's, which dropped, nothing.
+            (true, 80.0 + 32.0, 80.0 + 16.0),
+            // Nobody pays or is paid for the interrupted run.
+            (false, 80.0, 80.0),
+        ] {
+            let set = format!("design.ionet.pay_interrupted={pay_interrupted}");
+            let sc = from_str(
+                WORLD,
+                "m.toml",
+                &[crate::scenario::parse_override(&set).unwrap()],
+            )
+            .unwrap();
+            let mut run = Run::new(&sc, DesignKind::Ionet, 1);
+            run.inject(0, BIG); // spans both X nodes (4 + 4)
+            run.inject(2 * H, Event::NodeDown(NodeId(0)));
+            run.advance(2 * H);
+            // Back in the queue; node 1's 4 GPUs are free again, node 0's are gone.
+            assert_eq!(run.queue_len(), 1);
+            assert_eq!(run.gpus_busy(), 0.0);
+            assert_eq!(run.class_free(0), 4);
+            run.inject(3 * H, Event::NodeUp(NodeId(0)));
+            let s = run.finish().summary; // restarts at 3 h from scratch, ends at 8 h
+            assert_eq!(s.jobs_interrupted, 1);
+            assert_eq!(s.jobs_completed, 1);
+            assert_eq!(s.lost_gpu_hours, 16.0);
+            assert_eq!(s.gpu_hours_delivered, 40.0);
+            assert_eq!(s.user_usd, user, "{set}");
+            assert_eq!(s.provider_margin, Some(margin(provider)), "{set}");
+            assert_eq!(s.mean_wait_h, Some(1.0));
+        }
+        // The default is to bill the user.
+        let s = {
+            let sc = scenario();
+            let mut run = Run::new(&sc, DesignKind::Ionet, 1);
+            run.inject(0, BIG);
+            run.inject(2 * H, Event::NodeDown(NodeId(0)));
+            run.inject(3 * H, Event::NodeUp(NodeId(0)));
+            run.finish().summary
+        };
+        assert_eq!(s.user_usd, 112.0);
     }
 
     #[test]
@@ -766,10 +800,10 @@ mod tests {
         assert_eq!(s.gpu_hours_delivered, 10.0);
         assert_eq!(
             s.user_usd,
-            4.0 * 0.5,
-            "only the completed 4-hour run is paid"
+            (7.0 + 4.0) * 0.5,
+            "the interrupted 7-hour run and the completed 4-hour run are paid"
         );
-        assert_eq!(s.usd_per_gpu_hour, Some(0.2));
+        assert_eq!(s.usd_per_gpu_hour, Some(0.55));
         assert_eq!(s.mean_wait_h, Some(1.0));
         assert_eq!(s.interruptions, 1);
     }
