@@ -138,9 +138,10 @@ fn the_report_reads_summary_first_with_every_chart_and_no_raw_toml() {
     for caption in [
         "Capacity",
         "Demand",
-        "akash's parameters",
-        "ionet's parameters",
-        "render's parameters",
+        "Parameters of akash",
+        "Parameters of ionet",
+        "Parameters of render",
+        "Parameters of cloud",
     ] {
         assert!(
             html.contains(&format!("<caption>{caption}</caption>")),

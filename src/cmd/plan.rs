@@ -195,7 +195,7 @@ pub fn run(args: PlanArgs, argv: &[String]) -> Result<()> {
         Format::Markdown => print!("{}", answer_table(&planner, &plans)),
         Format::Csv => print!(
             "{}",
-            String::from_utf8_lossy(&csv_bytes(&answer_rows(&planner, &plans))?)
+            String::from_utf8_lossy(&csv_bytes(answer_rows(&planner, &plans))?)
         ),
         Format::Json => {
             let rows = serde_json::to_string_pretty(&answer_rows(&planner, &plans))
