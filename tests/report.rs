@@ -828,6 +828,19 @@ fn a_sweep_without_workloads_csv_falls_back_and_keeps_verdicts_per_point() {
         })
         .collect();
     assert_eq!(badges.len(), 2 * 4);
+    // One heading per verdict column (the cloud's claim is left out here,
+    // from the headings as from the rows), after the point's.
+    let heads: Vec<&str> = els[start..]
+        .iter()
+        .take_while(|e| e.name != "td")
+        .filter(|e| e.name == "th")
+        .map(|e| e.text.as_str())
+        .collect();
+    assert_eq!(heads.len(), 1 + 4, "{heads:?}");
+    assert!(
+        !heads.iter().any(|h| h.contains("centralized cloud")),
+        "{heads:?}"
+    );
     // Point 0's row repeats the verdicts of the claims table.
     let first: Vec<&str> = badges[..4].iter().map(|e| e.text.as_str()).collect();
     assert_eq!(first, verdicts_of(&views));

@@ -178,6 +178,42 @@ pub struct SupplySpec {
     /// cohort every `review_every / C` (1: everyone at once).
     #[serde(default = "default_review_cohorts")]
     pub review_cohorts: u32,
+    /// `[[supply.tier]]`: provider quality tiers (data-centre, community,
+    /// ...), each a share of the nodes with its own churn, faults and audit
+    /// status. None: every node as `[churn]` and `[faults]` say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tier: Vec<ProviderTierSpec>,
+}
+
+/// `[[supply.tier]]`: a quality tier of providers. Each node's tier is drawn
+/// once by share (stream `supply/tier`), the same in every design.
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderTierSpec {
+    pub name: String,
+    /// Share of nodes in this tier, in [0, 1]; shares must sum to 1.
+    pub share: f64,
+    /// Up periods of this tier's nodes (default: `churn.uptime` when churn
+    /// is enabled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime: Option<DistSpec<Duration>>,
+    /// Down periods of this tier's nodes (default: `churn.downtime` when
+    /// churn is enabled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downtime: Option<DistSpec<Duration>>,
+    /// Fraction of this tier's nodes that are faulty, in [0, 1] (default:
+    /// `faults.share`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault_share: Option<f64>,
+    /// Whether this tier's providers are audited (Akash's audited
+    /// attributes): workloads with `audited_only = true` take bids from
+    /// audited providers only.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub audited: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn default_gpus_per_node() -> u32 {
@@ -290,6 +326,10 @@ pub struct WorkloadSpec {
     /// from the last checkpoint. Absent: all progress of the attempt is lost.
     #[serde(default)]
     pub checkpoint_every: Option<Duration>,
+    /// Akash: take bids from audited providers only (a provider tier with
+    /// `audited = true`). Other designs show no audit status and ignore it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub audited_only: bool,
 }
 
 /// A price: one number, or a distribution of per-job values.
@@ -530,10 +570,37 @@ pub struct IonetSpec {
     /// (io.net docs).
     #[serde(default = "default_pay_interrupted")]
     pub pay_interrupted: bool,
+    /// Admission by uptime: every `window`, nodes whose uptime over the
+    /// window just ended is below `min_uptime` are removed from io.net.
+    /// Absent: io.net keeps every node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime_check: Option<UptimeCheckSpec>,
 }
 
 fn default_pay_interrupted() -> bool {
     true
+}
+
+/// `[design.ionet.uptime_check]`: io.net's hourly proofs of work, judged
+/// over a review window (docs/model.md, "io.net": who may join).
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct UptimeCheckSpec {
+    /// The review window: nodes are judged every `window` on the window
+    /// just ended (est. 7 days).
+    #[serde(default = "default_check_window")]
+    pub window: Duration,
+    /// Least share of the window a node must have been up (answering its
+    /// hourly proofs of work), in [0, 1] (est. 0.9).
+    #[serde(default = "default_min_uptime")]
+    pub min_uptime: f64,
+}
+
+fn default_check_window() -> Duration {
+    Duration(7 * 24 * 3_600_000)
+}
+fn default_min_uptime() -> f64 {
+    0.9
 }
 
 fn default_unstaking_delay() -> Duration {
@@ -723,6 +790,11 @@ pub struct RenderTierSpec {
     /// Frames of this tier only go to nodes with at least this reputation.
     #[serde(default)]
     pub min_reputation: f64,
+    /// Frames of this tier only go to nodes of these provider tiers
+    /// (`[[supply.tier]]` names; the benchmark tier a job tier needs).
+    /// Empty: any node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub node_tiers: Vec<String>,
 }
 
 /// `[design.render.reputation]`: node scores in [0, 1].

@@ -43,10 +43,9 @@ struct Net {
     /// The network's token economy (`None` with tokens off, or the cloud).
     token: Option<TokenEconomy>,
     /// Whether it serves on the world's fleet (then the fleet's GPUs it
-    /// lists are its capacity in the metrics).
+    /// lists are its capacity in the metrics; those up are its metrics'
+    /// `up`).
     on_fleet: bool,
-    /// GPUs up on the nodes it lists.
-    gpus_up: u64,
 }
 
 /// World mode: the broker and what it saw of the strategy's jobs.
@@ -99,7 +98,6 @@ impl Simulation<'_> {
     fn up_changed(&mut self, node: NodeId, delta: i64, now: SimTime) {
         for (j, n) in self.nets.iter_mut().enumerate() {
             if n.on_fleet && self.world.is_listed(node, j as u8) {
-                n.gpus_up = (n.gpus_up as i64 + delta) as u64;
                 n.metrics.up_add(now, delta as f64);
             }
         }
@@ -120,12 +118,20 @@ impl Simulation<'_> {
         market.node_leave(&mut ctx, node, was_up);
     }
 
-    /// The fleet's size or cost changed (dynamic supply: one design alone).
+    /// The fleet's size or cost changed (dynamic supply: one design alone;
+    /// its fleet is the nodes it lists when its admission leaves some out).
     fn fleet_changed(&mut self, now: SimTime) {
         let n = &mut self.nets[0];
         if n.on_fleet {
-            let cost = self.world.cost_usd_per_h();
-            n.metrics.set_fleet(now, self.world.gpus_total, cost);
+            let (gpus, cost) = if self.world.listed.is_empty() || self.brokerage.is_some() {
+                (self.world.gpus_total, self.world.cost_usd_per_h())
+            } else {
+                (
+                    self.world.listed_gpus(0),
+                    self.world.listed_cost_usd_per_h(0),
+                )
+            };
+            n.metrics.set_fleet(now, gpus, cost);
         }
     }
 
@@ -199,11 +205,12 @@ impl Simulation<'_> {
             } else {
                 self.jobs.live_of(j as u8) as u64
             };
-            // A design with capacity of its own (the cloud) counts that.
-            let up = match (n.on_fleet, alone) {
-                (false, _) => n.metrics.up.value() as u64,
-                (true, true) => self.world.gpus_up,
-                (true, false) => n.gpus_up,
+            // A design with capacity of its own (the cloud) counts that; a
+            // network on listed nodes, the GPUs up of those it lists.
+            let up = if n.on_fleet && self.world.listed.is_empty() {
+                self.world.gpus_up
+            } else {
+                n.metrics.up.value() as u64
             };
             n.metrics
                 .sample(now, up, queued, mine.saturating_sub(queued));
@@ -420,14 +427,20 @@ impl<'a> Run<'a> {
         let mut sched = Scheduler::new();
         let mut world = World::new(sc, &streams);
         world.start_churn(&mut sched);
+        let admissions: Vec<_> = networks.iter().map(|&k| Market::admission(k, sc)).collect();
         let brokerage = strategy.map(|s| {
             let w = sc.world.as_ref().expect("world mode needs [world]");
-            world.list(sc, &w.listing, &streams);
+            world.list(sc, &w.listing, &admissions, &streams);
             Brokerage {
                 broker: Broker::new(w, s, &streams),
                 tally: world::Tally::new(sc),
             }
         });
+        // A design alone whose admission leaves nodes out, now or later,
+        // runs on the nodes it lists.
+        if brokerage.is_none() && admissions[0].restricts(sc.tier_count()) {
+            world.list(sc, &[1.0], &admissions[..1], &streams);
+        }
         let mut nets: Vec<Net> = (networks.iter().enumerate())
             .map(|(j, &kind)| {
                 let ns = StreamNs::new(streams, kind.name());
@@ -439,15 +452,15 @@ impl<'a> Run<'a> {
                     metrics: Metrics::new(sc.warmup, sc.workloads.len()),
                     token: None,
                     on_fleet,
-                    gpus_up: 0,
                 }
             })
             .collect();
         for (j, n) in nets.iter_mut().enumerate() {
             if n.on_fleet {
-                let (total, cost_rate) = Self::listed_fleet(sc, &world, j as u8, &mut n.gpus_up);
+                let mut up = 0;
+                let (total, cost_rate) = Self::listed_fleet(sc, &world, j as u8, &mut up);
                 n.metrics.set_fleet(0, total, cost_rate);
-                n.metrics.up_add(0, n.gpus_up as f64);
+                n.metrics.up_add(0, up as f64);
             }
         }
         let supply = sc

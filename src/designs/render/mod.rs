@@ -30,6 +30,7 @@ use super::{Ctx, Design, Quote, Timer, admit, count_interruption, lost_to_cloud,
 use super::{record_completion, record_horizon_wait};
 use crate::engine::{Rng, SimTime, StreamNs};
 use crate::metrics::DesignColumns;
+use crate::model::admission::{Admission, TierMask};
 use crate::model::demand::JobDraw;
 use crate::model::jobs::JobState;
 use crate::model::{NodeId, World};
@@ -107,6 +108,16 @@ struct RJob {
     live: bool,
 }
 
+/// Render admits nodes by benchmark tier: a node is listed if some job
+/// tier's `node_tiers` takes its provider tier (every node when no job tier
+/// names any), and a frame goes only to nodes its job tier takes.
+pub fn admission(p: &RenderParams) -> Admission {
+    Admission {
+        tiers: p.tiers.iter().fold(0, |m, t| m | t.node_tiers),
+        removes: false,
+    }
+}
+
 /// A tier as dispatch uses it.
 #[derive(Debug, Clone)]
 struct Tier {
@@ -114,6 +125,8 @@ struct Tier {
     priority: u32,
     /// Lowest reputation band allowed to render its frames.
     need: u8,
+    /// Provider tiers allowed to render its frames.
+    nodes: TierMask,
 }
 
 /// Which frame a dispatch step starts.
@@ -153,12 +166,14 @@ impl Render {
                 share: t.share,
                 priority: t.priority,
                 need: verifier.need(t.min_reputation),
+                nodes: t.node_tiers,
             })
             .collect();
         let (rep, bands) = (verifier.initial(), verifier.bands());
         let listed = |i: usize| world.is_listed(NodeId(i as u32), net);
         let band = verifier.band_of(rep);
-        let index = GpuIndex::new(world, listed, sc.classes.len(), bands, rep, band);
+        let groups = (sc.classes.len(), sc.tier_count());
+        let index = GpuIndex::new(world, listed, groups, bands, rep, band);
         Self {
             tiers,
             prices: Prices::new(p),
@@ -209,9 +224,9 @@ impl Render {
             for li in 0..self.lanes.len() {
                 let lane = &self.lanes[li];
                 let tier = &self.tiers[lane.tier as usize];
-                let (prio, need, mask) = (tier.priority, tier.need, lane.mask);
+                let (prio, need, mask, nodes) = (tier.priority, tier.need, lane.mask, tier.nodes);
                 if (lane.retries.is_empty() && lane.jobs.is_empty())
-                    || !self.index.any_idle(mask, need)
+                    || !self.index.any_idle(mask, nodes, need)
                 {
                     continue;
                 }
@@ -222,12 +237,13 @@ impl Render {
                     if best.is_some_and(|(b, ..)| (prio, s, f) >= b) {
                         break;
                     }
-                    let avoid = if r.avoid != NONE && self.index.others_live(mask, need, r.avoid) {
-                        r.avoid
-                    } else {
-                        NONE
-                    };
-                    if let Some(at) = self.index.find_gpu(mask, need, avoid, shared) {
+                    let avoid =
+                        if r.avoid != NONE && self.index.others_live(mask, nodes, need, r.avoid) {
+                            r.avoid
+                        } else {
+                            NONE
+                        };
+                    if let Some(at) = self.index.find_gpu(mask, nodes, need, avoid, shared) {
                         found = Some(((prio, s, f), Pick::Retry(k), at));
                         break;
                     }
@@ -237,7 +253,7 @@ impl Render {
                 {
                     let (s, f) = self.key(slot, self.jobs[slot as usize].next);
                     if best.is_none_or(|(b, ..)| (prio, s, f) < b)
-                        && let Some(at) = self.index.find_gpu(mask, need, NONE, shared)
+                        && let Some(at) = self.index.find_gpu(mask, nodes, need, NONE, shared)
                     {
                         found = Some(((prio, s, f), Pick::Next, at));
                     }
