@@ -191,7 +191,7 @@ fn quiet_leaves_out_the_closing_line() {
 fn ctrl_c_on_a_sweep_says_how_to_resume() {
     let sb = Sandbox::new();
     let f = sb.write("tiny.toml", MINIMAL);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_depinsim"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_depinsim"))
         .args([
             "sweep",
             "tiny.toml",
