@@ -199,7 +199,7 @@ fn a_misspelt_tier_key_suggests_the_right_one() {
         "faults_share = 0.1",
         &[
             "supply.tier[1]",
-            "unknown field `faults_share`",
+            "faults_share: unknown key",
             "did you mean `fault_share`?",
         ],
     );
@@ -273,7 +273,7 @@ fn audited_only_not_a_boolean() {
     reject_edit(
         "audited_only = true",
         "audited_only = \"yes\"",
-        &["workload[0].audited_only", "invalid type"],
+        &["workload[0].audited_only", "expected"],
     );
 }
 
@@ -341,7 +341,7 @@ fn a_misspelt_uptime_check_key() {
         "min_up = 0.9",
         &[
             "design.ionet.uptime_check",
-            "unknown field `min_up`",
+            "min_up: unknown key",
             "did you mean `min_uptime`?",
         ],
     );
