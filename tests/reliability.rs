@@ -440,9 +440,12 @@ fn fewer_replicates_do_not_keep_the_old_aggregate() {
         !sb.out().join("aggregate.csv").exists(),
         "aggregate.csv of the 2-replicate run survived"
     );
-    // So the table cannot show n = 2 for a 1-replicate run.
+    // So the table cannot show n = 2 for a 1-replicate run: it shows the
+    // one replicate's values, without intervals.
     let o = sb.depinsim(&["table", "out"]);
-    o.assert_code(2);
+    o.assert_code(0)
+        .assert_stdout_has(&["one replicate: values, no CI"]);
+    assert!(!o.stdout.contains("n = 2"), "{}", o.describe());
     let (_, rows) = common::read_csv(&sb.out().join("summary.csv"));
     assert_eq!(rows.len(), 1);
 }

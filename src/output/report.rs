@@ -737,7 +737,7 @@ fn scenario_tables(o: &mut String, d: &DirData) {
                     other => rows.push((k.replace('_', " "), words(other))),
                 }
             }
-            kv_table(o, "design", &format!("{name}'s parameters"), &rows);
+            kv_table(o, "design", &format!("Parameters of {name}"), &rows);
         }
     }
     let mut world: Vec<(String, String)> = vec![
