@@ -303,6 +303,14 @@ impl World {
             .sum()
     }
 
+    /// Whether provider income is kept (dynamic supply, whose review reads
+    /// it): without it, [`World::credit`] does nothing and a design may skip
+    /// computing what it would credit.
+    #[inline]
+    pub fn tracks_income(&self) -> bool {
+        !self.income_usd.is_empty()
+    }
+
     /// Credits `usd` of provider income to `node` (for its margin review;
     /// nothing to do with a fixed fleet, which has no review).
     #[inline]
