@@ -24,7 +24,10 @@ use std::time::Instant;
 fn main() {
     let (mut servers, mut rate, mut days, mut reps) = (8u32, 6.0f64, 3000.0f64, 3u32);
     let mut sample_every = "1h".to_string();
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let v = it.next().unwrap_or_else(|| panic!("{a} needs a value"));

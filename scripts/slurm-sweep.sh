@@ -69,6 +69,10 @@ sweep_args=("$@")
 [[ $shards =~ ^[1-9][0-9]*$ ]] || die "--shards must be a whole number >= 1, got $shards"
 [[ $cpus =~ ^[1-9][0-9]*$ ]] || die "--cpus must be a whole number >= 1, got $cpus"
 [[ -f $scenario ]] || die "no scenario file $scenario"
+# Before anything is written: without sbatch nothing could be submitted.
+sbatch_cmd=${SBATCH:-sbatch}
+command -v "$sbatch_cmd" >/dev/null 2>&1 ||
+    die "$sbatch_cmd not found: run this on a Slurm login node (or set SBATCH); nothing was written"
 
 # Absolute paths: the jobs may start in another directory.
 depinsim=$(command -v "$depinsim") || die "depinsim not found (put it on PATH or pass --depinsim)"
@@ -88,7 +92,6 @@ mkdir -p "$logs"
 # Shell-quoted words for the job scripts (q: several words, q1: one).
 q() { printf '%q ' "$@"; }
 q1() { printf '%q' "$1"; }
-sbatch_cmd=${SBATCH:-sbatch}
 
 array_id=$("$sbatch_cmd" --parsable --job-name=depinsim-sweep \
     --array="1-$shards" --cpus-per-task="$cpus" --time="$time_limit" --mem="$mem" \

@@ -7,8 +7,19 @@ use std::path::PathBuf;
 
 /// depinsim: a deterministic simulator of decentralized GPU compute markets.
 #[derive(Parser, Debug)]
-#[command(name = "depinsim", version, about, long_about = None)]
+#[command(
+    name = "depinsim",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes: 0 ok; 1 failure (I/O, interrupted); 2 bad input (usage, scenario: \
+nothing is written); 3 plan: a target unreachable within --range (its results are written)."
+)]
 pub struct Cli {
+    /// No progress bars and no closing summary lines on stderr (errors and
+    /// warnings still print).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -20,7 +31,8 @@ pub enum Command {
     Run(RunArgs),
     /// Check scenario files without running them.
     Validate(ValidateArgs),
-    /// Print the per-design comparison of a results directory (Markdown).
+    /// Print the per-design comparison of a results directory (Markdown,
+    /// CSV or JSON).
     Table(TableArgs),
     /// Run a scenario at many parameter points, in parallel, with
     /// replications; resumable, and shardable across machines.
@@ -33,7 +45,14 @@ pub enum Command {
     Report(ReportArgs),
     /// Capacity planning: per design, the smallest value of a key (e.g.
     /// supply.initial.H100) at which every target holds with 95% confidence.
+    /// Exits 3 (after writing its results) when a design cannot meet the
+    /// targets anywhere in the range.
     Plan(PlanArgs),
+    /// Write a commented scenario file to start from.
+    Init(InitArgs),
+    /// Print the JSON Schema of scenario files (for editors and TOML
+    /// language servers such as taplo).
+    Schema(SchemaArgs),
 }
 
 /// The resource limits a scenario is checked against before it runs
@@ -119,7 +138,7 @@ pub struct ValidateArgs {
 pub struct TableArgs {
     /// A results directory with an aggregate.csv.
     pub dir: PathBuf,
-    /// Sweep point to show.
+    /// Sweep point to show; its swept parameters' values head the table.
     #[arg(long, default_value_t = 0)]
     pub point: u64,
     /// Metric to show (repeatable) [default: cost, waits, stability, rework,
@@ -130,6 +149,19 @@ pub struct TableArgs {
     /// from workloads.csv: designs compared on the same jobs.
     #[arg(long, value_name = "METRIC", conflicts_with = "metrics")]
     pub by_workload: Option<String>,
+    /// Instead, a sweep's metric (--metric, default usd_per_gpu_hour)
+    /// against the swept parameter KEY: one row per point, sorted by KEY.
+    #[arg(long, value_name = "KEY", conflicts_with_all = ["by_workload", "point"])]
+    pub by_param: Option<String>,
+    /// Instead, world runs: one row per strategy (from strategies.csv), one
+    /// column per metric (--metric, default: cost of every job, paid on
+    /// the networks, mean and p95 wait, interruptions, jobs lost).
+    #[arg(long, conflicts_with_all = ["by_workload", "by_param"])]
+    pub strategies: bool,
+    /// Output format: a Markdown table, or CSV or JSON records (one per
+    /// cell: keys, design, mean, ci95_low, ci95_high, n) for scripts.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: crate::cmd::table::Format,
 }
 
 /// `depinsim sweep`.
@@ -218,7 +250,8 @@ pub struct ReportArgs {
     /// Results directories; several are compared side by side.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
-    /// Output file [default: report.html in the first directory].
+    /// Output file [default: DIR/report.html for one directory; for
+    /// several, report-A-vs-B.html beside the first].
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -267,6 +300,35 @@ pub struct PlanArgs {
     /// Replace --out even if it holds something other than a plan's result.
     #[arg(long)]
     pub force: bool,
+    /// How the answers print: a Markdown table, or CSV or JSON records
+    /// (one per design and target) for scripts.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: crate::cmd::table::Format,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// `depinsim init`.
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Which scenario to start from: `minimal` (four designs on their
+    /// defaults), `baseline` (the mixed workload, every key shown), `ai`
+    /// (an AI lab), `render` (a render studio) or `web` (a web backend).
+    #[arg(long, value_name = "TEMPLATE", default_value = "minimal",
+          value_parser = ["minimal", "baseline", "ai", "render", "web"])]
+    pub template: String,
+    /// File to write [default: scenario.toml]; `-` prints to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `depinsim schema`.
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// File to write [default: stdout].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }

@@ -28,6 +28,9 @@ pub enum Error {
     /// Stopped on request (a cancelled [`crate::runner::Control`]) before
     /// finishing: exit code 1.
     Interrupted(String),
+    /// The command did its work, but a target it was asked to meet cannot
+    /// be met (`plan`: unreachable within the range): exit code 3.
+    Unmet(String),
 }
 
 impl Error {
@@ -42,10 +45,12 @@ impl Error {
         }
     }
 
-    /// The process exit code for this error: 2 for bad input, 1 otherwise.
+    /// The process exit code for this error: 2 for bad input, 3 for a
+    /// target not met, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input { .. } | Error::Usage(_) => 2,
+            Error::Unmet(_) => 3,
             Error::Other(_) | Error::Interrupted(_) => 1,
         }
     }
@@ -67,7 +72,9 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Usage(m) | Error::Other(m) | Error::Interrupted(m) => f.write_str(m),
+            Error::Usage(m) | Error::Other(m) | Error::Interrupted(m) | Error::Unmet(m) => {
+                f.write_str(m)
+            }
         }
     }
 }

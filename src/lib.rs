@@ -28,3 +28,37 @@ pub mod sweep;
 pub mod token;
 
 pub use error::{Error, Result};
+
+/// `--quiet`: no progress bars and no closing summary lines on stderr.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns `--quiet` on or off for this process.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// True under `--quiet`.
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A progress bar of `len` steps on stderr, hidden under `--quiet` (and,
+/// as indicatif does, when stderr is not a terminal).
+pub fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    if quiet() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(len)
+    }
+}
+
+/// An informational line on stderr (what was written, how long it took),
+/// left out under `--quiet`; errors and warnings use `eprintln!`.
+#[macro_export]
+macro_rules! note {
+    ($($arg:tt)*) => {
+        if !$crate::quiet() {
+            eprintln!($($arg)*);
+        }
+    };
+}

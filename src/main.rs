@@ -7,6 +7,7 @@ use depinsim::cli::Cli;
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
     let cli = Cli::parse();
+    depinsim::set_quiet(cli.quiet);
     if let Err(e) = depinsim::cmd::dispatch(cli, &argv) {
         eprintln!("error: {e}");
         std::process::exit(e.exit_code());

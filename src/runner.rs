@@ -218,7 +218,7 @@ pub fn run_all_controlled(
         .build()
         .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
     let bar = if bar {
-        ProgressBar::new(runs.len() as u64)
+        crate::progress_bar(runs.len() as u64)
     } else {
         ProgressBar::hidden()
     };

@@ -83,13 +83,13 @@ fn growth_law_unknown_or_misspelt() {
     reject_with(
         &text,
         &[],
-        &["unknown variant `expo`", "did you mean `exp`?"],
+        &["unknown value \"expo\"", "did you mean `exp`?"],
     );
     let text = arrivals_with(r#"growth = { law = "exp", per_yaer = 0.5 }"#);
     reject_with(
         &text,
         &[],
-        &["unknown field `per_yaer`", "did you mean `per_year`?"],
+        &["per_yaer: unknown key", "did you mean `per_year`?"],
     );
 }
 
@@ -166,16 +166,13 @@ fn mmpp_rates_and_states() {
     reject_with(
         &text,
         &[],
-        &[
-            "unknown field `mean_sojurn`",
-            "did you mean `mean_sojourn`?",
-        ],
+        &["mean_sojurn: unknown key", "did you mean `mean_sojourn`?"],
     );
     let text = mmpp_with(&format!("{CALM}, {CALM}"), ", rate_per_hour = 3.0");
     reject_with(
         &text,
         &[],
-        &["workload[0].arrivals", "unknown field `rate_per_hour`"],
+        &["workload[0].arrivals", "rate_per_hour: unknown key"],
     );
 }
 

@@ -124,7 +124,7 @@ fn unknown_schedule_name() {
         &with_token("[token.ionet]\nemissions = { schedule = \"decayed\", genesis = 1.0 }"),
         &[
             "token.ionet.emissions",
-            "unknown variant `decayed`",
+            "unknown value \"decayed\"",
             "did you mean `decaying`?",
         ],
     );
@@ -177,7 +177,7 @@ fn unknown_token_key_is_suggested() {
         &with_token("[token.render]\nburn_shar = 0.9"),
         &[
             "token.render",
-            "unknown field `burn_shar`",
+            "burn_shar: unknown key",
             "did you mean `burn_share`?",
         ],
     );
@@ -195,7 +195,7 @@ fn stake_multiplier_for_an_unknown_class() {
 fn unknown_akash_mode() {
     reject(
         &with_token("[token.akash]\nmode = \"burn_and_mint\""),
-        &["token.akash.mode", "unknown variant `burn_and_mint`"],
+        &["token.akash.mode", "unknown value \"burn_and_mint\""],
     );
 }
 

@@ -102,7 +102,7 @@ fn planned_servers_match_erlang_c() {
 fn combined_targets_must_all_hold() {
     // Utilization is λ/(cμ) = 12/c: ≥ 0.7 up to c = 17, so with the wait
     // target the answer stays 15; with ≥ 0.85 (c ≤ 14) no c meets both,
-    // and the high end fails: unreachable, said on stdout.
+    // and the high end fails: unreachable, said on stdout and by exit code 3.
     let sb = Sandbox::new();
     let wait = format!("mean_wait_h<={TARGET_H}");
     let o = plan(
@@ -136,9 +136,12 @@ fn combined_targets_must_all_hold() {
             "1..64",
         ],
     );
-    o.assert_code(0)
-        .assert_stdout_has(&["unreachable", "warning: ionet"]);
+    // Unreachable: exit code 3, after every file is written.
+    o.assert_code(3)
+        .assert_stdout_has(&["unreachable", "warning: ionet"])
+        .assert_stderr_has(&["unreachable within 1..64 for ionet", "exit code 3"]);
     assert!(answers(&sb, "b").is_empty());
+    assert!(sb.path("b/plan.csv").is_file() && sb.path("b/manifest.json").is_file());
 }
 
 #[test]
@@ -224,7 +227,7 @@ fn bad_plan_input_is_rejected_without_output() {
         ("supply.initial.H200", &["unknown GPU class \"H200\""][..]),
         (
             "supply.initail.A100",
-            &["unknown field", "did you mean `initial`"][..],
+            &["unknown key", "did you mean `initial`"][..],
         ),
         ("design.ionet.policy", &["design.ionet.policy"][..]),
     ] {

@@ -199,7 +199,14 @@ fn the_run_report_is_well_formed_complete_and_matches_the_aggregate() {
             [&want[0], &want[1], &want[2]],
             "{key:?}"
         );
+        // The text is in the unit of the row (waits in s, min or h):
+        // `data-scale` units per hour.
+        let scale: f64 = c
+            .attrs
+            .get("data-scale")
+            .map_or(1.0, |s| s.parse().unwrap());
         if let Ok(mean) = want[0].parse::<f64>() {
+            let mean = mean * scale;
             let shown: f64 = c
                 .text
                 .split(' ')
@@ -207,7 +214,7 @@ fn the_run_report_is_well_formed_complete_and_matches_the_aggregate() {
                 .unwrap()
                 .parse()
                 .unwrap_or_else(|_| panic!("{:?}", c.text));
-            let tol = (want[2].parse::<f64>().unwrap_or(mean) - mean)
+            let tol = (want[2].parse::<f64>().map_or(mean, |h| h * scale) - mean)
                 .abs()
                 .max(mean.abs() * 1e-2)
                 + 1e-12;
@@ -821,6 +828,19 @@ fn a_sweep_without_workloads_csv_falls_back_and_keeps_verdicts_per_point() {
         })
         .collect();
     assert_eq!(badges.len(), 2 * 4);
+    // One heading per verdict column (the cloud's claim is left out here,
+    // from the headings as from the rows), after the point's.
+    let heads: Vec<&str> = els[start..]
+        .iter()
+        .take_while(|e| e.name != "td")
+        .filter(|e| e.name == "th")
+        .map(|e| e.text.as_str())
+        .collect();
+    assert_eq!(heads.len(), 1 + 4, "{heads:?}");
+    assert!(
+        !heads.iter().any(|h| h.contains("centralized cloud")),
+        "{heads:?}"
+    );
     // Point 0's row repeats the verdicts of the claims table.
     let first: Vec<&str> = badges[..4].iter().map(|e| e.text.as_str()).collect();
     assert_eq!(first, verdicts_of(&views));
@@ -955,6 +975,30 @@ fn the_workload_tables_are_those_of_workloads_csv() {
         let (lo, hi) = ci.expect("three replicates give an interval");
         assert!(close(num("data-ci95-low"), lo), "{key:?}: {lo}");
         assert!(close(num("data-ci95-high"), hi), "{key:?}: {hi}");
+        // Waits are shown in the table's unit (`data-scale` per hour).
+        let scale: f64 = c
+            .attrs
+            .get("data-scale")
+            .map_or(1.0, |s| s.parse().unwrap());
+        let (mean, lo, hi) = (mean * scale, lo * scale, hi * scale);
+        // An interval below 0 is clipped there and shown as [low, high].
+        if let Some((m_text, rest)) = c.text.split_once(" [") {
+            assert!(lo < 0.0, "{key:?}: clipped though {lo} >= 0");
+            let (l, h) = rest.trim_end_matches(']').split_once(", ").unwrap();
+            let (m, l, h): (f64, f64, f64) = (
+                m_text.parse().unwrap(),
+                l.parse().unwrap(),
+                h.parse().unwrap(),
+            );
+            assert_eq!(l, 0.0, "{key:?}");
+            let tol = (hi - lo) / 20.0 + 1e-12;
+            assert!(
+                (m - mean).abs() <= tol && (h - hi).abs() <= tol,
+                "{key:?}: {:?}",
+                c.text
+            );
+            continue;
+        }
         // The text is "mean ± half", each rounded to two significant figures
         // of the half (the mean to three when the half is 0).
         let (m_text, h_text) = c

@@ -164,7 +164,7 @@ fn misspelt_supply_key_suggests_the_right_one() {
     reject_edit(
         "patience = 2",
         "patiense = 2",
-        &["supply", "unknown field `patiense`", "patience"],
+        &["supply", "patiense: unknown key", "patience"],
     );
 }
 

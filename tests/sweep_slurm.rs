@@ -129,3 +129,21 @@ fn the_slurm_script_submits_nothing_on_bad_input() {
     assert!(!sb.path("sbatch.log").exists(), "nothing was submitted");
     assert!(!sb.path("study.shards").exists() && !sb.path("study").exists());
 }
+
+#[test]
+fn the_slurm_script_without_sbatch_says_so_and_writes_nothing() {
+    let sb = sandbox();
+    std::fs::remove_file(sb.path("sbatch")).unwrap();
+    let o = slurm_sweep(&sb, &["--param", "supply.initial.A100=8,16"]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("not found") && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("command not found"),
+        "bash's own message: {stderr}"
+    );
+    assert!(!sb.path("study.shards").exists() && !sb.path("study").exists());
+}

@@ -387,3 +387,73 @@ fn render_income_accrues_through_the_epoch_and_adds_up_to_the_payout() {
         8.0 * per_day
     );
 }
+
+/// io.net on one 8-GPU node with tokens on at a fixed $0.40 (no market
+/// moves, a pool too deep to move, no emissions), no reservation fee and a
+/// 5% payment fee: the fees of a run are 5% of its base, and 60% of them
+/// buy back and burn IO. `{work}` is the job's length.
+const IONET_FEES: &str = r#"
+    [scenario]
+    name = "fees"
+    horizon = "10h"
+    designs = ["ionet"]
+    [[gpu_class]]
+    name = "X"
+    vram_gb = 80
+    cost_per_hour = 0.5
+    cloud_price_per_hour = 5.0
+    [supply]
+    initial = { X = 8 }
+    gpus_per_node = 8
+    [[workload]]
+    name = "job"
+    kind = "training"
+    arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+    duration = { dist = "fixed", value = "{work}" }
+    gpus = 8
+    gpu_class = ["X"]
+    max_price_per_gpu_hour = 10.0
+    [design.ionet]
+    price_per_gpu_hour = { X = 3.125 }
+    reservation_fee = 0.0
+    payment_fee = 0.05
+    [token]
+    enabled = true
+    [token.market]
+    volatility = 0.0
+    [token.ionet]
+    price_usd = 0.4
+    pool_depth_usd = 1e30
+    emission_share = 0.0
+    buyback_share = 0.6
+"#;
+
+#[test]
+fn ionet_burns_the_buyback_of_runs_settled_at_the_horizon() {
+    use depinsim::model::Event;
+    for (work, base_usd) in [
+        // Ends inside the run: 8 GPUs × 5 h × $3.125 = $125 billed.
+        ("5h", 125.0),
+        // Runs past the 10 h horizon: settled for the 10 h it ran, $250.
+        ("20h", 250.0),
+    ] {
+        let text = IONET_FEES.replace("{work}", work);
+        let sc = scenario::from_str(&text, "fees.toml", &[]).unwrap();
+        let mut run = Run::new(&sc, DesignKind::Ionet, 1);
+        run.inject(0, Event::Arrival(0));
+        let s = run.finish().summary;
+        assert!(
+            (s.user_usd - base_usd).abs() < 1e-9,
+            "{work}: {}",
+            s.user_usd
+        );
+        // Fees 5% of the base; 60% of them buy IO at $0.40 and burn it: for
+        // the run past the horizon $12.50 of fees and 18.75 IO.
+        let burned = 0.6 * 0.05 * base_usd / 0.4;
+        let got = s.tokens_burned.unwrap();
+        assert!(
+            (got - burned).abs() < 1e-6,
+            "{work}: burned {got}, expected {burned}"
+        );
+    }
+}

@@ -247,9 +247,11 @@ fn availability_matches_mtbf_over_mtbf_plus_mttr() {
 
 #[test]
 fn interrupted_runs_are_unpaid_and_checkpoints_keep_progress() {
-    let no_ckpt = run(&churn_with(&["scenario.replications=2"]));
+    let unpaid = "design.ionet.pay_interrupted=false";
+    let no_ckpt = run(&churn_with(&["scenario.replications=2", unpaid]));
     let ckpt = run(&churn_with(&[
         "scenario.replications=2",
+        unpaid,
         "workload.jobs.checkpoint_every=\"10m\"",
     ]));
     for (a, b) in no_ckpt.iter().zip(&ckpt) {
@@ -267,6 +269,21 @@ fn interrupted_runs_are_unpaid_and_checkpoints_keep_progress() {
         assert!(b.summary.lost_gpu_hours < 0.2 * a.summary.lost_gpu_hours);
         // Same seeds, same demand: the same jobs arrive in both.
         assert_eq!(a.summary.jobs_submitted, b.summary.jobs_submitted);
+    }
+}
+
+#[test]
+fn users_pay_interrupted_runs_by_the_time_they_ran() {
+    // The default: every run is paid for the time it ran (a 1 ms minimum,
+    // no fees), useful or lost, so users pay the list price per GPU-hour
+    // run: 1.89 × (useful + lost) / useful per useful GPU-hour.
+    for r in run(&churn_with(&["scenario.replications=2"])) {
+        let s = &r.summary;
+        assert!(s.jobs_interrupted > 100, "churn must interrupt jobs");
+        let expect = 1.89 * (s.gpu_hours_delivered + s.lost_gpu_hours) / s.gpu_hours_delivered;
+        let usd = s.usd_per_gpu_hour.unwrap();
+        assert!((usd / expect - 1.0).abs() < 1e-9, "{usd} vs {expect}");
+        assert!(usd > 1.89 * 1.05, "interruptions cost the users: {usd}");
     }
 }
 
@@ -295,4 +312,81 @@ fn littles_law_holds_on_the_baseline() {
     );
     // Only jobs straddling the window's edges differ: O(W/T) ≈ 0.3 h / 672 h.
     assert!((l - lw).abs() / l < 0.01, "L = {l}, λW = {lw}");
+}
+
+/// 20,000 single-GPU nodes that only churn (one workload of practically no
+/// jobs), for the fraction of GPUs online at chosen times.
+const ONLY_CHURN: &str = r#"
+    [scenario]
+    name = "only-churn"
+    horizon = "60h"
+    designs = ["ionet"]
+    [[gpu_class]]
+    name = "X"
+    vram_gb = 80
+    cost_per_hour = 0.5
+    cloud_price_per_hour = 3.0
+    [supply]
+    initial = { X = 20000 }
+    gpus_per_node = 1
+    [churn]
+    enabled = true
+    uptime = { dist = "weibull", shape = 6.0, mean = "24h" }
+    downtime = { dist = "exp", mean = "5h" }
+    [[workload]]
+    name = "none"
+    kind = "training"
+    arrivals = { process = "poisson", rate_per_hour = 1e-12 }
+    duration = { dist = "fixed", value = "1h" }
+    gpus = 1
+    gpu_class = ["X"]
+    max_price_per_gpu_hour = 10.0
+    [design.ionet]
+    price_per_gpu_hour = { X = 2.0 }
+"#;
+
+#[test]
+fn churn_starts_in_equilibrium_whatever_the_up_and_down_laws() {
+    use depinsim::scenario::DesignKind;
+    use depinsim::sim::Run;
+    // In equilibrium a node is up with probability E[up] / (E[up] + E[down])
+    // at every time, from t = 0 on. Weibull shape 6 (mean 24 h) is nearly
+    // periodic: nodes that all began a fresh up period at t = 0 would fail
+    // together around 24 h (61% online at 23.5 h against 83%).
+    let laws = [
+        (
+            r#"{ dist = "weibull", shape = 6.0, mean = "24h" }"#,
+            r#"{ dist = "exp", mean = "5h" }"#,
+        ),
+        (
+            r#"{ dist = "weibull", shape = 6.0, mean = "24h" }"#,
+            r#"{ dist = "lognormal", mean = "5h", cv = 0.3 }"#,
+        ),
+        (
+            r#"{ dist = "fixed", value = "24h" }"#,
+            r#"{ dist = "uniform", low = "4h", high = "6h" }"#,
+        ),
+    ];
+    for (up, down) in laws {
+        let sc = scenario_with(
+            ONLY_CHURN,
+            &[
+                &format!("churn.uptime={up}"),
+                &format!("churn.downtime={down}"),
+            ],
+        );
+        let a = 24.0 / 29.0;
+        let n = sc.total_gpus() as f64;
+        // 5 binomial standard errors of the online share.
+        let tol = 5.0 * (a * (1.0 - a) / n).sqrt();
+        let mut run = Run::new(&sc, DesignKind::Ionet, 3);
+        for t_h in [0.0, 6.0, 12.0, 20.0, 23.5, 26.0, 30.0, 47.0] {
+            run.advance((t_h * 3.6e6) as u64);
+            let online = run.world().gpus_up as f64 / n;
+            assert!(
+                (online - a).abs() < tol,
+                "up {up}, down {down}: {online:.4} online at {t_h} h, equilibrium {a:.4} ± {tol:.4}"
+            );
+        }
+    }
 }

@@ -256,8 +256,35 @@ fn a_small_world_runs() {
         "ok.toml",
         &with_world("networks = [\"akash\", \"ionet\", \"cloud\"]\nstrategies = [\"by_kind\", \"cheapest\"]"),
     );
-    sb.run(&file, &[]).assert_code(0);
+    sb.run(&file, &["--set", "scenario.horizon=2d"])
+        .assert_code(0);
     assert!(sb.out().join("strategies.csv").exists());
+    // The world charts are drawn and shown in the report's world section.
+    let report = std::fs::read_to_string(sb.out().join("report.html")).unwrap();
+    let world = report
+        .find("<h3>Networks together</h3>")
+        .expect("world section");
+    for chart in ["world_cost_vs_wait.svg", "world_routing.svg"] {
+        assert!(sb.out().join("plots").join(chart).exists(), "{chart}");
+        let at = report
+            .find(&format!("data-plot=\"{chart}\""))
+            .expect("chart in the report");
+        assert!(at > world, "{chart} shown with the world section");
+    }
+    // `table --strategies`: a row per strategy, a column per metric.
+    let out = sb.out().display().to_string();
+    let o = sb.depinsim(&["table", &out, "--strategies", "--format", "csv"]);
+    o.assert_code(0);
+    let text = &o.stdout;
+    for strategy in ["by_kind", "cheapest"] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(strategy) && l.contains("mean_wait_h")),
+            "{strategy}: {text}"
+        );
+    }
+    sb.depinsim(&["table", &out, "--strategies", "--metric", "utilization"])
+        .assert_bad_input(&["--strategies", "utilization", "usd_per_gpu_hour_all_jobs"]);
 }
 
 #[test]
@@ -351,24 +378,151 @@ fn bad_world_keys() {
     );
 }
 
+/// The sweep of the small world used by the sweep tests.
+const WORLD_GRID: [&str; 6] = [
+    "--param",
+    "supply.initial.A100=8,16",
+    "--set",
+    "scenario.horizon=2d",
+    "--set",
+    "scenario.replications=2",
+];
+
+const WORLD_FILES: [&str; 6] = [
+    "summary.csv",
+    "timeseries.csv",
+    "workloads.csv",
+    "aggregate.csv",
+    "strategies.csv",
+    "routing.csv",
+];
+
+fn same_files(a: &Path, b: &Path, what: &str) {
+    for f in WORLD_FILES {
+        let (x, y) = (std::fs::read(a.join(f)), std::fs::read(b.join(f)));
+        assert!(x.is_ok() && x.ok() == y.ok(), "{f}: {what}");
+    }
+}
+
 #[test]
-fn sweep_and_plan_refuse_world_mode_for_now() {
+fn a_world_sweep_is_deterministic_and_merges_from_shards() {
     let sb = Sandbox::new();
     let file = sb.write(
         "w.toml",
-        &with_world("networks = [\"akash\", \"ionet\"]\nstrategies = [\"cheapest\"]"),
+        &with_world("networks = [\"akash\", \"ionet\", \"cloud\"]\nstrategies = [\"by_kind\", \"cheapest\"]"),
     );
-    let o = sb.sweep(&file, "s", &["--param", "supply.initial.A100=8,16"]);
-    o.assert_bad_input(&["world", "sweep does not run world mode"]);
-    let o = sb.depinsim(&[
-        "plan",
-        &file.display().to_string(),
-        "--target",
-        "mean_wait_h<=1",
-        "--vary",
-        "supply.initial.A100",
-        "--range",
-        "4..16",
-    ]);
-    o.assert_bad_input(&["world", "plan does not run world mode"]);
+    let args = |extra: &[&'static str]| [&WORLD_GRID[..], extra].concat();
+    sb.sweep(&file, "t1", &args(&["--threads", "1"]))
+        .assert_code(0);
+    sb.sweep(&file, "t2", &args(&["--threads", "2"]))
+        .assert_code(0);
+    same_files(&sb.path("t1"), &sb.path("t2"), "1 vs 2 threads");
+    sb.sweep(&file, "s1", &args(&["--shard", "1/2"]))
+        .assert_code(0);
+    sb.sweep(&file, "s2", &args(&["--shard", "2/2"]))
+        .assert_code(0);
+    let merged = sb.path("m").display().to_string();
+    let (s1, s2) = (
+        sb.path("s1").display().to_string(),
+        sb.path("s2").display().to_string(),
+    );
+    sb.depinsim(&["merge", &s1, &s2, "--out", &merged])
+        .assert_code(0);
+    same_files(&sb.path("t1"), &sb.path("m"), "merged shards vs whole");
+    // 2 points x 2 replicates x (1 design alone + 2 strategies) runs; each
+    // world run has a row per network in summary.csv.
+    let (h, rows) = read_csv(&sb.path("t1").join("strategies.csv"));
+    assert_eq!(rows.len(), 2 * 2 * 2);
+    assert_eq!(h.last().map(String::as_str), Some("supply.initial.A100"));
+    let (h, rows) = read_csv(&sb.path("t1").join("summary.csv"));
+    let st = h
+        .iter()
+        .position(|c| c == "strategy")
+        .expect("strategy column");
+    assert_eq!(rows.iter().filter(|r| r[st].is_empty()).count(), 2 * 2);
+    assert_eq!(
+        rows.iter().filter(|r| !r[st].is_empty()).count(),
+        2 * 2 * 2 * 3
+    );
+    // The aggregate is of the designs alone, as in a run directory.
+    let (_, agg) = read_csv(&sb.path("t1").join("aggregate.csv"));
+    assert!(agg.iter().all(|r| r[1] == "akash"));
+}
+
+#[test]
+fn a_world_sweep_point_equals_a_world_run_with_its_values() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "w.toml",
+        &with_world("networks = [\"akash\", \"ionet\", \"cloud\"]\nstrategies = [\"by_kind\", \"cheapest\"]"),
+    );
+    sb.sweep(&file, "sw", &WORLD_GRID).assert_code(0);
+    sb.run(
+        &file,
+        &[
+            "--set",
+            "scenario.horizon=2d",
+            "--set",
+            "scenario.replications=2",
+            "--set",
+            "supply.initial.A100=16",
+        ],
+    )
+    .assert_code(0);
+    for f in ["strategies.csv", "summary.csv", "routing.csv"] {
+        let (_, sweep) = read_csv(&sb.path("sw").join(f));
+        let (_, run) = read_csv(&sb.out().join(f));
+        // Point 1 of the sweep, without its parameter column and point.
+        let at: Vec<Vec<String>> = sweep
+            .iter()
+            .filter(|r| r[0] == "1")
+            .map(|r| r[1..r.len() - 1].to_vec())
+            .collect();
+        let want: Vec<Vec<String>> = run.iter().map(|r| r[1..].to_vec()).collect();
+        assert_eq!(at, want, "{f}");
+    }
+}
+
+#[test]
+fn plan_plans_each_world_strategy_on_its_own_metrics() {
+    let sb = Sandbox::new();
+    let file = sb.write(
+        "w.toml",
+        &with_world("networks = [\"akash\", \"ionet\", \"cloud\"]\nstrategies = [\"by_kind\", \"cheapest\"]"),
+    );
+    let plan = |target: &str, out: &str| {
+        sb.depinsim(&[
+            "plan",
+            &file.display().to_string(),
+            "--target",
+            target,
+            "--vary",
+            "supply.initial.A100",
+            "--range",
+            "1..16",
+            "--set",
+            "scenario.horizon=2d",
+            "--out",
+            &sb.path(out).display().to_string(),
+        ])
+    };
+    plan("mean_wait_h<=0.05", "p").assert_code(0);
+    let (h, rows) = read_csv(&sb.path("p").join("plan.csv"));
+    let (d, ans, v) = (
+        h.iter().position(|c| c == "design").unwrap(),
+        h.iter().position(|c| c == "answer").unwrap(),
+        h.iter().position(|c| c == "verdict").unwrap(),
+    );
+    for subject in ["akash", "world:by_kind", "world:cheapest"] {
+        let at: Vec<&Vec<String>> = rows
+            .iter()
+            .filter(|r| r[d] == subject && r[ans] == "true")
+            .collect();
+        assert_eq!(at.len(), 1, "{subject} has one answer");
+        assert_eq!(at[0][v], "holds", "{subject} holds at its answer");
+    }
+    // A strategy is planned on the columns of strategies.csv: a design-only
+    // metric is refused, naming the valid ones.
+    plan("utilization>=0.5", "q").assert_bad_input(&["[world]", "utilization", "mean_wait_h"]);
+    assert!(!sb.path("q").exists());
 }

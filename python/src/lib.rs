@@ -48,7 +48,7 @@ fn py_err(e: depinsim::Error) -> PyErr {
             ScenarioError::new_err(e.to_string())
         }
         depinsim::Error::Interrupted(m) => PyKeyboardInterrupt::new_err(m),
-        depinsim::Error::Other(m) => DepinsimError::new_err(m),
+        depinsim::Error::Other(m) | depinsim::Error::Unmet(m) => DepinsimError::new_err(m),
     }
 }
 

@@ -17,8 +17,9 @@ pub mod target;
 use crate::engine::SimTime;
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::runner::{Control, RunSpec, run_one, run_seed};
+use crate::runner::{Control, RunSpec, run_one, run_seed, run_spec};
 use crate::scenario::{self, DesignKind, Override, Scenario};
+use crate::sim::StrategyRow;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 pub use search::{Domain, Outcome, not_monotone, search};
@@ -37,6 +38,19 @@ pub fn metric_names() -> Vec<String> {
         .expect("a summary is a JSON object")
         .keys()
         .filter(|k| !ID_COLUMNS.contains(&k.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// The metrics a target may name when the scenario has `[world]`: the
+/// numeric columns of `strategies.csv` (each strategy is planned as a whole,
+/// over all its networks).
+pub fn strategy_metric_names() -> Vec<String> {
+    let v = serde_json::to_value(StrategyRow::default()).expect("a strategy row serializes");
+    v.as_object()
+        .expect("a strategy row is a JSON object")
+        .keys()
+        .filter(|k| !["point", "replicate", "seed", "strategy"].contains(&k.as_str()))
         .cloned()
         .collect()
 }
@@ -84,10 +98,13 @@ pub struct PlanPoint {
     pub runs: Vec<(u32, u64, u64, f64)>,
 }
 
-/// The plan of one design.
+/// The plan of one design alone, or of one world strategy.
 #[derive(Debug, Clone)]
 pub struct DesignPlan {
+    /// The design (a world strategy's first network).
     pub design: DesignKind,
+    /// World mode: the strategy (index into `world.strategies`, name).
+    pub strategy: Option<(u16, String)>,
     /// Evaluated points, by value.
     pub points: Vec<PlanPoint>,
     /// The smallest value at which every target holds (`None`: unreachable).
@@ -98,6 +115,14 @@ pub struct DesignPlan {
 }
 
 impl DesignPlan {
+    /// What was planned: the design's name, or `world:STRATEGY`.
+    pub fn name(&self) -> String {
+        match &self.strategy {
+            Some((_, s)) => format!("world:{s}"),
+            None => self.design.name().to_string(),
+        }
+    }
+
     /// The evaluated point at `value`.
     pub fn point(&self, value: f64) -> Option<&PlanPoint> {
         self.points.iter().find(|p| p.value == value)
@@ -204,6 +229,17 @@ impl Planner {
         };
         let base = probe(value(lo))?;
         probe(value(hi))?;
+        if base.world.is_some() {
+            let names = strategy_metric_names();
+            if let Some(t) = req.targets.iter().find(|t| !names.contains(&t.metric)) {
+                return Err(bad(format!(
+                    "--target {}: the scenario has [world], whose strategies are planned on the columns of strategies.csv, and {} is not one of them (valid: {}); drop the [world] table to plan the designs alone on it",
+                    t.text.trim(),
+                    t.metric,
+                    names.join(", ")
+                )));
+            }
+        }
         Ok(Planner {
             req,
             domain,
@@ -228,12 +264,13 @@ impl Planner {
         scenario::from_str(&self.req.text, &self.req.file, &sets)
     }
 
-    /// Evaluates design `d` at `x`: replications in rounds of
-    /// `replications` while some target is unsure, none fails, and the cap
-    /// allows.
+    /// Evaluates design `d` alone (or world strategy `strategy`) at `x`:
+    /// replications in rounds of `replications` while some target is
+    /// unsure, none fails, and the cap allows.
     fn evaluate(
         &self,
         d: DesignKind,
+        strategy: Option<u16>,
         x: f64,
         order: usize,
         bar: &ProgressBar,
@@ -256,16 +293,23 @@ impl Planner {
                         replicate,
                         design: d,
                         seed: run_seed(sc.seed, replicate),
-                        strategy: None,
+                        strategy,
                     };
-                    let r = run_one(&sc, spec);
+                    let r = match strategy {
+                        None => run_one(&sc, spec),
+                        Some(_) => run_spec(&sc, spec).swap_remove(0),
+                    };
                     self.control.run_finished();
                     bar.inc(1);
                     r
                 })
                 .collect();
             for r in &results {
-                let s = serde_json::to_value(&r.summary).expect("a summary serializes");
+                let s = match &r.world {
+                    Some(w) => serde_json::to_value(&w.strategy),
+                    None => serde_json::to_value(&r.summary),
+                }
+                .expect("a result row serializes");
                 for (t, vs) in targets.iter().zip(&mut values) {
                     if let Some(v) = metric_value(&s, &t.metric) {
                         vs.push(v);
@@ -296,18 +340,25 @@ impl Planner {
         }
     }
 
-    /// Plans design `d`.
-    pub fn plan_design(&self, d: DesignKind, bar: &ProgressBar) -> Result<DesignPlan> {
+    /// Plans design `d` alone, or world strategy `strategy`.
+    pub fn plan_design(
+        &self,
+        d: DesignKind,
+        strategy: Option<u16>,
+        bar: &ProgressBar,
+    ) -> Result<DesignPlan> {
         let mut points: Vec<PlanPoint> = Vec::new();
         let outcome = search(self.req.lo, self.req.hi, self.domain, |x| {
-            let p = self.evaluate(d, x, points.len(), bar)?;
+            let p = self.evaluate(d, strategy, x, points.len(), bar)?;
             let ok = p.holds;
             points.push(p);
             Ok::<bool, Error>(ok)
         })?;
         points.sort_by(|a, b| a.value.total_cmp(&b.value));
+        let names = self.base.world.as_ref().map(|w| &w.strategy_names);
         let mut plan = DesignPlan {
             design: d,
+            strategy: strategy.zip(names).map(|(s, n)| (s, n[s as usize].clone())),
             points,
             answer: outcome.answer,
             below: outcome.below,
@@ -317,11 +368,26 @@ impl Planner {
         Ok(plan)
     }
 
-    /// Plans every design, in parallel on `pool`; results in scenario
-    /// order. A spinner counts the runs on a terminal (stderr).
+    /// What is planned: each design alone in scenario order, then each
+    /// world strategy.
+    pub fn subjects(&self) -> Vec<(DesignKind, Option<u16>)> {
+        let mut v: Vec<_> = self.base.designs.iter().map(|&d| (d, None)).collect();
+        if let Some(w) = &self.base.world {
+            v.extend((0..w.strategies.len()).map(|s| (w.networks[0], Some(s as u16))));
+        }
+        v
+    }
+
+    /// Plans every design and world strategy, in parallel on `pool`;
+    /// results in [`Planner::subjects`] order. A spinner counts the runs on
+    /// a terminal (stderr).
     pub fn plan_all(&self, pool: &rayon::ThreadPool) -> Result<Vec<DesignPlan>> {
-        let designs = self.base.designs.clone();
-        let bar = ProgressBar::new_spinner();
+        let designs = self.subjects();
+        let bar = if crate::quiet() {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new_spinner()
+        };
         bar.set_style(
             ProgressStyle::with_template("{spinner} {pos} runs  {per_sec}  {elapsed}")
                 .expect("the progress template is valid"),
@@ -330,7 +396,7 @@ impl Planner {
             .install(|| {
                 designs
                     .par_iter()
-                    .map(|&d| self.plan_design(d, &bar))
+                    .map(|&(d, s)| self.plan_design(d, s, &bar))
                     .collect::<Vec<_>>()
             })
             .into_iter()

@@ -7,7 +7,7 @@ use crate::sweep::merge::merge;
 /// Checks the shards and writes the merged directory.
 pub fn run(args: MergeArgs, argv: &[String]) -> Result<()> {
     let m = merge(&args.dirs, &args.out, argv, args.force)?;
-    eprintln!(
+    crate::note!(
         "depinsim: merged {} shards: {} runs of {} points; results in {}",
         m.shards,
         m.runs,

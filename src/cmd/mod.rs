@@ -1,10 +1,12 @@
 //! One module per subcommand; each has a `run` returning `Result`.
 
+pub mod init;
 pub mod merge;
 pub mod plan;
 pub mod plot;
 pub mod report;
 pub mod run;
+pub mod schema;
 pub mod sweep;
 pub mod table;
 pub mod validate;
@@ -24,6 +26,8 @@ pub fn dispatch(cli: Cli, argv: &[String]) -> Result<()> {
         Command::Plot(args) => plot::run(args, argv),
         Command::Report(args) => report::run(args, argv),
         Command::Plan(args) => plan::run(args, argv),
+        Command::Init(args) => init::run(args),
+        Command::Schema(args) => schema::run(args),
     }
 }
 

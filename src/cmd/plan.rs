@@ -4,6 +4,7 @@
 //! answers as a table.
 
 use super::Prelude;
+use super::table::Format;
 use crate::capacity::{
     Bound, DesignPlan, PlanRequest, Planner, Target, fmt_value, metric_names, parse_range,
 };
@@ -22,7 +23,7 @@ use std::time::Instant;
 /// One row of `plan.csv`: one target at one evaluated point of one design.
 #[derive(Serialize)]
 pub struct PlanRow {
-    pub design: &'static str,
+    pub design: String,
     /// The varied key's value.
     pub value: String,
     pub replications: u32,
@@ -70,13 +71,6 @@ pub fn run(args: PlanArgs, argv: &[String]) -> Result<()> {
     let (lo, hi) = parse_range(&args.range).map_err(Error::Usage)?;
     // The file's own replications, raised to 3: the bound needs a spread.
     let first = crate::scenario::from_str(&text, &file, &sets)?;
-    if first.world.is_some() {
-        return Err(Error::input(
-            &file,
-            "world",
-            "plan does not run world mode yet: `depinsim run` runs [world] (drop the [world] table to plan a design alone)",
-        ));
-    }
     let file_reps = first.replications;
     let replications = args.replications.unwrap_or(file_reps.max(3));
     let max_replications = args
@@ -101,7 +95,7 @@ pub fn run(args: PlanArgs, argv: &[String]) -> Result<()> {
     let threads = super::threads_of(args.threads);
     // The most one point may take (every design at the most replications);
     // the search visits a few dozen points, one at a time.
-    let point_runs = planner.base.designs.len() as u64 * max_replications as u64;
+    let point_runs = planner.subjects().len() as u64 * max_replications as u64;
     super::check_bounds(
         &planner.base,
         point_runs,
@@ -153,7 +147,7 @@ pub fn run(args: PlanArgs, argv: &[String]) -> Result<()> {
         "replications": req.replications,
         "max_replications": req.max_replications,
         "designs": plans.iter().map(|p| json!({
-            "design": p.design.name(),
+            "design": p.name(),
             "answer": p.answer.map(fmt_value),
             "below": p.below.map(fmt_value),
             "points_evaluated": p.points.len(),
@@ -197,15 +191,100 @@ pub fn run(args: PlanArgs, argv: &[String]) -> Result<()> {
     }
     built?;
 
-    print!("{}", answer_table(&planner, &plans));
-    eprintln!(
+    match args.format {
+        Format::Markdown => print!("{}", answer_table(&planner, &plans)),
+        Format::Csv => print!(
+            "{}",
+            String::from_utf8_lossy(&csv_bytes(answer_rows(&planner, &plans))?)
+        ),
+        Format::Json => {
+            let rows = serde_json::to_string_pretty(&answer_rows(&planner, &plans))
+                .map_err(|e| Error::Other(format!("cannot format the answers: {e}")))?;
+            println!("{rows}");
+        }
+    }
+    crate::note!(
         "depinsim: plan of {} over {}..{}: {runs} runs, {events} events in {wall:.2} s wall; results in {}",
         req.key,
         fmt_value(req.lo),
         fmt_value(req.hi),
         out.display()
     );
+    // Scripts tell "no value in the range meets the targets" by the exit
+    // code (3), after every file is written.
+    let unmet: Vec<String> = (plans.iter())
+        .filter(|p| p.answer.is_none())
+        .map(|p| p.name())
+        .collect();
+    if !unmet.is_empty() {
+        return Err(Error::Unmet(format!(
+            "the targets are unreachable within {}..{} for {} (exit code 3); widen --range, or see {}",
+            fmt_value(req.lo),
+            fmt_value(req.hi),
+            unmet.join(", "),
+            out.join("plan.csv").display()
+        )));
+    }
     Ok(())
+}
+
+/// One record of `plan --format csv|json`: one target of one design, at
+/// its answer (or, unreachable, at the top of the range).
+#[derive(Serialize)]
+pub struct AnswerRow {
+    /// The design, or `world:STRATEGY`.
+    pub design: String,
+    /// The varied key.
+    pub key: String,
+    /// The smallest value at which every target holds; empty: unreachable.
+    pub answer: Option<String>,
+    pub reachable: bool,
+    /// The largest evaluated value below the answer (it fails there).
+    pub below: Option<String>,
+    /// Where the statistics are taken: the answer, or the range's top.
+    pub at: String,
+    pub target: String,
+    pub metric: String,
+    pub n: usize,
+    pub mean: Option<f64>,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+    /// The one-sided 95% bound compared with the threshold.
+    pub bound95: Option<f64>,
+    pub verdict: &'static str,
+}
+
+/// The answers as records, designs in scenario order, targets as given.
+pub fn answer_rows(planner: &Planner, plans: &[DesignPlan]) -> Vec<AnswerRow> {
+    let req = &planner.req;
+    let mut rows = Vec::new();
+    for plan in plans {
+        let at = plan.answer.unwrap_or(req.hi);
+        let point = plan.point(at);
+        for (i, t) in req.targets.iter().enumerate() {
+            let s = point.and_then(|p| p.stats[i]);
+            rows.push(AnswerRow {
+                design: plan.name(),
+                key: req.key.clone(),
+                answer: plan.answer.map(fmt_value),
+                reachable: plan.answer.is_some(),
+                below: plan.below.map(fmt_value),
+                at: fmt_value(at),
+                target: t.text.trim().to_string(),
+                metric: t.metric.clone(),
+                n: s.map_or(0, |s| s.n),
+                mean: s.map(|s| s.mean),
+                ci95_low: s.map(|s| s.mean - s.ci95_half),
+                ci95_high: s.map(|s| s.mean + s.ci95_half),
+                bound95: s.map(|s| match t.bound {
+                    Bound::AtMost => s.mean + s.margin95,
+                    Bound::AtLeast => s.mean - s.margin95,
+                }),
+                verdict: point.map_or("unsure", |p| p.verdicts[i].name()),
+            });
+        }
+    }
+    rows
 }
 
 /// The rows of `plan.csv`: designs in scenario order, values ascending,
@@ -217,7 +296,7 @@ pub fn plan_rows(planner: &Planner, plans: &[DesignPlan]) -> Vec<PlanRow> {
             for (i, t) in planner.req.targets.iter().enumerate() {
                 let s = p.stats[i];
                 rows.push(PlanRow {
-                    design: plan.design.name(),
+                    design: plan.name(),
                     value: fmt_value(p.value),
                     replications: p.replications,
                     target: t.text.trim().to_string(),
@@ -267,7 +346,7 @@ fn chart(planner: &Planner, plans: &[DesignPlan], i: usize, t: &Target) -> XyCha
         .map(|p| {
             format!(
                 "{} {}",
-                p.design.name(),
+                p.name(),
                 p.answer.map_or("unreachable".into(), fmt_value)
             )
         })
@@ -298,8 +377,8 @@ fn chart(planner: &Planner, plans: &[DesignPlan], i: usize, t: &Target) -> XyCha
     c.subtitle = Some(sub);
     c.x_range = Some((req.lo, x_max));
     for (k, plan) in plans.iter().enumerate() {
-        let name = plan.design.name();
-        let mut s = Series::new(name, design_color(name, k));
+        let name = plan.name();
+        let mut s = Series::new(name.clone(), design_color(&name, k));
         for p in plan.points.iter().filter(|p| p.value <= x_max) {
             if let Some(st) = p.stats[i] {
                 s.line.push((p.value, st.mean));
@@ -402,7 +481,7 @@ pub fn answer_table(planner: &Planner, plans: &[DesignPlan]) -> String {
         };
         s.push_str(&format!(
             "| {} | {} | {} | {} |\n",
-            plan.design.name(),
+            plan.name(),
             answer,
             at,
             cell(plan, plan.below)
@@ -410,7 +489,7 @@ pub fn answer_table(planner: &Planner, plans: &[DesignPlan]) -> String {
     }
     for plan in plans {
         for w in &plan.warnings {
-            s.push_str(&format!("\nwarning: {}: {w}", plan.design.name()));
+            s.push_str(&format!("\nwarning: {}: {w}", plan.name()));
         }
     }
     if plans.iter().any(|p| !p.warnings.is_empty()) {

@@ -16,9 +16,9 @@ pub fn run(args: PlotArgs, argv: &[String]) -> Result<()> {
     clean_stale_files(&args.dir);
     let set = plot_dir(&args.dir)?;
     for note in &set.notes {
-        eprintln!("depinsim: note: {note}");
+        crate::note!("depinsim: note: {note}");
     }
-    eprintln!(
+    crate::note!(
         "depinsim: {} plots in {}",
         set.plots.len(),
         args.dir.join("plots").display()

@@ -23,7 +23,7 @@ pub fn run(args: ReportArgs, argv: &[String]) -> Result<()> {
             unique.push(c);
         }
     }
-    // Each directory gets its plots/ (and the first one report.html).
+    // Each directory gets its plots/ (and, alone, its report.html).
     let _places = unique
         .iter()
         .map(|d| Place::lock(d, argv))
@@ -32,7 +32,7 @@ pub fn run(args: ReportArgs, argv: &[String]) -> Result<()> {
         clean_stale_files(d);
     }
     let path = write_report(&args.dirs, args.out.as_deref())?;
-    eprintln!("depinsim: report in {}", path.display());
+    crate::note!("depinsim: report in {}", path.display());
     Ok(())
 }
 

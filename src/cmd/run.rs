@@ -72,7 +72,7 @@ pub fn run(args: RunArgs, argv: &[String]) -> Result<()> {
     }
     let report = built?;
     // One closing line (the CLI contract): events, wall seconds, events/s.
-    eprintln!(
+    crate::note!(
         "depinsim: {} runs, {events} events in {wall:.2} s wall, {:.2} M events/s; results in {}{report}",
         results.len(),
         events as f64 / wall.max(1e-9) / 1e6,

@@ -11,7 +11,7 @@ use crate::scenario::bounds;
 use crate::sweep::exec::WINDOW_PER_THREAD;
 use crate::sweep::store::Start;
 use crate::sweep::{Shard, SweepEnd, SweepJob, SweepRequest};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressStyle;
 use std::time::Instant;
 
 /// Checks the sweep, then runs (or resumes) it into its directory.
@@ -86,17 +86,27 @@ pub fn run(args: SweepArgs, argv: &[String]) -> Result<()> {
         Start::Resume(p) => p.runs_done,
         Start::Fresh | Start::Complete(_) => 0,
     };
-    let bar = ProgressBar::new(runs).with_position(done_before);
+    let bar = crate::progress_bar(runs).with_position(done_before);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
             .expect("the progress template is valid"),
     );
     bar.reset_eta();
-    let end = job.run(start, argv.to_vec(), &Control::default(), |_| bar.inc(1))?;
+    let ctl = std::sync::Arc::new(Control::default());
+    let hint = resume_hint(argv);
+    watch_ctrl_c(&ctl, &hint);
+    let end = job.run(start, argv.to_vec(), &ctl, |_| bar.inc(1));
     bar.finish_and_clear();
+    let end = end.map_err(|e| match e {
+        crate::error::Error::Interrupted(m) => crate::error::Error::Interrupted(format!(
+            "sweep {m}; the finished runs are kept in {}. Resume with:\n  {hint}",
+            out.display()
+        )),
+        e => e,
+    })?;
     let (now, events) = match end {
         SweepEnd::AlreadyComplete => {
-            eprintln!(
+            crate::note!(
                 "depinsim: sweep of {what} in {} is already complete; nothing to do",
                 out.display()
             );
@@ -104,7 +114,7 @@ pub fn run(args: SweepArgs, argv: &[String]) -> Result<()> {
         }
         SweepEnd::Finalized => {
             let report = report_of(out, shard, args.no_plots)?;
-            eprintln!(
+            crate::note!(
                 "depinsim: sweep of {what}: all runs were done; final files written in {}{report}",
                 out.display()
             );
@@ -120,7 +130,7 @@ pub fn run(args: SweepArgs, argv: &[String]) -> Result<()> {
         String::new()
     };
     let report = report_of(out, shard, args.no_plots)?;
-    eprintln!(
+    crate::note!(
         "depinsim: sweep of {what}: {now} runs done{resumed}, {events} events in {wall:.2} s wall, {:.1} runs/s, {:.2} M events/s; results in {}{report}",
         now as f64 / wall.max(1e-9),
         events as f64 / wall.max(1e-9) / 1e6,
@@ -141,4 +151,49 @@ fn report_of(out: &std::path::Path, shard: Shard, no_plots: bool) -> Result<Stri
     }
     let path = write_report(&[out.to_path_buf()], None)?;
     Ok(format!("; charts in plots/, report in {}", path.display()))
+}
+
+/// The command that resumes this sweep: the same words, with `--resume`.
+pub fn resume_hint(argv: &[String]) -> String {
+    let quote = |w: &String| -> String {
+        let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,@+%".contains(c);
+        if !w.is_empty() && w.chars().all(plain) {
+            w.clone()
+        } else {
+            format!("'{}'", w.replace('\'', "'\\''"))
+        }
+    };
+    let mut words: Vec<String> = argv.iter().filter(|w| *w != "--force").map(quote).collect();
+    if let Some(first) = words.first_mut() {
+        // The program as the user would type it, not a build path.
+        if first.ends_with("/depinsim") {
+            *first = "depinsim".into();
+        }
+    }
+    if !argv.iter().any(|w| w == "--resume") {
+        words.push("--resume".into());
+    }
+    words.join(" ")
+}
+
+/// On Ctrl-C: the first stops the sweep after the runs in progress (they
+/// are committed to the journal) and says so; a second ends the process at
+/// once (the journal still holds every committed run).
+fn watch_ctrl_c(ctl: &std::sync::Arc<Control>, hint: &str) {
+    let ctl = std::sync::Arc::clone(ctl);
+    let hint = hint.to_string();
+    let presses = std::sync::atomic::AtomicU32::new(0);
+    // Only one handler per process; if one is set (a library caller's),
+    // leave it.
+    let _ = ctrlc::set_handler(move || {
+        if presses.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            eprintln!(
+                "\ndepinsim: interrupted: finishing the runs in progress (Ctrl-C again to stop at once)"
+            );
+            ctl.cancel();
+        } else {
+            eprintln!("\ndepinsim: stopped; resume with:\n  {hint}");
+            std::process::exit(130);
+        }
+    });
 }

@@ -31,6 +31,7 @@ use super::{kept_progress, new_job, pay_tokens, runs_on};
 use super::{lost_to_cloud, requeue_interrupted, run_elapsed};
 use crate::engine::{MS_PER_HOUR, Rng, SimTime, StreamNs};
 use crate::metrics::{DesignColumns, finite};
+use crate::model::admission::Admission;
 use crate::model::demand::JobDraw;
 use crate::model::{NodeId, World};
 use crate::scenario::{AkashParams, AkashPricing, Scenario};
@@ -143,6 +144,17 @@ struct Provider {
     population: u16,
     /// Its GPU class.
     class: u16,
+    /// Audited (its provider tier's `audited`): the only bidders on orders
+    /// of `audited_only` workloads.
+    audited: bool,
+}
+
+/// Akash admits any provider: every node of the fleet may bid. What differs
+/// between providers is visible to users who ask for it: orders of
+/// workloads with `audited_only = true` take bids from audited providers
+/// only (Akash's audited attributes, signed by an auditor).
+pub fn admission() -> Admission {
+    Admission::ALL
 }
 
 /// The Akash market.
@@ -162,6 +174,9 @@ pub struct Akash {
     /// lease's start reads no heap.
     parked: Vec<SmallVec<[u32; 4]>>,
     lanes: Vec<Lane>,
+    /// Waiting orders of `audited_only` workloads (their candidates are the
+    /// audited providers with room).
+    audited_lanes: Vec<Lane>,
     /// Jobs without a running lease (ordering, waiting, provider down,
     /// redeploying).
     waiting: usize,
@@ -225,6 +240,7 @@ impl Akash {
                 markup,
                 population: pick as u16,
                 class: node.class,
+                audited: sc.tiers.get(node.tier as usize).is_some_and(|t| t.audited),
             });
         }
         let n = providers.len();
@@ -249,6 +265,7 @@ impl Akash {
             leases: Vec::new(),
             parked: vec![SmallVec::new(); n],
             lanes: Vec::new(),
+            audited_lanes: Vec::new(),
             waiting: 0,
             next_serial: 0,
             next_lease: 0,
@@ -392,6 +409,65 @@ impl Akash {
         }
     }
 
+    /// Fills `self.bidders` with the audited providers that could bid on a
+    /// gang of `gpus` of a class in `mask` (up, with `gpus` GPUs free), in
+    /// the order [`Self::candidates`] counts all of them; returns how many.
+    /// O(candidates): audited orders scan what the others count.
+    fn audited_candidates(&mut self, ctx: &Ctx, mask: u64, gpus: u32) -> usize {
+        self.bidders.clear();
+        let pool = &ctx.world.pool;
+        let mut m = mask & pool.free_mask();
+        while m != 0 {
+            let c = m.trailing_zeros() as usize;
+            m &= m - 1;
+            for k in gpus..=pool.max_per_node() as u32 {
+                let nodes = pool.nodes_with_free(c, k as u16);
+                let providers = &self.providers;
+                (self.bidders).extend(nodes.iter().filter(|n| providers[n.ix()].audited));
+            }
+        }
+        self.bidders.len()
+    }
+
+    /// Whether an audited provider could bid on a gang of `gpus` of a class
+    /// in `mask` now.
+    fn any_audited_candidate(&self, ctx: &Ctx, mask: u64, gpus: u32) -> bool {
+        let pool = &ctx.world.pool;
+        let mut m = mask & pool.free_mask();
+        while m != 0 {
+            let c = m.trailing_zeros() as usize;
+            m &= m - 1;
+            for k in gpus..=pool.max_per_node() as u32 {
+                let nodes = pool.nodes_with_free(c, k as u16);
+                if nodes.iter().any(|n| self.providers[n.ix()].audited) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Keeps in `self.bidders` (the `n` audited candidates) those whose bids
+    /// count, earliest bid first: all of them in random order if there are
+    /// at most `max_bids`, else `max_bids` drawn without replacement (a
+    /// partial shuffle), as [`Self::draw_bidders`] draws among all
+    /// candidates.
+    fn draw_audited_bidders(&mut self, n: usize) {
+        let m = self.p.max_bids as usize;
+        if n <= m {
+            for i in (1..n).rev() {
+                let j = self.bid_rng.random_range(0..=i);
+                self.bidders.swap(i, j);
+            }
+        } else {
+            for i in 0..m {
+                let j = self.bid_rng.random_range(i..n);
+                self.bidders.swap(i, j);
+            }
+            self.bidders.truncate(m);
+        }
+    }
+
     /// Provider `node`'s bid, USD per GPU-hour.
     #[inline]
     fn bid(&mut self, node: NodeId) -> f64 {
@@ -435,12 +511,21 @@ impl Akash {
     /// above the user's maximum price sends the job to the cloud.
     fn open_order(&mut self, ctx: &mut Ctx, slot: u32) {
         let (mask, gpus) = (ctx.jobs[slot].class_mask, ctx.jobs[slot].gpus);
-        let n = Self::candidates(ctx, mask, gpus);
+        let audited = Self::audited_only(ctx, slot);
+        let n = if audited {
+            self.audited_candidates(ctx, mask, gpus)
+        } else {
+            Self::candidates(ctx, mask, gpus)
+        };
         if n == 0 {
             self.wait(ctx, slot);
             return;
         }
-        self.draw_bidders(ctx, mask, gpus, n);
+        if audited {
+            self.draw_audited_bidders(n);
+        } else {
+            self.draw_bidders(ctx, mask, gpus, n);
+        }
         let mut best: Option<(f64, usize)> = None;
         for i in 0..self.bidders.len() {
             let price = self.bid(self.bidders[i]);
@@ -491,33 +576,58 @@ impl Akash {
         ctx.timer_after(self.p.bid_window, t);
     }
 
+    /// Whether job `slot`'s workload takes bids from audited providers only.
+    #[inline]
+    fn audited_only(ctx: &Ctx, slot: u32) -> bool {
+        ctx.sc.workloads[ctx.jobs[slot].workload as usize].audited_only
+    }
+
     /// Puts order `slot` in its lane, in arrival order.
     fn wait(&mut self, ctx: &Ctx, slot: u32) {
         self.leases[slot as usize].phase = Phase::Waiting;
-        enqueue_in_lane(&mut self.lanes, ctx.jobs, slot);
+        let lanes = if Self::audited_only(ctx, slot) {
+            &mut self.audited_lanes
+        } else {
+            &mut self.lanes
+        };
+        enqueue_in_lane(lanes, ctx.jobs, slot);
     }
 
     /// Reopens waiting orders that now have candidates, oldest first.
     fn retry_waiting(&mut self, ctx: &mut Ctx) {
         loop {
-            let mut best: Option<(u64, usize)> = None;
+            let mut best: Option<(u64, bool, usize)> = None;
             for (li, lane) in self.lanes.iter().enumerate() {
                 let Some(&s) = lane.jobs.front() else {
                     continue;
                 };
                 let serial = ctx.jobs[s].serial;
-                if best.is_some_and(|(b, _)| b < serial) {
+                if best.is_some_and(|(b, ..)| b < serial) {
                     continue;
                 }
                 if Self::candidates(ctx, lane.mask, lane.gpus) > 0 {
-                    best = Some((serial, li));
+                    best = Some((serial, false, li));
                 }
             }
-            let Some((_, li)) = best else { return };
-            let slot = self.lanes[li]
-                .jobs
-                .pop_front()
-                .expect("the lane has a head");
+            for (li, lane) in self.audited_lanes.iter().enumerate() {
+                let Some(&s) = lane.jobs.front() else {
+                    continue;
+                };
+                let serial = ctx.jobs[s].serial;
+                if best.is_some_and(|(b, ..)| b < serial) {
+                    continue;
+                }
+                if self.any_audited_candidate(ctx, lane.mask, lane.gpus) {
+                    best = Some((serial, true, li));
+                }
+            }
+            let Some((_, audited, li)) = best else { return };
+            let lanes = if audited {
+                &mut self.audited_lanes
+            } else {
+                &mut self.lanes
+            };
+            let slot = lanes[li].jobs.pop_front().expect("the lane has a head");
             self.leases[slot as usize].phase = Phase::Idle;
             self.open_order(ctx, slot);
         }

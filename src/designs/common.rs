@@ -126,6 +126,26 @@ pub fn runs_on(ctx: &Ctx, node: NodeId, out: &mut Vec<u32>) {
     }
 }
 
+/// Takes `node` off this network for the rest of the run (its admission
+/// rule removed it): the world delists it, and the network's fleet and GPUs
+/// up lose its GPUs from now. End the network's runs on it first.
+pub fn delist(ctx: &mut Ctx, node: NodeId) {
+    let now = ctx.sched.now();
+    let n = &ctx.world.nodes[node.ix()];
+    let (up, in_fleet, gpus) = (n.up, n.presence.in_fleet(), n.gpus as f64);
+    ctx.world.delist(node, ctx.net);
+    if up && in_fleet {
+        ctx.metrics.up_add(now, -gpus);
+    }
+    if in_fleet {
+        let (total, cost) = (
+            ctx.world.listed_gpus(ctx.net),
+            ctx.world.listed_cost_usd_per_h(ctx.net),
+        );
+        ctx.metrics.set_fleet(now, total, cost);
+    }
+}
+
 /// Stores a new queued job of workload `w` and returns its slot.
 #[inline]
 pub fn new_job(
@@ -369,7 +389,7 @@ pub fn expected_wait_h(ctx: &Ctx, queued: usize, gpus: u32, mask: u64, mean_work
 /// for other jobs.
 pub fn unchecked_frame_risk(ctx: &Ctx, w: usize) -> f64 {
     if ctx.sc.workloads[w].kind == WorkloadKind::Render {
-        ctx.sc.faults.share * ctx.sc.faults.frame_error_rate
+        ctx.sc.mean_fault_share() * ctx.sc.faults.frame_error_rate
     } else {
         0.0
     }

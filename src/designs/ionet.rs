@@ -1,15 +1,23 @@
 //! io.net: a coordinator with one global queue places gang jobs on free GPUs
 //! of an acceptable class and bills per GPU-hour with a minimum. A worker
-//! that drops mid-job is not paid for that run (io.net docs); the job goes
-//! back to the queue and restarts from its last checkpoint.
+//! that drops mid-job is not paid for that run (io.net docs); the user pays
+//! for it unless `pay_interrupted = false`; the job goes back to the queue
+//! and restarts from its last checkpoint.
 //!
 //! Waiting jobs are kept in lanes of identical requirements (the same class
 //! set and gang size), each in arrival order: within a lane only the oldest
 //! job can matter for whether something fits, so every policy works on lane
 //! heads and a dispatch costs O(lanes), not O(queue).
+//!
+//! Who may join: with `uptime_check`, io.net judges every node it lists
+//! once per review window on the window just ended (its hourly proofs of
+//! work, taken as the time it was up); a node up less than `min_uptime` of
+//! it is removed from io.net for the rest of the run, its runs lost as in
+//! an outage. io.net then has fewer GPUs: it relies on the supply that
+//! passes its checks.
 
 use super::{
-    Ctx, Design, Lane, NoTimer, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs,
+    Ctx, Design, Lane, Timer, admit, begin_run, complete, end_run, enqueue_in_lane, finish_jobs,
 };
 use super::{Quote, cheapest_class, expected_wait_h, unchecked_frame_risk};
 use super::{kept_progress, new_job, runs_on};
@@ -17,10 +25,41 @@ use super::{lost_to_cloud, requeue_interrupted, run_elapsed, usd};
 use crate::engine::SimTime;
 use crate::metrics::DesignColumns;
 use crate::model::NodeId;
+use crate::model::admission::{ALL_TIERS, Admission};
 use crate::model::demand::JobDraw;
 use crate::model::jobs::{Job, JobState};
-use crate::scenario::{IonetParams, IonetPolicy, Scenario};
+use crate::scenario::{IonetParams, IonetPolicy, Scenario, UptimeCheck};
 use std::collections::BTreeSet;
+
+/// io.net admits every node at first; with `uptime_check` it removes those
+/// that fail it ([`Ionet`]'s review).
+pub fn admission(p: &IonetParams) -> Admission {
+    Admission {
+        tiers: ALL_TIERS,
+        removes: p.uptime_check.is_some(),
+    }
+}
+
+/// io.net's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IonetTimer {
+    /// A review window ends: nodes that failed the uptime check go.
+    UptimeReview,
+}
+
+impl Timer for IonetTimer {
+    fn pack(self) -> (u8, u32, u32) {
+        match self {
+            IonetTimer::UptimeReview => (1, 0, 0),
+        }
+    }
+    fn unpack(tag: u8, _: u32, _: u32) -> Self {
+        match tag {
+            1 => IonetTimer::UptimeReview,
+            _ => unreachable!("ionet sets no timer with tag {tag}"),
+        }
+    }
+}
 
 /// The head job's reservation (EASY backfilling).
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +101,10 @@ pub struct Ionet {
     /// than `uptime_for_rewards`.
     online_gpu_ms: f64,
     eligible_gpu_ms: f64,
+    /// Uptime check: per node, its uptime (ms) at the last review; nodes
+    /// removed so far (after warmup or not).
+    uptime_seen: Vec<SimTime>,
+    removed: Vec<NodeId>,
 }
 
 impl Ionet {
@@ -102,6 +145,79 @@ impl Ionet {
             late_heads: 0,
             online_gpu_ms: 0.0,
             eligible_gpu_ms: 0.0,
+            uptime_seen: Vec::new(),
+            removed: Vec::new(),
+        }
+    }
+
+    /// Nodes the uptime check removed so far, in the order removed.
+    pub fn removed(&self) -> &[NodeId] {
+        &self.removed
+    }
+
+    /// The uptime check at the end of a review window: every node listed
+    /// here and in the fleet for the whole window that was up less than
+    /// `min_uptime` of it is removed; then waiting jobs are placed on what
+    /// is left.
+    fn review_uptime(&mut self, ctx: &mut Ctx, check: UptimeCheck) {
+        let now = ctx.sched.now();
+        let from = now.saturating_sub(check.window);
+        self.uptime_seen.resize(ctx.world.nodes.len(), 0);
+        let mut failed = Vec::new();
+        for i in 0..ctx.world.nodes.len() {
+            let node = NodeId(i as u32);
+            if !ctx.world.is_listed(node, ctx.net) {
+                continue;
+            }
+            let up = ctx.world.uptime_ms(node, now);
+            let seen = std::mem::replace(&mut self.uptime_seen[i], up);
+            let n = &ctx.world.nodes[i];
+            if !n.presence.in_fleet() || n.joined > from {
+                continue;
+            }
+            let share = (up - seen) as f64 / check.window as f64;
+            if share < check.min_uptime {
+                failed.push(node);
+            }
+        }
+        for node in failed {
+            self.remove(ctx, node);
+        }
+        self.dispatch(ctx);
+        if now + check.window < ctx.sc.horizon {
+            ctx.timer_after(check.window, IonetTimer::UptimeReview);
+        }
+    }
+
+    /// Removes `node` from io.net: its up period so far counts, its runs
+    /// are lost as in an outage, and io.net no longer lists it.
+    fn remove(&mut self, ctx: &mut Ctx, node: NodeId) {
+        if ctx.world.nodes[node.ix()].up {
+            self.count_uptime(ctx, node);
+        }
+        self.drop_runs(ctx, node);
+        super::delist(ctx, node);
+        self.removed.push(node);
+    }
+
+    /// Every run of this network on `node` is lost: progress since its last
+    /// checkpoint is gone, the run is unpaid, and the job goes back to the
+    /// queue in its arrival position.
+    fn drop_runs(&mut self, ctx: &mut Ctx, node: NodeId) {
+        self.scratch.clear();
+        runs_on(ctx, node, &mut self.scratch);
+        for k in 0..self.scratch.len() {
+            let slot = self.scratch[k];
+            self.forget_end(ctx, slot);
+            let elapsed = run_elapsed(ctx, slot);
+            let kept = kept_progress(&ctx.jobs[slot], elapsed);
+            let (user, provider) = match self.p.pay_interrupted {
+                true => self.bill_interrupted(ctx, slot, node, elapsed),
+                false => (0.0, 0.0),
+            };
+            end_run(ctx, slot, kept, user, provider);
+            requeue_interrupted(ctx, slot, kept);
+            self.enqueue(ctx, slot);
         }
     }
 
@@ -478,6 +594,32 @@ impl Ionet {
         )
     }
 
+    /// An interrupted run of `slot` that lasted `ms`, billed to the user as
+    /// a run of that length; the workers on `dropped` are not paid, those
+    /// on the gang's other nodes get their share (credited here). Returns
+    /// (user USD, provider USD); what the dropped workers are not paid stays
+    /// with io.net as revenue.
+    fn bill_interrupted(
+        &self,
+        ctx: &mut Ctx,
+        slot: u32,
+        dropped: NodeId,
+        ms: SimTime,
+    ) -> (f64, f64) {
+        let job = &ctx.jobs[slot];
+        let (user, provider) = self.bill(job, ms);
+        let per_gpu = provider / job.gpus as f64;
+        let mut paid = 0.0;
+        for k in 0..job.alloc.len() {
+            let (n, g) = ctx.jobs[slot].alloc[k];
+            if n != dropped {
+                ctx.world.credit(n, per_gpu * g as f64);
+                paid += per_gpu * g as f64;
+            }
+        }
+        (user, paid)
+    }
+
     /// Adds the up period of `node` ending now to the uptime tallies: every
     /// GPU-ms after warmup is online, those after `uptime_for_rewards` of
     /// continuous uptime are eligible for block rewards.
@@ -497,7 +639,23 @@ impl Ionet {
 }
 
 impl Design for Ionet {
-    type Timer = NoTimer;
+    type Timer = IonetTimer;
+
+    /// With the uptime check, its first review at the end of the first window.
+    fn begin(&mut self, ctx: &mut Ctx) {
+        if let Some(check) = self.p.uptime_check {
+            ctx.timer_after(check.window, IonetTimer::UptimeReview);
+        }
+    }
+
+    fn timer(&mut self, ctx: &mut Ctx, t: IonetTimer) {
+        match t {
+            IonetTimer::UptimeReview => {
+                let check = self.p.uptime_check.expect("reviews need the check");
+                self.review_uptime(ctx, check);
+            }
+        }
+    }
 
     /// A job arrives: not served if io.net does not run its kind; to the
     /// cloud if no acceptable class is within its maximum price; else queued.
@@ -554,20 +712,13 @@ impl Design for Ionet {
     }
 
     /// Every job on `node` loses the run: progress since its last checkpoint
-    /// is lost, the run is unpaid, and the job goes back to the queue in its
+    /// is lost, the workers on `node` are not paid (the user pays the run
+    /// unless `pay_interrupted = false`, and the gang's workers on other
+    /// nodes are paid then), and the job goes back to the queue in its
     /// arrival position.
     fn node_down(&mut self, ctx: &mut Ctx, node: NodeId) {
         self.count_uptime(ctx, node);
-        self.scratch.clear();
-        runs_on(ctx, node, &mut self.scratch);
-        for k in 0..self.scratch.len() {
-            let slot = self.scratch[k];
-            self.forget_end(ctx, slot);
-            let kept = kept_progress(&ctx.jobs[slot], run_elapsed(ctx, slot));
-            end_run(ctx, slot, kept, 0.0, 0.0);
-            requeue_interrupted(ctx, slot, kept);
-            self.enqueue(ctx, slot);
-        }
+        self.drop_runs(ctx, node);
         self.dispatch(ctx);
     }
 
@@ -612,8 +763,9 @@ impl Design for Ionet {
             (base * (1.0 + fee_r), base * (1.0 - fee_r - fee_p))
         });
         for i in 0..ctx.world.nodes.len() {
-            if ctx.world.nodes[i].up {
-                self.count_uptime(ctx, NodeId(i as u32));
+            let node = NodeId(i as u32);
+            if ctx.world.nodes[i].up && ctx.world.is_listed(node, ctx.net) {
+                self.count_uptime(ctx, node);
             }
         }
         ctx.metrics.design = DesignColumns {

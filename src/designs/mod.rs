@@ -20,6 +20,7 @@ pub use common::*;
 
 use crate::engine::{Scheduler, SimTime, StreamNs};
 use crate::metrics::{Metrics, Summary};
+use crate::model::admission::Admission;
 use crate::model::demand::JobDraw;
 use crate::model::jobs::Jobs;
 use crate::model::{Event, NodeId, World};
@@ -231,6 +232,20 @@ impl Market {
                 let p = sc.cloud.as_ref().unwrap_or_else(|| missing());
                 Market::Cloud(Box::new(cloud::Cloud::new(p, sc, ns)))
             }
+        }
+    }
+
+    /// Which nodes `design` admits to its network in `sc`, from the start
+    /// and later (docs/model.md, "Who may join each network"); each
+    /// design's rule is in its module. The world lists the nodes by it
+    /// before the market is built.
+    pub fn admission(design: DesignKind, sc: &Scenario) -> Admission {
+        match design {
+            DesignKind::Akash => akash::admission(),
+            DesignKind::Ionet => sc.ionet.as_ref().map_or(Admission::ALL, ionet::admission),
+            DesignKind::Render => sc.render.as_ref().map_or(Admission::ALL, render::admission),
+            // The cloud serves on its own capacity, not the fleet's.
+            DesignKind::Cloud => Admission::ALL,
         }
     }
 

@@ -4,6 +4,7 @@
 //! run's memory does not grow with the number of jobs it serves.
 
 pub mod histogram;
+pub mod stats;
 
 use crate::engine::{MS_PER_HOUR, SimTime, hours};
 pub use histogram::LogHistogram;

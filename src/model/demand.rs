@@ -357,6 +357,7 @@ mod tests {
             max_price: Sampler::Fixed(1.0),
             checkpoint_every: None,
             frames: None,
+            audited_only: false,
             trace: None,
         }
     }

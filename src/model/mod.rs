@@ -1,6 +1,7 @@
 //! The shared world every design runs on: GPU nodes and their churn, demand,
 //! jobs, and the events that drive them.
 
+pub mod admission;
 pub mod demand;
 pub mod growth;
 pub mod jobs;
@@ -9,6 +10,7 @@ pub mod supply;
 
 use crate::engine::{Rng, Scheduler, SimTime, Streams};
 use crate::scenario::{Churn, Scenario};
+use admission::Admission;
 use pool::FreePool;
 use rand::Rng as _;
 use rand_distr::{Distribution, LogNormal};
@@ -164,6 +166,11 @@ pub struct Node {
     /// Its provider's cost per GPU-hour as a multiple of the class's
     /// `cost_per_hour` (1 unless dynamic supply spreads costs).
     pub cost_factor: f64,
+    /// Its provider tier (an index into `Scenario::tiers`; 0 without tiers).
+    pub tier: u8,
+    /// Time up before its current up period (or before now, while down),
+    /// ms: with the current period, its whole uptime ([`World::uptime_ms`]).
+    pub uptime_ms: SimTime,
 }
 
 /// Nodes, their free GPUs and their churn.
@@ -189,7 +196,14 @@ pub struct World {
     pub gpus_up: u64,
     /// GPUs in the fleet (up or down; present or unstaking).
     pub gpus_total: u64,
-    churn: Option<Churn>,
+    /// Per provider tier: its nodes' up and down periods (`None`: they
+    /// never fail). One entry without tiers: `[churn]`.
+    laws: Vec<Option<Churn>>,
+    /// Listed nodes only (world mode, or a design whose admission leaves
+    /// nodes out): per network, the GPUs in the fleet it lists, and their
+    /// providers' cost weights per class.
+    net_gpus: Vec<u64>,
+    net_weight: Vec<Vec<f64>>,
     /// Per node: the streams of its up and down periods.
     churn_rngs: Vec<(Rng, Rng)>,
     /// Per node: provider USD earned since the last supply review (designs
@@ -223,9 +237,15 @@ impl World {
         });
         for slot in &layout {
             let id = slot.key;
-            let faulty = sc.faults.share > 0.0 && {
+            let tier = if sc.tiers.len() > 1 {
+                admission::draw_tier(&sc.tiers, &mut streams.substream("supply/tier", id))
+            } else {
+                0
+            };
+            let fault_share = sc.fault_share_of(tier as usize);
+            let faulty = fault_share > 0.0 && {
                 let mut r = streams.substream("faults", id);
-                r.random::<f64>() < sc.faults.share
+                r.random::<f64>() < fault_share
             };
             nodes.push(Node {
                 class: slot.class,
@@ -247,8 +267,10 @@ impl World {
                 cost_factor: cost_spread
                     .as_ref()
                     .map_or(1.0, |d| d.sample(&mut streams.substream("supply/cost", id))),
+                tier,
+                uptime_ms: 0,
             });
-            if sc.churn.is_some() {
+            if sc.any_churn() {
                 churn_rngs.push((
                     streams.substream("churn/up", id),
                     streams.substream("churn/down", id),
@@ -282,7 +304,11 @@ impl World {
             pool,
             gpus_up: gpus_total,
             gpus_total,
-            churn: sc.churn.clone(),
+            laws: (0..sc.tier_count())
+                .map(|t| sc.churn_of(t).cloned())
+                .collect(),
+            net_gpus: Vec::new(),
+            net_weight: Vec::new(),
             churn_rngs,
             class_weight,
             class_cost: sc.classes.iter().map(|c| c.cost_per_hour).collect(),
@@ -342,10 +368,59 @@ impl World {
             *income = 0.0;
         }
         self.set_cost_time(now);
-        if let Some(churn) = &self.churn {
+        self.net_fleet_add(node, 1.0);
+        let t = self.nodes[node.ix()].tier as usize;
+        if let Some(churn) = &self.laws[t] {
             let u = churn.uptime.sample_ms(&mut self.churn_rngs[node.ix()].0, 1);
             sched.after(u, Event::NodeDown(node));
         }
+    }
+
+    /// Listed nodes only: adds (`sign` = 1) or takes out (−1) `node`'s GPUs
+    /// from the listed fleet of every network that lists it.
+    fn net_fleet_add(&mut self, node: NodeId, sign: f64) {
+        if self.listed.is_empty() {
+            return;
+        }
+        let mut m = self.listed[node.ix()];
+        while m != 0 {
+            let j = m.trailing_zeros() as usize;
+            m &= m - 1;
+            self.net_fleet_add_to(j, node, sign);
+        }
+    }
+
+    /// [`World::net_fleet_add`] for network `j` alone.
+    fn net_fleet_add_to(&mut self, j: usize, node: NodeId, sign: f64) {
+        let n = &self.nodes[node.ix()];
+        let g = n.gpus as u64;
+        self.net_gpus[j] = if sign > 0.0 {
+            self.net_gpus[j] + g
+        } else {
+            self.net_gpus[j] - g
+        };
+        self.net_weight[j][n.class as usize] += sign * n.gpus as f64 * n.cost_factor;
+    }
+
+    /// Listed nodes only: GPUs in the fleet that network `j` lists now.
+    pub fn listed_gpus(&self, j: u8) -> u64 {
+        self.net_gpus[j as usize]
+    }
+
+    /// Listed nodes only: the providers' cost rate of the fleet network `j`
+    /// lists, USD per hour, at the class costs of the last fleet change.
+    pub fn listed_cost_usd_per_h(&self, j: u8) -> f64 {
+        (self.class_cost.iter())
+            .zip(&self.net_weight[j as usize])
+            .map(|(c, &w)| c * w)
+            .sum()
+    }
+
+    /// Time `node` has been up so far, ms, at `now`.
+    #[inline]
+    pub fn uptime_ms(&self, node: NodeId, now: SimTime) -> SimTime {
+        let n = &self.nodes[node.ix()];
+        n.uptime_ms + if n.up { now - n.up_since } else { 0 }
     }
 
     /// `node` leaves the fleet for good; returns whether it was up (its GPUs
@@ -358,11 +433,13 @@ impl World {
         let was_up = n.up;
         if was_up {
             n.up = false;
+            n.uptime_ms += now - n.up_since;
             n.since = now;
             n.epoch += 1;
             self.gpus_up -= n.gpus as u64;
             self.set_free(node, 0);
         }
+        self.net_fleet_add(node, -1.0);
         let n = &self.nodes[node.ix()];
         self.gpus_total -= n.gpus as u64;
         self.class_weight[n.class as usize] -= n.gpus as f64 * n.cost_factor;
@@ -381,25 +458,32 @@ impl World {
         }
     }
 
-    /// Draws each node's initial state (up with probability equal to the
-    /// long-run availability, so the fleet starts near equilibrium) and
-    /// schedules its first transition. Nodes starting down are taken out.
+    /// Starts each node's alternating up/down process in equilibrium: up
+    /// with probability E[up] / (E[up] + E[down]), its first transition
+    /// after the residual life of its current period's law (for
+    /// exponential laws a fresh draw). Nodes starting down are taken out.
     /// Also schedules the launch fleets of classes that appear later (they
     /// join at their class's `available_from`).
     pub fn start_churn(&mut self, sched: &mut Scheduler<Event>) {
         for &(node, at) in &self.launches {
             sched.at(at, Event::Join(node));
         }
-        let Some(churn) = &self.churn else { return };
-        let a = churn.availability();
+        let availability: Vec<Option<f64>> = (self.laws.iter())
+            .map(|l| l.as_ref().map(Churn::availability))
+            .collect();
         for i in 0..self.nodes.len() {
             if self.nodes[i].presence != Presence::Present {
                 continue;
             }
+            let t = self.nodes[i].tier as usize;
+            let (Some(churn), Some(a)) = (&self.laws[t], availability[t]) else {
+                continue;
+            };
             let node = NodeId(i as u32);
             let (up_rng, down_rng) = &mut self.churn_rngs[i];
             if up_rng.random::<f64>() < a {
-                sched.at(churn.uptime.sample_ms(up_rng, 1), Event::NodeDown(node));
+                let u = churn.uptime.sample_residual_ms(up_rng, 1);
+                sched.at(u, Event::NodeDown(node));
             } else {
                 let n = &mut self.nodes[i];
                 n.up = false;
@@ -407,7 +491,8 @@ impl World {
                 self.gpus_up -= n.gpus as u64;
                 // Before any listing (world mode lists after churn starts).
                 self.pool.set(node, 0);
-                sched.at(churn.downtime.sample_ms(down_rng, 1), Event::NodeUp(node));
+                let d = churn.downtime.sample_residual_ms(down_rng, 1);
+                sched.at(d, Event::NodeUp(node));
             }
         }
     }
@@ -418,11 +503,13 @@ impl World {
         let n = &mut self.nodes[node.ix()];
         debug_assert!(n.up);
         n.up = false;
+        n.uptime_ms += sched.now() - n.up_since;
         n.since = sched.now();
         n.epoch += 1;
         self.gpus_up -= n.gpus as u64;
+        let t = n.tier as usize;
         self.set_free(node, 0);
-        if let Some(churn) = &self.churn {
+        if let Some(churn) = &self.laws[t] {
             let d = churn
                 .downtime
                 .sample_ms(&mut self.churn_rngs[node.ix()].1, 1);
@@ -439,9 +526,9 @@ impl World {
         n.up_since = n.since;
         n.epoch += 1;
         self.gpus_up += n.gpus as u64;
-        let g = n.gpus;
+        let (g, t) = (n.gpus, n.tier as usize);
         self.set_free(node, g);
-        if let Some(churn) = &self.churn {
+        if let Some(churn) = &self.laws[t] {
             let u = churn.uptime.sample_ms(&mut self.churn_rngs[node.ix()].0, 1);
             sched.after(u, Event::NodeDown(node));
         }
@@ -495,7 +582,9 @@ impl World {
     #[cold]
     fn set_free_listed(&mut self, node: NodeId, k: u16) {
         let old = std::mem::replace(&mut self.free[node.ix()], k);
-        if k > old {
+        // Only another network can take up what one freed (a design alone
+        // whose admission lists its nodes has nobody to tell).
+        if k > old && self.views.len() > 1 {
             self.freed.push((node, self.active));
         }
         let mut m = self.listed[node.ix()];
@@ -510,29 +599,44 @@ impl World {
         }
     }
 
-    /// World mode: lists each node on network `j` with probability
-    /// `shares[j]`, drawn from the node's own substream of `world/listing`
-    /// (the same nodes whatever the strategy), and gives each network its
-    /// view of the free pool. Network 0 is active.
-    pub fn list(&mut self, sc: &Scenario, shares: &[f64], streams: &Streams) {
+    /// Lists each node on network `j` with probability `shares[j]`, drawn
+    /// from the node's own substream of `world/listing` (the same nodes
+    /// whatever the strategy), if network `j`'s admission takes its tier;
+    /// gives each network its view of the free pool. Network 0 is active.
+    /// World mode lists its networks so; a design alone whose admission
+    /// leaves nodes out is listed with a share of 1.
+    pub fn list(
+        &mut self,
+        sc: &Scenario,
+        shares: &[f64],
+        admissions: &[Admission],
+        streams: &Streams,
+    ) {
         assert!(shares.len() <= 8, "at most 8 networks");
+        assert_eq!(shares.len(), admissions.len(), "one admission per network");
         let layout = node_layout(sc);
-        self.listed = layout
-            .iter()
-            .map(|slot| {
+        self.listed = (layout.iter().zip(&self.nodes))
+            .map(|(slot, node)| {
                 let mut rng = streams.substream("world/listing", slot.key);
                 let mut mask = 0u8;
                 for (j, &share) in shares.iter().enumerate() {
                     // One draw per network, listed or not, so a share
                     // changes only its own network's nodes.
                     let u: f64 = rng.random();
-                    if u < share {
+                    if u < share && admissions[j].admits(node.tier) {
                         mask |= 1 << j;
                     }
                 }
                 mask
             })
             .collect();
+        self.net_gpus = vec![0; shares.len()];
+        self.net_weight = vec![vec![0.0; sc.classes.len()]; shares.len()];
+        for i in 0..self.nodes.len() {
+            if self.nodes[i].presence.in_fleet() {
+                self.net_fleet_add(NodeId(i as u32), 1.0);
+            }
+        }
         self.free = (0..self.nodes.len())
             .map(|i| self.pool.free(NodeId(i as u32)))
             .collect();
@@ -575,10 +679,37 @@ impl World {
         }
     }
 
-    /// Whether `node` is listed on network `j` (always, with one design).
+    /// Whether `node` is listed on network `j` (always, with one design
+    /// that admits every node).
     #[inline]
     pub fn is_listed(&self, node: NodeId, j: u8) -> bool {
         self.listed.is_empty() || self.listed[node.ix()] & (1 << j) != 0
+    }
+
+    /// Takes `node` off network `j` for the rest of the run (an admission
+    /// rule removed it): `j` no longer sees its GPUs, nor its churn, and
+    /// its GPUs leave `j`'s listed fleet. Runs of `j` on it are the
+    /// design's business (end them first). Needs listed nodes
+    /// ([`World::list`]).
+    pub fn delist(&mut self, node: NodeId, j: u8) {
+        assert!(
+            !self.listed.is_empty(),
+            "delisting needs listed nodes (World::list)"
+        );
+        debug_assert!(
+            self.is_listed(node, j),
+            "node {} is not listed on {j}",
+            node.0
+        );
+        if self.nodes[node.ix()].presence.in_fleet() {
+            self.net_fleet_add_to(j as usize, node, -1.0);
+        }
+        self.listed[node.ix()] &= !(1 << j);
+        if j == self.active {
+            self.pool.set(node, 0);
+        } else {
+            self.views[j as usize].set(node, 0);
+        }
     }
 
     /// Takes `gpus` free GPUs of `node` (up, with that many free) from the

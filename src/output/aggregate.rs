@@ -6,12 +6,12 @@
 
 use super::header_of;
 use crate::error::{Error, Result};
+pub use crate::metrics::stats::mean_sd_ci;
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::io::{Read, Write};
 
 /// Summary columns that identify a run rather than measure it.
-const ID_COLUMNS: [&str; 4] = ["point", "replicate", "seed", "design"];
+const ID_COLUMNS: [&str; 5] = ["point", "replicate", "seed", "design", "strategy"];
 
 /// One row of `aggregate.csv` (the swept parameters' values follow it).
 #[derive(Serialize, Debug, PartialEq)]
@@ -24,24 +24,6 @@ pub struct AggregateRow {
     pub n: usize,
     pub ci95_low: Option<f64>,
     pub ci95_high: Option<f64>,
-}
-
-/// Mean, sample sd and 95% CI half-width of `xs` (sd and CI need n ≥ 2).
-pub fn mean_sd_ci(xs: &[f64]) -> (Option<f64>, Option<f64>, Option<f64>) {
-    let n = xs.len();
-    if n == 0 {
-        return (None, None, None);
-    }
-    let mean = xs.iter().sum::<f64>() / n as f64;
-    if n < 2 {
-        return (Some(mean), None, None);
-    }
-    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
-    let sd = var.sqrt();
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-        .expect("n - 1 >= 1 degrees of freedom is valid")
-        .inverse_cdf(0.975);
-    (Some(mean), Some(sd), Some(t * sd / (n as f64).sqrt()))
 }
 
 /// Aggregates the CSV text of a summary into the bytes of `aggregate.csv`.
@@ -78,6 +60,9 @@ pub fn aggregate_stream<R: Read, W: Write>(summary: R, out: W, params: &[String]
             .ok_or_else(|| Error::Other(format!("summary has no {name} column")))
     };
     let (point_col, design_col) = (col("point")?, col("design")?);
+    // World runs' rows (a non-empty strategy) are left out: the aggregate
+    // is of the designs alone, as in a run directory.
+    let strategy_col = headers.iter().position(|h| h == "strategy");
     let param_cols: Vec<usize> = params.iter().map(|p| col(p)).collect::<Result<_>>()?;
     let metrics: Vec<(usize, &str)> = headers
         .iter()
@@ -94,6 +79,9 @@ pub fn aggregate_stream<R: Read, W: Write>(summary: R, out: W, params: &[String]
     let mut group: Option<PointGroup> = None;
     for rec in rdr.records() {
         let rec = rec.map_err(bad)?;
+        if strategy_col.is_some_and(|c| !rec[c].is_empty()) {
+            continue;
+        }
         let point: u64 = rec[point_col]
             .parse()
             .map_err(|_| Error::Other(format!("bad point {:?} in summary", &rec[point_col])))?;

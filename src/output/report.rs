@@ -12,7 +12,7 @@ use crate::cmd::table::DEFAULT_METRICS;
 use crate::error::{Error, Result};
 use crate::plot::chart::{css, design_color, fmt_num};
 use crate::plot::data::{Aggregate, ByWorkload, LOST_SHARE, Table};
-use crate::plot::{Plot, PlotSet, WORKLOAD_PRICE_CHART, metric_label, plot_dir};
+use crate::plot::{Plot, PlotSet, WORKLOAD_PRICE_CHART, metric_label, plot_dir, world};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -151,28 +151,111 @@ pub fn workload_kinds(manifest: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// A JSON value in a few words: strings bare, tables as `k = v` lists.
+/// A JSON value in a few words, as a reader writes it: strings bare,
+/// distributions as "lognormal, mean 4h, cv 1", tables as "H100 2.49, A100
+/// 1.89", lists comma-separated; never TOML's braces.
 fn words(v: &Value) -> String {
     match v {
         Value::Null => "—".into(),
         Value::String(s) => s.clone(),
         Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), fmt_num),
-        Value::Bool(b) => b.to_string(),
+        Value::Bool(true) => "yes".into(),
+        Value::Bool(false) => "no".into(),
+        Value::Array(a) if a.iter().all(Value::is_object) => {
+            a.iter().map(words).collect::<Vec<_>>().join("; ")
+        }
         Value::Array(a) => a.iter().map(words).collect::<Vec<_>>().join(", "),
         Value::Object(o) => {
-            // Unset (null) keys are left out; a distribution reads as
-            // "exp (mean 3d)".
+            if let Some(d) = o.get("dist").and_then(Value::as_str) {
+                return dist_words(d, o);
+            }
+            // A tagged table (growth law, arrival process, schedule): its
+            // kind, then its keys.
+            let tag = ["law", "process", "schedule", "strategy"]
+                .into_iter()
+                .find_map(|k| o.get(k).and_then(Value::as_str).map(|t| (k, t)));
             let kv: Vec<String> = o
                 .iter()
-                .filter(|(k, v)| !v.is_null() && k.as_str() != "dist")
-                .map(|(k, v)| format!("{k} {}", words(v)))
+                .filter(|(k, v)| !v.is_null() && tag.is_none_or(|(t, _)| t != k.as_str()))
+                .map(|(k, v)| format!("{} {}", k.replace('_', " "), words(v)))
                 .collect();
-            match o.get("dist").and_then(Value::as_str) {
-                Some(d) => format!("{d} ({})", kv.join(", ")),
-                None => format!("{{ {} }}", kv.join(", ")),
+            match tag {
+                Some((_, t)) if kv.is_empty() => t.replace('_', " "),
+                Some((_, t)) => format!("{}: {}", t.replace('_', " "), kv.join(", ")),
+                None => kv.join(", "),
             }
         }
     }
+}
+
+/// A distribution in words: "exponential, mean 72h", "uniform 1.8–4".
+fn dist_words(d: &str, o: &serde_json::Map<String, Value>) -> String {
+    let w = |k: &str| o.get(k).map_or("?".to_string(), words);
+    match d {
+        "exp" => format!("exponential, mean {}", w("mean")),
+        "lognormal" => format!("lognormal, mean {}, cv {}", w("mean"), w("cv")),
+        "weibull" => format!("Weibull, shape {}, mean {}", w("shape"), w("mean")),
+        "fixed" => w("value"),
+        "uniform" => format!("uniform {}–{}", w("low"), w("high")),
+        other => other.to_string(),
+    }
+}
+
+/// The classes of the manifest's scenario that are CPU-only capacity
+/// (`vram_gb = 0`): their units are not GPUs.
+fn cpu_classes(sc: &Value) -> Vec<String> {
+    (sc["gpu_class"].as_array().into_iter().flatten())
+        .filter(|c| c["vram_gb"].as_f64() == Some(0.0))
+        .filter_map(|c| c["name"].as_str().map(String::from))
+        .collect()
+}
+
+/// The fleet at the start in words, GPUs and CPU units counted apart:
+/// "1,152 GPUs (256 H100, 256 A100, 640 RTX4090) and 256 CPU units".
+pub fn fleet_words(sc: &Value) -> String {
+    let Some(init) = sc["supply"]["initial"].as_object() else {
+        return "an unknown fleet".into();
+    };
+    let cpu = cpu_classes(sc);
+    let count = |f: &dyn Fn(&str) -> bool| -> (f64, Vec<String>) {
+        let parts: Vec<(f64, String)> = (init.iter())
+            .filter(|(k, _)| f(k))
+            .filter_map(|(k, v)| Some((v.as_f64()?, format!("{} {k}", fmt_thousands(v.as_f64()?)))))
+            .filter(|(n, _)| *n > 0.0)
+            .collect();
+        (
+            parts.iter().map(|p| p.0).sum(),
+            parts.into_iter().map(|p| p.1).collect(),
+        )
+    };
+    let (gpus, gparts) = count(&|k| !cpu.iter().any(|c| c == k));
+    let (cpus, _) = count(&|k| cpu.iter().any(|c| c == k));
+    let mut out = format!("{} GPUs", fmt_thousands(gpus));
+    if gparts.len() > 1 {
+        let _ = write!(out, " ({})", gparts.join(", "));
+    } else if let Some(one) = gparts.first() {
+        out = format!("{one} GPUs");
+    }
+    if cpus > 0.0 {
+        let _ = write!(out, " and {} CPU units", fmt_thousands(cpus));
+    }
+    out
+}
+
+/// A whole number with thousands separators (1,152).
+fn fmt_thousands(x: f64) -> String {
+    if x.fract() != 0.0 || !x.is_finite() {
+        return fmt_num(x);
+    }
+    let digits = format!("{}", x.abs() as u64);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 { format!("-{out}") } else { out }
 }
 
 /// The scenario in a paragraph, from the manifest's resolved scenario.
@@ -187,17 +270,11 @@ fn scenario_words(m: &Value) -> String {
         words(&s["horizon"]),
         words(&s["warmup"]),
     );
-    if let Some(init) = sc["supply"]["initial"].as_object() {
-        let total: f64 = init.values().filter_map(Value::as_f64).sum();
-        let classes: Vec<String> = init
-            .iter()
-            .map(|(k, v)| format!("{} {k}", words(v)))
-            .collect();
+    if sc["supply"]["initial"].is_object() {
         let _ = write!(
             out,
-            ", starting with {} GPUs ({}) in nodes of {}, supply {}",
-            fmt_num(total),
-            classes.join(", "),
+            ", starting with {} in nodes of {}, supply {}",
+            fleet_words(sc),
             words(&sc["supply"]["gpus_per_node"]),
             if sc["supply"]["dynamic"] == true {
                 "dynamic (providers enter and exit on margin)"
@@ -212,13 +289,15 @@ fn scenario_words(m: &Value) -> String {
             .iter()
             .map(|w| {
                 format!(
-                    "{} ({} jobs, {} arrivals at {} per hour, {} GPU(s) each, users pay at most {} per GPU-hour)",
+                    "{} ({} jobs, {} arrivals at {} per hour, {} {} each, users pay at most {} per {}-hour)",
                     words(&w["name"]),
                     words(&w["kind"]),
                     words(&w["arrivals"]["process"]),
                     words(&w["arrivals"]["rate_per_hour"]),
                     words(&w["gpus"]),
+                    if w["kind"] == "web" { "unit(s)" } else { "GPU(s)" },
                     words(&w["max_price_per_gpu_hour"]),
+                    if w["kind"] == "web" { "unit" } else { "GPU" },
                 )
             })
             .collect();
@@ -247,6 +326,478 @@ fn scenario_words(m: &Value) -> String {
         words(&m["master_seed"]),
     );
     out
+}
+
+/// The seed article, as the page names it.
+pub const SEED_ARTICLE: &str = "The seed article (depin-compute-comparison, in shared/seed/: a comparison of Render, io.net and Akash as decentralized compute networks) says that Akash is the cheapest network, that Akash is the least stable, that Render gives the highest quality and that io.net has the best cost-performance for AI; it opens with the claim that decentralized compute is cheaper than the centralized cloud.";
+
+/// The metrics of the summary's headline table, one column each.
+const HEADLINE_METRICS: [&str; 6] = [
+    "usd_per_gpu_hour",
+    "mean_wait_h",
+    "p95_wait_h",
+    "interruptions_per_1k_gpu_h",
+    "jobs_lost_to_cloud",
+    "utilization",
+];
+
+/// The mean of a distribution as written in the manifest, in its base
+/// unit (ms for durations), when it has one.
+fn dist_mean(v: &Value) -> Option<f64> {
+    let val = |x: &Value| -> Option<f64> {
+        match x {
+            Value::String(s) => crate::scenario::parse_duration(s).ok().map(|ms| ms as f64),
+            other => other.as_f64(),
+        }
+    };
+    match v["dist"].as_str()? {
+        "fixed" => val(&v["value"]),
+        "uniform" => Some((val(&v["low"])? + val(&v["high"])?) / 2.0),
+        _ => val(&v["mean"]),
+    }
+}
+
+/// What the scenario assumed, in a few sentences (for the summary).
+fn assumptions(m: &Value) -> String {
+    let sc = &m["scenario"];
+    if sc.is_null() {
+        return "The directory has no manifest.json: what the scenario assumed is unknown.".into();
+    }
+    let s = &sc["scenario"];
+    let mut out = format!(
+        "{} simulated ({} of warmup left out) on {}, in nodes of {}, with {} supply. ",
+        words(&s["horizon"]),
+        words(&s["warmup"]),
+        fleet_words(sc),
+        words(&sc["supply"]["gpus_per_node"]),
+        if sc["supply"]["dynamic"] == true {
+            "profit-driven"
+        } else {
+            "a fixed"
+        }
+    );
+    if let Some(ws) = sc["workload"].as_array() {
+        let rate: f64 = ws
+            .iter()
+            .filter_map(|w| w["arrivals"]["rate_per_hour"].as_f64())
+            .sum();
+        let names: Vec<String> = ws
+            .iter()
+            .map(|w| format!("{} ({})", words(&w["name"]), words(&w["kind"])))
+            .collect();
+        let _ = write!(
+            out,
+            "Demand: {} workload{} ({}), {} jobs per hour in all at the start. ",
+            ws.len(),
+            if ws.len() == 1 { "" } else { "s" },
+            names.join(", "),
+            fmt_num(rate)
+        );
+    }
+    if sc["churn"]["enabled"] == true {
+        match (
+            dist_mean(&sc["churn"]["uptime"]),
+            dist_mean(&sc["churn"]["downtime"]),
+        ) {
+            (Some(u), Some(dn)) if u + dn > 0.0 => {
+                let _ = write!(
+                    out,
+                    "Nodes fail and recover, up {:.1}% of the time. ",
+                    100.0 * u / (u + dn)
+                );
+            }
+            _ => out.push_str("Nodes fail and recover. "),
+        }
+    } else {
+        out.push_str("Nodes never fail. ");
+    }
+    if let Some(share) = sc["faults"]["share"].as_f64().filter(|x| *x > 0.0) {
+        let _ = write!(out, "{:.0}% of nodes are faulty. ", share * 100.0);
+    }
+    let _ = write!(
+        out,
+        "Token economies {}. {} replication{} on common random numbers (every design sees the same jobs and outages), master seed {}.",
+        if sc["token"]["enabled"] == true {
+            "on"
+        } else {
+            "off"
+        },
+        words(&m["replications"]),
+        if m["replications"].as_u64() == Some(1) {
+            ""
+        } else {
+            "s"
+        },
+        words(&m["master_seed"])
+    );
+    out
+}
+
+/// The executive summary of one directory: verdicts, headline numbers
+/// per network and what the scenario assumed.
+fn summary(o: &mut String, d: &DirData, name: Option<&str>) {
+    o.push_str("<div class=\"summary\">");
+    if let Some(n) = name {
+        let _ = write!(o, "<h3>{}</h3>", esc(n));
+    }
+    let first = d.agg.points.first().copied().unwrap_or(0);
+    if d.agg.points.len() > 1 {
+        let _ = write!(
+            o,
+            "<p class=\"note\">A sweep of {} points; the summary is of {}.</p>",
+            d.agg.points.len(),
+            esc(&point_words(&d.agg, first))
+        );
+    }
+    if let Some((_, results)) = d.claims.first() {
+        o.push_str("<p><strong>Verdicts</strong> (at 95%, on paired differences across replicates):</p><ul class=\"verdicts\">");
+        for r in results {
+            let _ = write!(
+                o,
+                "<li data-summary-claim=\"{}\">{} <strong>{}</strong> — {}</li>",
+                esc(r.claim.text),
+                verdict_badge(r.verdict),
+                esc(r.claim.text),
+                esc(&r.reason)
+            );
+        }
+        o.push_str("</ul>");
+    }
+    headline_table(o, d, first);
+    let _ = write!(
+        o,
+        "<p><strong>What the scenario assumed.</strong> {}</p></div>",
+        esc(&assumptions(&d.manifest))
+    );
+}
+
+/// Headline numbers per network (rows) at `point`: price, waits in the
+/// unit that reads, interruptions, jobs lost to the cloud, utilization.
+fn headline_table(o: &mut String, d: &DirData, point: u64) {
+    let metrics: Vec<&str> = HEADLINE_METRICS
+        .iter()
+        .copied()
+        .filter(|m| d.agg.metrics.iter().any(|x| x == m))
+        .collect();
+    if metrics.is_empty() || d.agg.designs.is_empty() {
+        return;
+    }
+    let n = (d.agg.designs.iter())
+        .filter_map(|des| d.agg.get(point, des, "jobs_submitted"))
+        .map(|s| s.n)
+        .max()
+        .unwrap_or(0);
+    let ci = if n > 1 {
+        format!("mean ± 95% CI over {n} replicates")
+    } else {
+        "one replicate: values without CIs".into()
+    };
+    let _ = write!(
+        o,
+        "<table class=\"headline\"><caption>Headline numbers per network ({ci})</caption><thead><tr><th>network</th>"
+    );
+    let scales: Vec<f64> = metrics
+        .iter()
+        .map(|m| {
+            if !is_wait(m) {
+                return 1.0;
+            }
+            let max = (d.agg.designs.iter())
+                .filter_map(|des| d.agg.get(point, des, m).and_then(|s| s.mean))
+                .fold(0.0, f64::max);
+            wait_unit(max).1
+        })
+        .collect();
+    for (m, &scale) in metrics.iter().zip(&scales) {
+        let label = if is_wait(m) {
+            let unit = ["s", "min", "h"][[3600.0, 60.0, 1.0]
+                .iter()
+                .position(|&x| x == scale)
+                .unwrap_or(2)];
+            metric_label(m).replace("(h)", &format!("({unit})"))
+        } else {
+            metric_label(m)
+        };
+        let _ = write!(o, "<th title=\"{}\">{}</th>", esc(m), esc(&label));
+    }
+    o.push_str("</tr></thead><tbody>");
+    let mut clipped_any = false;
+    for (k, des) in d.agg.designs.iter().enumerate() {
+        let _ = write!(o, "<tr><th>{}</th>", design_head(des, k));
+        for (m, &scale) in metrics.iter().zip(&scales) {
+            let (text, clipped) = match d.agg.get(point, des, m) {
+                Some(s) => shown_cell(m, s.mean, s.lo, s.hi, scale),
+                None => ("—".into(), false),
+            };
+            clipped_any |= clipped;
+            let _ = write!(o, "<td class=\"num\">{}</td>", esc(&text));
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</tbody></table>");
+    if clipped_any {
+        let _ = write!(o, "<p class=\"note\">{}</p>", esc(CLIP_NOTE));
+    }
+}
+
+/// A table of `(label, value)` rows with a caption; rows without a value
+/// are left out.
+fn kv_table(o: &mut String, class: &str, caption: &str, rows: &[(String, String)]) {
+    let rows: Vec<&(String, String)> = rows
+        .iter()
+        .filter(|(_, v)| !v.is_empty() && v != "—")
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = write!(
+        o,
+        "<table class=\"params {class}\"><caption>{}</caption><tbody>",
+        esc(caption)
+    );
+    for (k, v) in rows {
+        let _ = write!(o, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(v));
+    }
+    o.push_str("</tbody></table>");
+}
+
+/// A table with a header row and rows of cells.
+fn grid_table(o: &mut String, class: &str, caption: &str, head: &[&str], rows: &[Vec<String>]) {
+    let _ = write!(
+        o,
+        "<table class=\"params {class}\"><caption>{}</caption><thead><tr>",
+        esc(caption)
+    );
+    for h in head {
+        let _ = write!(o, "<th>{}</th>", esc(h));
+    }
+    o.push_str("</tr></thead><tbody>");
+    for r in rows {
+        o.push_str("<tr>");
+        for (i, c) in r.iter().enumerate() {
+            let tag = if i == 0 { "th" } else { "td" };
+            let _ = write!(o, "<{tag}>{}</{tag}>", esc(c));
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</tbody></table>");
+}
+
+/// How a workload's jobs arrive, in words.
+fn arrivals_words(a: &Value) -> String {
+    match a["process"].as_str() {
+        Some("poisson") => {
+            let mut s = format!("Poisson, {} per hour", words(&a["rate_per_hour"]));
+            if let Some(amp) = a["diurnal_amplitude"].as_f64().filter(|x| *x > 0.0) {
+                let _ = write!(
+                    s,
+                    ", daily cycle ±{:.0}% peaking at {}h",
+                    amp * 100.0,
+                    words(&a["diurnal_peak_hour"])
+                );
+            }
+            if !a["growth"].is_null() {
+                let _ = write!(s, ", growth {}", words(&a["growth"]));
+            }
+            if !a["batch"].is_null() {
+                let _ = write!(s, ", in batches of {}", words(&a["batch"]));
+            }
+            s
+        }
+        Some("mmpp") => format!(
+            "Markov-modulated Poisson, {} states",
+            a["states"].as_array().map_or(0, Vec::len)
+        ),
+        Some("trace") => format!("replayed from {}", words(&a["file"])),
+        _ => words(a),
+    }
+}
+
+/// The scenario as tables: classes, workloads, each design's parameters,
+/// and the rest of the world.
+fn scenario_tables(o: &mut String, d: &DirData) {
+    let sc = &d.manifest["scenario"];
+    if sc.is_null() {
+        return;
+    }
+    let init = &sc["supply"]["initial"];
+    let classes: Vec<Vec<String>> = (sc["gpu_class"].as_array().into_iter().flatten())
+        .map(|c| {
+            let name = words(&c["name"]);
+            let kind = if c["vram_gb"].as_f64() == Some(0.0) {
+                format!(
+                    "CPU units of {} threads, {} GB",
+                    words(&c["cpu_threads"]),
+                    words(&c["memory_gb"])
+                )
+            } else {
+                format!("GPU, {} GB", words(&c["vram_gb"]))
+            };
+            let mut at = words(&init[name.as_str()]);
+            if let Some(from) = c["available_from"].as_str() {
+                at = format!("{at} from {from}");
+            }
+            let usd = |v: &Value| v.as_f64().map_or_else(|| words(v), |x| format!("${x:.2}"));
+            vec![
+                name,
+                kind,
+                usd(&c["cost_per_hour"]),
+                usd(&c["cloud_price_per_hour"]),
+                at,
+            ]
+        })
+        .collect();
+    grid_table(
+        o,
+        "classes",
+        "Capacity",
+        &[
+            "class",
+            "kind",
+            "provider cost per hour",
+            "cloud price per hour",
+            "units at start",
+        ],
+        &classes,
+    );
+    let workloads: Vec<Vec<String>> = (sc["workload"].as_array().into_iter().flatten())
+        .map(|w| {
+            let unit = if w["kind"] == "web" { "unit" } else { "GPU" };
+            let gpus = w["gpus"].as_u64().unwrap_or(1);
+            let mut size = format!("{gpus} {unit}{}", if gpus == 1 { "" } else { "s" });
+            if !w["frames"].is_null() {
+                size = format!("{} frames on {size}", words(&w["frames"]));
+            }
+            let mut run = words(&w["duration"]);
+            if !w["frames"].is_null() {
+                run.push_str(" per frame");
+            }
+            let mut price = words(&w["max_price_per_gpu_hour"]);
+            if price != "—" {
+                price = format!("{price} USD per {unit}-hour");
+            }
+            vec![
+                words(&w["name"]),
+                words(&w["kind"]),
+                arrivals_words(&w["arrivals"]),
+                size,
+                run,
+                price,
+                w["checkpoint_every"]
+                    .as_str()
+                    .map_or("none".into(), |c| format!("every {c}")),
+            ]
+        })
+        .collect();
+    grid_table(
+        o,
+        "workloads",
+        "Demand",
+        &[
+            "workload",
+            "kind",
+            "arrivals",
+            "job size",
+            "run time",
+            "users pay at most",
+            "checkpoints",
+        ],
+        &workloads,
+    );
+    let ran: Vec<String> = (sc["scenario"]["designs"].as_array().into_iter().flatten())
+        .chain(sc["world"]["networks"].as_array().into_iter().flatten())
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
+    if let Some(designs) = sc["design"].as_object() {
+        for (name, v) in designs {
+            let Some(t) = v.as_object() else { continue };
+            if !ran.iter().any(|r| r == name) {
+                continue;
+            }
+            let mut rows: Vec<(String, String)> = Vec::new();
+            for (k, val) in t {
+                match val {
+                    Value::Array(items)
+                        if items.iter().all(Value::is_object) && !items.is_empty() =>
+                    {
+                        for (i, item) in items.iter().enumerate() {
+                            rows.push((format!("{} {}", k.replace('_', " "), i + 1), words(item)));
+                        }
+                    }
+                    Value::Object(inner)
+                        if !inner.contains_key("dist") && inner.values().any(Value::is_object) =>
+                    {
+                        for (ik, iv) in inner {
+                            rows.push((
+                                format!("{} {}", k.replace('_', " "), ik.replace('_', " ")),
+                                words(iv),
+                            ));
+                        }
+                    }
+                    other => rows.push((k.replace('_', " "), words(other))),
+                }
+            }
+            kv_table(o, "design", &format!("{name}'s parameters"), &rows);
+        }
+    }
+    let mut world: Vec<(String, String)> = vec![
+        (
+            "churn".into(),
+            if sc["churn"]["enabled"] == true {
+                format!(
+                    "uptime {}; downtime {}",
+                    words(&sc["churn"]["uptime"]),
+                    words(&sc["churn"]["downtime"])
+                )
+            } else {
+                "off".into()
+            },
+        ),
+        (
+            "faulty nodes".into(),
+            format!(
+                "{} of nodes, each frame bad with probability {}",
+                words(&sc["faults"]["share"]),
+                words(&sc["faults"]["frame_error_rate"])
+            ),
+        ),
+        (
+            "supply".into(),
+            if sc["supply"]["dynamic"] == true {
+                format!(
+                    "profit-driven: reviews every {}, patience {}, pool {}",
+                    words(&sc["supply"]["review_every"]),
+                    words(&sc["supply"]["patience"]),
+                    words(&sc["supply"]["pool"])
+                )
+            } else {
+                "fixed".into()
+            },
+        ),
+    ];
+    if sc["token"]["enabled"] == true
+        && let Some(t) = sc["token"].as_object()
+    {
+        for (k, v) in t.iter().filter(|(k, _)| *k != "enabled") {
+            match v.as_object() {
+                Some(inner) => {
+                    for (ik, iv) in inner.iter().filter(|(_, iv)| !iv.is_null()) {
+                        world.push((format!("token {k} {}", ik.replace('_', " ")), words(iv)));
+                    }
+                }
+                None => world.push((format!("token {}", k.replace('_', " ")), words(v))),
+            }
+        }
+    } else {
+        world.push(("tokens".into(), "off".into()));
+    }
+    if let Some(sets) = d.manifest["overrides"].as_array().filter(|a| !a.is_empty()) {
+        world.push((
+            "overrides (--set)".into(),
+            words(&Value::Array(sets.clone())),
+        ));
+    }
+    kv_table(o, "world", "The shared world", &world);
 }
 
 /// POSIX shell quoting for a command-line word.
@@ -282,9 +833,15 @@ table.comparisons { margin: 0.3em 0; font-size: 0.95em; } table.comparisons td, 
 table.params td { font-size: 0.92em; }
 caption { text-align: left; font-weight: 600; padding: 0.2em 0; white-space: nowrap; }
 table.by-workload { margin-bottom: 1em; } table.by-workload th:first-child { min-width: 8em; } table.by-workload td.num { min-width: 8.5em; }
-.figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 0 1.5em; }
+.figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 760px), 1fr)); gap: 0 1.5em; }
+.summary { background: #f7f9fb; border: 1px solid #dde3ea; border-radius: 6px; padding: 0.4em 1.2em 0.8em; margin: 0.8em 0 1.2em; }
+.summary ul.verdicts { padding-left: 1.2em; } .summary ul.verdicts li { margin: 0.3em 0; }
+.summary { overflow-x: auto; }
+@media (max-width: 900px) { body { padding: 1em; } table { font-size: 0.85em; } th, td { padding: 0.25em 0.4em; } td.num { white-space: normal; } }
+.seed { font-style: italic; color: #333; max-width: 70em; }
+table.params caption { font-weight: 600; }
 figure { margin: 1.2em 0; min-width: 0; }
-figure svg { max-width: 100%; height: auto; border: 1px solid #e5e5e5; }
+figure svg { width: 100%; max-width: 1000px; height: auto; border: 1px solid #e5e5e5; }
 figcaption { color: #444; font-size: 0.9em; max-width: 60em; }
 pre { background: #f6f6f6; padding: 0.7em; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
 .note { color: #666; font-size: 0.9em; }
@@ -333,6 +890,90 @@ fn cell_text(mean: Option<f64>, lo: Option<f64>, hi: Option<f64>) -> String {
     }
 }
 
+/// The unit a wait of at most `max_h` hours reads in: seconds below two
+/// minutes, minutes below two hours, hours beyond. Returns the unit and
+/// how many of it make an hour.
+pub fn wait_unit(max_h: f64) -> (&'static str, f64) {
+    if !max_h.is_finite() || max_h < 2.0 / 60.0 {
+        ("s", 3600.0)
+    } else if max_h < 2.0 {
+        ("min", 60.0)
+    } else {
+        ("h", 1.0)
+    }
+}
+
+/// Whether a metric is a wait in hours (shown in [`wait_unit`]s).
+fn is_wait(metric: &str) -> bool {
+    metric.ends_with("wait_h")
+}
+
+/// The physical bounds of a metric's values: waits, prices, counts and
+/// rates are at least 0; shares at most 1. `None`: unbounded (margins,
+/// token flows that may be negative).
+pub fn physical_bounds(metric: &str) -> Option<(f64, f64)> {
+    const SHARES: [&str; 7] = [
+        "utilization",
+        "availability",
+        "rework_share",
+        "bad_frame_share",
+        "token_max_drawdown",
+        LOST_SHARE,
+        "reward_eligible_share",
+    ];
+    if SHARES.contains(&metric) {
+        return Some((0.0, 1.0));
+    }
+    if metric == "provider_margin" || metric.starts_with("token_supply") {
+        return None;
+    }
+    Some((0.0, f64::INFINITY))
+}
+
+/// A CI clipped at `metric`'s physical bounds; the flag says whether it was.
+pub fn clip_ci(metric: &str, lo: f64, hi: f64) -> ((f64, f64), bool) {
+    match physical_bounds(metric) {
+        Some((a, b)) if lo < a || hi > b => ((lo.max(a), hi.min(b)), true),
+        _ => ((lo, hi), false),
+    }
+}
+
+/// A cell's text in the reader's units: waits in s, min or h (`scale` per
+/// hour), the CI clipped at the metric's physical bounds and then shown as
+/// `[low, high]` (it is no longer symmetric). Returns whether it clipped.
+fn shown_cell(
+    metric: &str,
+    mean: Option<f64>,
+    lo: Option<f64>,
+    hi: Option<f64>,
+    scale: f64,
+) -> (String, bool) {
+    let Some(m) = mean else {
+        return ("—".into(), false);
+    };
+    let Some((l, h)) = lo.zip(hi) else {
+        return (cell_text(Some(m * scale), None, None), false);
+    };
+    let ((cl, ch), clipped) = clip_ci(metric, l, h);
+    if !clipped {
+        return (
+            cell_text(Some(m * scale), Some(l * scale), Some(h * scale)),
+            false,
+        );
+    }
+    let half = (h - l) / 2.0 * scale;
+    let d = if half > 0.0 {
+        (1 - (half.log10().floor() as i64)).clamp(0, 8) as usize
+    } else {
+        3
+    };
+    let (m, cl, ch) = (m * scale, cl * scale, ch * scale);
+    (format!("{m:.d$} [{cl:.d$}, {ch:.d$}]"), true)
+}
+
+/// What the tables say of clipped intervals.
+const CLIP_NOTE: &str = "95% confidence intervals are clipped at physical bounds (waits, prices and counts are never negative, shares never above 1); a clipped interval is shown as [low, high] instead of ± half-width.";
+
 /// The per-design table at `point` (rows: metrics, columns: designs).
 fn metric_table(o: &mut String, d: &DirData, point: u64) {
     // Replicates: the largest n of any cell (undefined cells count 0).
@@ -353,28 +994,36 @@ fn metric_table(o: &mut String, d: &DirData, point: u64) {
         let _ = write!(o, "<th>{}</th>", design_head(des, k));
     }
     o.push_str("</tr></thead><tbody>");
+    let mut clipped_any = false;
     for m in report_metrics() {
         if !d.agg.metrics.iter().any(|x| x == m) {
             continue;
         }
-        let _ = write!(
-            o,
-            "<tr><th title=\"{}\">{}</th>",
-            esc(m),
-            esc(&metric_label(m))
-        );
+        // Waits in the unit that reads for this row's largest mean.
+        let (label, scale) = if is_wait(m) {
+            let max = (d.agg.designs.iter())
+                .filter_map(|des| d.agg.get(point, des, m).and_then(|s| s.mean))
+                .fold(0.0, f64::max);
+            let (unit, scale) = wait_unit(max);
+            (metric_label(m).replace("(h)", &format!("({unit})")), scale)
+        } else {
+            (metric_label(m), 1.0)
+        };
+        let _ = write!(o, "<tr><th title=\"{}\">{}</th>", esc(m), esc(&label));
         for des in &d.agg.designs {
             match d.agg.get(point, des, m) {
                 Some(s) => {
+                    let (text, clipped) = shown_cell(m, s.mean, s.lo, s.hi, scale);
+                    clipped_any |= clipped;
                     let _ = write!(
                         o,
-                        "<td class=\"num\" data-design=\"{}\" data-metric=\"{}\" data-mean=\"{}\" data-ci95-low=\"{}\" data-ci95-high=\"{}\">{}</td>",
+                        "<td class=\"num\" data-design=\"{}\" data-metric=\"{}\" data-mean=\"{}\" data-ci95-low=\"{}\" data-ci95-high=\"{}\" data-scale=\"{scale}\">{}</td>",
                         esc(des),
                         esc(m),
                         esc(&s.mean_text),
                         esc(&s.lo_text),
                         esc(&s.hi_text),
-                        esc(&cell_text(s.mean, s.lo, s.hi))
+                        esc(&text)
                     );
                 }
                 None => o.push_str("<td class=\"num\">—</td>"),
@@ -383,6 +1032,9 @@ fn metric_table(o: &mut String, d: &DirData, point: u64) {
         o.push_str("</tr>");
     }
     o.push_str("</tbody></table>");
+    if clipped_any {
+        let _ = write!(o, "<p class=\"note\">{}</p>", esc(CLIP_NOTE));
+    }
     if !d.agg.from_file {
         o.push_str("<p class=\"note\">No aggregate.csv (one replicate): means computed from summary.csv; no confidence intervals.</p>");
     }
@@ -422,7 +1074,14 @@ fn workload_head(w: &str, kinds: &BTreeMap<String, String>) -> String {
 
 /// A per-workload cell: mean ± 95% CI half-width with the exact numbers in
 /// data attributes, or "—" where the design has no value on the workload.
-fn workload_cell(o: &mut String, by: &ByWorkload, w: &str, des: &str, metric: &str) {
+fn workload_cell(
+    o: &mut String,
+    by: &ByWorkload,
+    (w, des): (&str, &str),
+    metric: &str,
+    scale: f64,
+) -> bool {
+    let mut clipped = false;
     let _ = write!(
         o,
         "<td class=\"num\" data-workload=\"{}\" data-design=\"{}\" data-metric=\"{}\"",
@@ -437,18 +1096,21 @@ fn workload_cell(o: &mut String, by: &ByWorkload, w: &str, des: &str, metric: &s
                 None => (None, None),
             };
             let text = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
+            let (shown, c) = shown_cell(metric, Some(s.mean), lo, hi, scale);
+            clipped = c;
             let _ = write!(
                 o,
-                " data-n=\"{}\" data-mean=\"{}\" data-ci95-low=\"{}\" data-ci95-high=\"{}\">{}</td>",
+                " data-n=\"{}\" data-mean=\"{}\" data-ci95-low=\"{}\" data-ci95-high=\"{}\" data-scale=\"{scale}\">{}</td>",
                 s.n,
                 s.mean,
                 text(lo),
                 text(hi),
-                esc(&cell_text(Some(s.mean), lo, hi))
+                esc(&shown)
             );
         }
         None => o.push_str(">—</td>"),
     }
+    clipped
 }
 
 /// Why the per-workload tables are the like-for-like view, in a sentence.
@@ -479,7 +1141,18 @@ fn workload_section(o: &mut String, d: &DirData) -> Result<()> {
     }
     let _ = write!(o, "<p>{}</p>", esc(WORKLOAD_NOTE));
     let designs = workload_designs(d, tables.iter().map(|t| &t.1));
+    let mut clipped_any = false;
     for (m, by) in &tables {
+        let (label, scale) = if is_wait(m) {
+            let max = (by.workloads.iter())
+                .flat_map(|w| designs.iter().filter_map(|des| by.stat(w, des)))
+                .map(|s| s.mean)
+                .fold(0.0, f64::max);
+            let (unit, scale) = wait_unit(max);
+            (metric_label(m).replace("(h)", &format!("({unit})")), scale)
+        } else {
+            (metric_label(m), 1.0)
+        };
         let n = by
             .workloads
             .iter()
@@ -493,7 +1166,7 @@ fn workload_section(o: &mut String, d: &DirData) -> Result<()> {
             esc(&d.shown.display().to_string()),
             esc(m),
             esc(m),
-            esc(&metric_label(m))
+            esc(&label)
         );
         for (k, des) in designs.iter().enumerate() {
             let _ = write!(o, "<th>{}</th>", design_head(des, k));
@@ -502,11 +1175,14 @@ fn workload_section(o: &mut String, d: &DirData) -> Result<()> {
         for w in &by.workloads {
             let _ = write!(o, "<tr><th>{}</th>", workload_head(w, &d.kinds));
             for des in &designs {
-                workload_cell(o, by, w, des, m);
+                clipped_any |= workload_cell(o, by, (w, des), m, scale);
             }
             o.push_str("</tr>");
         }
         o.push_str("</tbody></table>");
+    }
+    if clipped_any {
+        let _ = write!(o, "<p class=\"note\">{}</p>", esc(CLIP_NOTE));
     }
     if tables.len() < WORKLOAD_TABLE_METRICS.len() {
         let missing: Vec<&str> = WORKLOAD_TABLE_METRICS
@@ -532,6 +1208,10 @@ fn workload_section(o: &mut String, d: &DirData) -> Result<()> {
 }
 
 /// A chart of `d` inline, with its caption.
+fn is_world_chart(p: &Plot) -> bool {
+    [world::COST_VS_WAIT, world::ROUTING].contains(&p.file.as_str())
+}
+
 fn figure(o: &mut String, d: &DirData, p: &Plot) -> Result<()> {
     let path = d.dir.join("plots").join(&p.file);
     let svg = std::fs::read_to_string(&path)
@@ -727,43 +1407,7 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
         "<h3>The scenario</h3><p>{}</p>",
         esc(&scenario_words(&d.manifest))
     );
-    // Key parameters.
-    let sc = &d.manifest["scenario"];
-    let mut rows: Vec<(String, &Value)> = vec![
-        ("horizon".into(), &sc["scenario"]["horizon"]),
-        ("warmup".into(), &sc["scenario"]["warmup"]),
-        ("GPUs at start".into(), &sc["supply"]["initial"]),
-        ("GPU classes".into(), &sc["gpu_class"]),
-        ("churn".into(), &sc["churn"]),
-    ];
-    if let Some(designs) = sc["design"].as_object() {
-        for (name, v) in designs {
-            rows.push((format!("design.{name}"), v));
-        }
-    }
-    // Tokens on: one row per `[token]` key and table; off: just that.
-    match sc["token"].as_object() {
-        Some(t) if sc["token"]["enabled"].as_bool() == Some(true) => {
-            for (k, v) in t.iter().filter(|(k, _)| *k != "enabled") {
-                rows.push((format!("token.{k}"), v));
-            }
-        }
-        _ => rows.push(("tokens".into(), &sc["token"]["enabled"])),
-    }
-    rows.push(("overrides (--set)".into(), &d.manifest["overrides"]));
-    o.push_str("<table class=\"params\"><tbody>");
-    for (k, v) in rows {
-        if v.is_null() || v.as_array().is_some_and(|a| a.is_empty()) {
-            continue;
-        }
-        let _ = write!(
-            o,
-            "<tr><th>{}</th><td>{}</td></tr>",
-            esc(&k),
-            esc(&words(v))
-        );
-    }
-    o.push_str("</tbody></table>");
+    scenario_tables(o, d);
 
     let first = d.agg.points.first().copied().unwrap_or(0);
     let _ = write!(o, "<h3>Results per design</h3>");
@@ -791,8 +1435,10 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
     }
     if d.claims.len() > 1 {
         o.push_str("<p>Verdicts at every sweep point:</p><table class=\"claims-by-point\"><thead><tr><th>point</th>");
-        for c in claims() {
-            let _ = write!(o, "<th>{}</th>", esc(c.text));
+        // The claims decided (the one against the cloud is left out where
+        // the cloud never ran), so that each column heads its verdicts.
+        for r in &d.claims[0].1 {
+            let _ = write!(o, "<th>{}</th>", esc(r.claim.text));
         }
         o.push_str("</tr></thead><tbody>");
         for (p, results) in &d.claims {
@@ -811,6 +1457,10 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
         if p.file == WORKLOAD_PRICE_CHART && d.workloads.is_some() {
             continue;
         }
+        // The world charts are shown with the networks-together section.
+        if is_world_chart(p) {
+            continue;
+        }
         figure(o, d, p)?;
     }
     o.push_str("</div>");
@@ -823,6 +1473,13 @@ fn section(o: &mut String, d: &DirData) -> Result<()> {
     }
 
     super::report_world::world_section(o, &d.dir)?;
+    if d.plots.plots.iter().any(is_world_chart) {
+        o.push_str("<div class=\"figs\">");
+        for p in d.plots.plots.iter().filter(|p| is_world_chart(p)) {
+            figure(o, d, p)?;
+        }
+        o.push_str("</div>");
+    }
 
     o.push_str("<h3>Reproduce</h3>");
     let cmd: Vec<String> = d.manifest["command"]
@@ -1051,8 +1708,24 @@ pub fn report_html_as(dirs: &[(PathBuf, PathBuf)]) -> Result<String> {
         all.len(),
         if all.len() == 1 { "y" } else { "ies" }
     );
+    let _ = write!(o, "<p class=\"seed\">{}</p>", esc(SEED_ARTICLE));
+    // The summary first: what a reader hands on.
+    o.push_str("<h2 id=\"summary\">Summary</h2>");
+    for (d, name) in all.iter().zip(&names) {
+        summary(&mut o, d, (all.len() > 1).then_some(name.as_str()));
+    }
+    if all.len() > 1 {
+        comparison(&mut o, &all);
+    }
+    o.push_str("<div class=\"cols\">");
+    for d in &all {
+        section(&mut o, d)?;
+    }
+    o.push_str("</div>");
+    // How it was decided, for the reader who checks: at the end.
+    o.push_str("<h2 id=\"methodology\">Methodology</h2>");
     o.push_str(
-        "<h2>How the claims are decided</h2><p>The seed article claims that Akash is the cheapest, that Akash is the least stable, \
+        "<h3>How the claims are decided</h3><p>The seed article claims that Akash is the cheapest, that Akash is the least stable, \
          that Render gives the highest quality and that io.net has the best cost-performance for AI. Each claim names a design and a \
          metric (defined beside each verdict). The designs do not serve the same work — Render serves only render jobs, Akash also \
          serves CPU web services, io.net serves no web services — so a run-wide price or interruption rate averages over a \
@@ -1067,18 +1740,8 @@ pub fn report_html_as(dirs: &[(PathBuf, PathBuf)]) -> Result<String> {
          <li><span class=\"verdict does-not-hold\">does not hold</span> when in some comparison the interval, widened by a Bonferroni correction for the number of comparisons, lies entirely on the other side;</li>\
          <li><span class=\"verdict inconclusive\">inconclusive</span> otherwise: an interval containing 0, fewer than two replicates, or the design or metric missing. More replications narrow the intervals.</li></ul>",
     );
-    if all.len() > 1 {
-        comparison(&mut o, &all);
-    }
-    let _ = write!(
-        o,
-        "<div class=\"cols\" style=\"grid-template-columns: repeat({}, minmax(0, 1fr))\">",
-        all.len()
-    );
-    for d in &all {
-        section(&mut o, d)?;
-    }
-    o.push_str("</div></body></html>\n");
+    o.push_str("<p>Every number is a mean across replicates with its 95% Student-t confidence interval; intervals are clipped at physical bounds (a wait is never negative, a share never above 1). Waits are shown in seconds, minutes or hours, whichever reads; the CSV files keep hours.</p>");
+    o.push_str("</body></html>\n");
     Ok(o)
 }
 
@@ -1093,14 +1756,90 @@ pub fn write_report(dirs: &[PathBuf], out: Option<&Path>) -> Result<PathBuf> {
 /// and named by the second; the default output is in the first one read.
 pub fn write_report_as(dirs: &[(PathBuf, PathBuf)], out: Option<&Path>) -> Result<PathBuf> {
     let html = report_html_as(dirs)?;
-    let path = out.map_or_else(|| dirs[0].0.join("report.html"), Path::to_path_buf);
+    let path = out.map_or_else(|| default_report_path(dirs), Path::to_path_buf);
     super::write_atomic(&path, html.as_bytes())?;
     Ok(path)
+}
+
+/// Where a report goes without `--out`: `DIR/report.html` for one
+/// directory; for several, a file of their own beside the first,
+/// `report-A-vs-B.html`, so no directory's own report is replaced.
+pub fn default_report_path(dirs: &[(PathBuf, PathBuf)]) -> PathBuf {
+    if dirs.len() == 1 {
+        return dirs[0].0.join("report.html");
+    }
+    let name = |p: &Path| -> String {
+        let n = p.file_name().map_or_else(
+            || "results".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        n.chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let names: Vec<String> = dirs.iter().map(|(_, shown)| name(shown)).collect();
+    let mut file = format!("report-{}.html", names.join("-vs-"));
+    if file.len() > 200 {
+        file = format!("report-{}-and-{}-more.html", names[0], names.len() - 1);
+    }
+    let parent = dirs[0]
+        .1
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    parent.join(file)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_directories_get_their_own_report_file() {
+        let pairs: Vec<(PathBuf, PathBuf)> = ["results/a", "results/b"]
+            .iter()
+            .map(|d| (PathBuf::from(d), PathBuf::from(d)))
+            .collect();
+        assert_eq!(
+            default_report_path(&pairs),
+            PathBuf::from("results/report-a-vs-b.html")
+        );
+        assert_eq!(
+            default_report_path(&pairs[..1]),
+            PathBuf::from("results/a/report.html")
+        );
+    }
+
+    #[test]
+    fn waits_read_in_seconds_minutes_or_hours() {
+        assert_eq!(wait_unit(0.00077), ("s", 3600.0));
+        assert_eq!(wait_unit(0.5), ("min", 60.0));
+        assert_eq!(wait_unit(5.0), ("h", 1.0));
+        // 0.00077 h is 2.8 s; a CI below 0 is clipped at 0.
+        let (text, clipped) = shown_cell(
+            "mean_wait_h",
+            Some(0.00077),
+            Some(-0.0004),
+            Some(0.0019),
+            3600.0,
+        );
+        assert!(clipped);
+        assert_eq!(text, "2.8 [0.0, 6.8]");
+        assert_eq!(
+            words(&serde_json::json!({"dist": "uniform", "low": 1.8, "high": 4.0})),
+            "uniform 1.8–4"
+        );
+        assert!(
+            !words(&serde_json::json!({"cloud_price_per_hour": 3.99, "cost_per_hour": 1.1}))
+                .contains('{')
+        );
+    }
 
     #[test]
     fn escapes_markup() {

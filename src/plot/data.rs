@@ -3,7 +3,8 @@
 //! statistics across replicates.
 
 use crate::error::{Error, Result};
-use crate::output::aggregate::{aggregate_csv, mean_sd_ci};
+use crate::metrics::stats::mean_sd_ci;
+use crate::output::aggregate::aggregate_csv;
 use crate::output::verify::{Columns, check_table};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -60,6 +61,25 @@ impl Table {
                     check_table(&file, &t.headers, &t.rows, &cols)?;
                 }
                 Self::parse(&crate::output::single_design_rows(&b)?, &file).map(Some)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::input(file, "", format!("cannot read it: {e}"))),
+        }
+    }
+
+    /// Reads `dir/name` whole, world runs' rows included (`strategies.csv`,
+    /// `routing.csv`), checked as [`Table::read_opt`] checks; `None` when
+    /// the file does not exist.
+    pub fn read_all(dir: &Path, name: &str) -> Result<Option<Self>> {
+        let path = dir.join(name);
+        let file = path.display().to_string();
+        match std::fs::read(&path) {
+            Ok(b) => {
+                let t = Self::parse(&b, &file)?;
+                if let Some(cols) = columns_of(name) {
+                    check_table(&file, &t.headers, &t.rows, &cols)?;
+                }
+                Ok(Some(t))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::input(file, "", format!("cannot read it: {e}"))),
@@ -161,6 +181,21 @@ pub fn columns_of(name: &str) -> Option<Columns<'static>> {
                 "usd_per_gpu_hour",
                 "interruptions_per_1k_gpu_h",
             ],
+        },
+        "strategies.csv" => Columns {
+            required: &["point", "replicate", "strategy"],
+            integers: &["point", "replicate", "jobs_submitted", "jobs_lost_to_cloud"],
+            numbers: &[
+                "usd_per_gpu_hour",
+                "usd_per_gpu_hour_all_jobs",
+                "mean_wait_h",
+                "p95_wait_h",
+            ],
+        },
+        "routing.csv" => Columns {
+            required: &["point", "replicate", "strategy", "workload", "network"],
+            integers: &["point", "replicate", "jobs_routed", "jobs_completed"],
+            numbers: &["usd_per_gpu_hour", "mean_wait_h"],
         },
         _ => return None,
     })

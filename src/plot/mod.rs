@@ -6,6 +6,7 @@
 
 pub mod chart;
 pub mod data;
+pub mod world;
 
 use crate::error::{Error, Result};
 use crate::output::write_atomic;
@@ -192,6 +193,9 @@ pub fn plot_dir(dir: &Path) -> Result<PlotSet> {
         None => set
             .notes
             .push("no workloads.csv in this directory: no price per workload chart".into()),
+    }
+    for (file, title, caption, svg) in world::world_charts(dir, first_point, &point_note)? {
+        emit(&mut set, file, title, caption, svg)?;
     }
     if agg.points.len() > 1 {
         for (file, title, caption, svg) in sweep_charts(&agg, &mut set.notes)? {
@@ -703,6 +707,181 @@ fn safe_name(s: &str) -> String {
         .collect()
 }
 
+/// A swept parameter's axis label: what it is in words, with its unit
+/// (`workload.training.arrivals.rate_per_hour` → "training: arrivals per
+/// hour"), the key itself in brackets for a key not recognised.
+pub fn param_label(key: &str) -> String {
+    let parts: Vec<&str> = key.split('.').collect();
+    let last = parts.last().copied().unwrap_or(key);
+    let unit = |name: &str| -> String {
+        let words = name.replace('_', " ");
+        if let Some(base) = name.strip_suffix("_per_hour") {
+            format!("{} per hour", base.replace('_', " "))
+        } else if let Some(base) = name.strip_suffix("_usd") {
+            format!("{} (USD)", base.replace('_', " "))
+        } else if let Some(base) = name.strip_suffix("_h") {
+            format!("{} (h)", base.replace('_', " "))
+        } else {
+            words
+        }
+    };
+    match parts.as_slice() {
+        ["supply", "initial", class] => format!("{class} GPUs at start"),
+        ["supply", "pool", class] => format!("{class} GPUs that may enter"),
+        ["supply", rest] => format!("supply: {}", unit(rest)),
+        ["churn", "uptime" | "downtime", ..] => format!("node {} (distribution)", parts[1]),
+        ["workload", w, "arrivals", "rate_per_hour"] => format!("{w}: arrivals per hour"),
+        ["workload", w, "max_price_per_gpu_hour"] => format!("{w}: max price (USD per GPU-h)"),
+        ["workload", w, "gpus"] => format!("{w}: GPUs per job"),
+        ["workload", w, rest @ ..] => format!(
+            "{w}: {}",
+            rest.iter().map(|r| unit(r)).collect::<Vec<_>>().join(" ")
+        ),
+        ["design", d, "price_per_gpu_hour", class] => format!("{d} {class} price (USD per GPU-h)"),
+        ["design", d, rest @ ..] => format!(
+            "{d}: {}",
+            rest.iter().map(|r| unit(r)).collect::<Vec<_>>().join(" ")
+        ),
+        ["token", rest @ ..] => format!(
+            "token {}",
+            rest.iter().map(|r| unit(r)).collect::<Vec<_>>().join(" ")
+        ),
+        ["scenario", rest] => unit(rest),
+        _ => format!("{} ({key})", unit(last)),
+    }
+}
+
+/// A swept value as a label: numbers and words as written; a TOML table
+/// (a distribution, a growth law) in words, e.g. "exp, mean 72h".
+pub fn value_label(v: &str) -> String {
+    let t = v.trim();
+    if !t.starts_with('{') {
+        return t.trim_matches('"').to_string();
+    }
+    let Ok(table) = toml::from_str::<toml::Table>(&format!("x = {t}")) else {
+        return t.to_string();
+    };
+    let Some(toml::Value::Table(inner)) = table.get("x") else {
+        return t.to_string();
+    };
+    let show = |v: &toml::Value| match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let tag = ["dist", "law", "process", "schedule"]
+        .iter()
+        .find_map(|k| inner.get(*k).map(|v| (k, show(v))));
+    let rest: Vec<String> = (inner.iter())
+        .filter(|(k, _)| tag.as_ref().is_none_or(|(t, _)| *t != k))
+        .map(|(k, v)| format!("{} {}", k.replace('_', " "), show(v)))
+        .collect();
+    match tag {
+        Some((_, name)) if rest.is_empty() => name,
+        Some((_, name)) => format!("{name}, {}", rest.join(", ")),
+        None => rest.join(", "),
+    }
+}
+
+/// True when no series of `c` changes along x (every mean equal to its
+/// first, to 1e-9 relative): the chart would show nothing of the sweep.
+fn flat(c: &XyChart) -> bool {
+    c.series.iter().all(|s| {
+        let ys: Vec<f64> = s.points.iter().map(|p| p.y).collect();
+        ys.first().is_none_or(|&y0| {
+            ys.iter()
+                .all(|&y| (y - y0).abs() <= 1e-9 * y0.abs().max(1.0))
+        })
+    })
+}
+
+/// True when every point of every series of `c` has the same mean: a
+/// panel of a grid in which neither parameter changes anything.
+fn all_equal(c: &XyChart) -> bool {
+    let mut ys = c.series.iter().flat_map(|s| s.points.iter().map(|p| p.y));
+    let Some(y0) = ys.next() else { return true };
+    ys.all(|y| (y - y0).abs() <= 1e-9 * y0.abs().max(1.0))
+}
+
+/// Whether the varied parameters move together (a zip): no two points
+/// share a value of any of them.
+fn zipped(agg: &Aggregate, varied: &[usize]) -> bool {
+    varied.len() > 1
+        && varied.iter().all(|&i| {
+            let mut vals: Vec<&str> = agg.param_values.values().map(|v| v[i].as_str()).collect();
+            vals.sort_unstable();
+            vals.dedup();
+            vals.len() == agg.points.len()
+        })
+}
+
+/// The distinct values of parameter `i`, numbers in numeric order.
+fn distinct_values(agg: &Aggregate, i: usize) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for pt in &agg.points {
+        let s = &agg.param_values[pt][i];
+        if !v.contains(s) {
+            v.push(s.clone());
+        }
+    }
+    if v.iter().all(|s| num(s).is_some()) {
+        v.sort_by(|a, b| num(a).unwrap_or(0.0).total_cmp(&num(b).unwrap_or(0.0)));
+    }
+    v
+}
+
+/// One line of a sweep chart: `metric` at `points` (x from `xs`).
+fn sweep_series(
+    agg: &Aggregate,
+    label: String,
+    color: plotters::style::RGBColor,
+    points: &[(u64, f64)],
+    design: &str,
+    metric: &str,
+) -> Series {
+    let mut s = Series::new(label, color);
+    let mut pts: Vec<Point> = points
+        .iter()
+        .filter_map(|&(pt, x)| {
+            let st = agg.get(pt, design, metric)?;
+            Some(Point {
+                x,
+                y: st.mean?,
+                x_ci: None,
+                y_ci: st.lo.zip(st.hi),
+            })
+        })
+        .collect();
+    pts.sort_by(|a, b| a.x.total_cmp(&b.x));
+    s.line = pts.iter().map(|q| (q.x, q.y)).collect();
+    s.points = pts;
+    s
+}
+
+/// Several charts side by side in one SVG (two to a row): small multiples.
+fn compose_panels(svgs: &[String]) -> String {
+    let (w, h) = chart::SIZE;
+    let cols = svgs.len().clamp(1, 2) as u32;
+    let rows = svgs.len().div_ceil(2) as u32;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\">",
+        w * cols,
+        h * rows,
+        w * cols,
+        h * rows
+    );
+    for (i, svg) in svgs.iter().enumerate() {
+        let body = svg.trim_start();
+        let body = match body.strip_prefix("<?xml") {
+            Some(rest) => rest.split_once("?>").map_or(rest, |x| x.1).trim_start(),
+            None => body,
+        };
+        let (x, y) = ((i as u32 % 2) * w, (i as u32 / 2) * h);
+        out.push_str(&body.replacen("<svg ", &format!("<svg x=\"{x}\" y=\"{y}\" "), 1));
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
 fn sweep_charts(agg: &Aggregate, notes: &mut Vec<String>) -> Result<Vec<Svg>> {
     let varied = agg.varied_params();
     let mut out = Vec::new();
@@ -723,67 +902,49 @@ fn sweep_charts(agg: &Aggregate, notes: &mut Vec<String>) -> Result<Vec<Svg>> {
             has
         })
         .collect();
-    for &p in &varied {
-        let pname = &agg.params[p];
-        let (points, sliced) = slice_points(agg, p, &varied);
-        let values: Vec<String> = points
-            .iter()
-            .map(|pt| agg.param_values[pt][p].clone())
+    let mut flats: Vec<String> = Vec::new();
+    let nd = agg.designs.len() as f64;
+    // Designs are nudged sideways a little so equal values and their error
+    // bars stay visible.
+    let dodge = |k: usize, span: f64| (k as f64 - (nd - 1.0) / 2.0) * 0.012 * span;
+    let span_of = |xs: &[f64], cats: &Option<Vec<String>>| match cats {
+        Some(cs) => cs.len() as f64,
+        None => {
+            let (lo, hi) = (xs.iter()).fold((f64::INFINITY, f64::NEG_INFINITY), |a, &x| {
+                (a.0.min(x), a.1.max(x))
+            });
+            if hi > lo { hi - lo } else { 1.0 }
+        }
+    };
+    if zipped(agg, &varied) {
+        // The parameters move together: one chart per metric, each point
+        // labelled with every parameter's value.
+        let labels: Vec<String> = (agg.points.iter())
+            .map(|pt| {
+                let v = &agg.param_values[pt];
+                (varied.iter())
+                    .map(|&i| value_label(&v[i]))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            })
             .collect();
-        let (xs, cats) = x_axis(&values);
-        let held_kv = if sliced {
-            let first = &agg.param_values[&agg.points[0]];
-            let kv: Vec<String> = varied
-                .iter()
-                .filter(|&&q| q != p)
-                .map(|&q| format!("{} = {}", agg.params[q], first[q]))
-                .collect();
-            Some(kv.join(", "))
-        } else {
-            None
-        };
-        let held = held_kv.as_ref().map_or(String::new(), |kv| {
-            format!(" Other swept parameters held at {kv}.")
-        });
+        let x_label = (varied.iter())
+            .map(|&i| param_label(&agg.params[i]))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let names: Vec<&str> = varied.iter().map(|&i| agg.params[i].as_str()).collect();
         for &m in &metrics {
             let mut c = XyChart::new(
-                format!("{} vs {pname}", short_name(m)),
-                pname.clone(),
+                format!("{} along the zipped sweep", short_name(m)),
+                x_label.clone(),
                 metric_label(m),
             );
-            c.x_categories = cats.clone();
-            c.subtitle = held_kv.as_ref().map(|kv| format!("with {kv}"));
-            // Designs are dodged sideways a little so equal values and
-            // their error bars stay visible.
-            let span = match &cats {
-                Some(cs) => cs.len() as f64,
-                None => {
-                    let (lo, hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |a, &x| {
-                        (a.0.min(x), a.1.max(x))
-                    });
-                    if hi > lo { hi - lo } else { 1.0 }
-                }
-            };
-            let nd = agg.designs.len() as f64;
+            c.x_categories = Some(labels.clone());
             for (k, d) in agg.designs.iter().enumerate() {
-                let dodge = (k as f64 - (nd - 1.0) / 2.0) * 0.012 * span;
-                let mut s = Series::new(d.clone(), design_color(d, k));
-                let mut pts: Vec<Point> = points
-                    .iter()
-                    .zip(&xs)
-                    .filter_map(|(&pt, &x)| {
-                        let st = agg.get(pt, d, m)?;
-                        Some(Point {
-                            x: x + dodge,
-                            y: st.mean?,
-                            x_ci: None,
-                            y_ci: st.lo.zip(st.hi),
-                        })
-                    })
+                let pts: Vec<(u64, f64)> = (agg.points.iter().enumerate())
+                    .map(|(i, &pt)| (pt, i as f64 + dodge(k, labels.len() as f64)))
                     .collect();
-                pts.sort_by(|a, b| a.x.total_cmp(&b.x));
-                s.line = pts.iter().map(|q| (q.x, q.y)).collect();
-                s.points = pts;
+                let s = sweep_series(agg, d.clone(), design_color(d, k), &pts, d, m);
                 if !s.points.is_empty() {
                     c.series.push(s);
                 }
@@ -791,15 +952,159 @@ fn sweep_charts(agg: &Aggregate, notes: &mut Vec<String>) -> Result<Vec<Svg>> {
             if c.is_empty() {
                 continue;
             }
-            let file = format!("sweep_{}_vs_{}.svg", m, safe_name(pname));
+            if flat(&c) {
+                flats.push(m.to_string());
+                continue;
+            }
             let caption = format!(
-                "Mean {} across replicates at each value of {pname}, one line per design (nudged sideways so equal values stay visible); error bars are 95% confidence intervals.{held}",
-                metric_label(m)
+                "Mean {} across replicates at each point of the zipped sweep ({} move together), one line per design; error bars are 95% confidence intervals.",
+                metric_label(m),
+                names.join(", ")
             );
-            out.push((file, c.title.clone(), caption, draw_xy(&c)?));
+            out.push((
+                format!("sweep_{m}_zip.svg"),
+                c.title.clone(),
+                caption,
+                draw_xy(&c)?,
+            ));
+        }
+    } else if varied.len() == 2
+        && distinct_values(agg, varied[0]).len() * distinct_values(agg, varied[1]).len()
+            == agg.points.len()
+    {
+        // A full grid of two: the parameter with more values on x, one
+        // line per value of the other, one panel per design.
+        let (p, q) =
+            if distinct_values(agg, varied[1]).len() > distinct_values(agg, varied[0]).len() {
+                (varied[1], varied[0])
+            } else {
+                (varied[0], varied[1])
+            };
+        let qv = distinct_values(agg, q);
+        let pvals: Vec<String> = (agg.points.iter())
+            .map(|pt| agg.param_values[pt][p].clone())
+            .collect();
+        let (xs, cats) = x_axis(&pvals);
+        let cats = cats.map(|cs| cs.iter().map(|c| value_label(c)).collect::<Vec<_>>());
+        let span = span_of(&xs, &cats);
+        for &m in &metrics {
+            let mut panels = Vec::new();
+            let mut all_flat = true;
+            for d in &agg.designs {
+                let mut c = XyChart::new(
+                    format!("{}: {}", d, short_name(m)),
+                    param_label(&agg.params[p]),
+                    metric_label(m),
+                );
+                c.x_categories = cats.clone();
+                c.subtitle = Some(format!("one line per {}", param_label(&agg.params[q])));
+                for (j, qval) in qv.iter().enumerate() {
+                    let pts: Vec<(u64, f64)> = (agg.points.iter().zip(&xs))
+                        .filter(|(pt, _)| &agg.param_values[*pt][q] == qval)
+                        .map(|(&pt, &x)| {
+                            (
+                                pt,
+                                x + (j as f64 - (qv.len() as f64 - 1.0) / 2.0) * 0.012 * span,
+                            )
+                        })
+                        .collect();
+                    let t = if qv.len() > 1 {
+                        j as f64 / (qv.len() - 1) as f64
+                    } else {
+                        0.0
+                    };
+                    let color = chart::viridis(0.85 * t);
+                    let s = sweep_series(agg, value_label(qval), color, &pts, d, m);
+                    if !s.points.is_empty() {
+                        c.series.push(s);
+                    }
+                }
+                if c.is_empty() {
+                    continue;
+                }
+                all_flat &= all_equal(&c);
+                panels.push(draw_xy(&c)?);
+            }
+            if panels.is_empty() {
+                continue;
+            }
+            if all_flat {
+                flats.push(m.to_string());
+                continue;
+            }
+            let file = format!("sweep_{}_vs_{}.svg", m, safe_name(&agg.params[p]));
+            let title = format!("{} vs {}", short_name(m), param_label(&agg.params[p]));
+            let caption = format!(
+                "Mean {} across replicates at every point of the grid: one panel per design, {} on the x axis, one line per value of {} (colour from dark to light); error bars are 95% confidence intervals.",
+                metric_label(m),
+                agg.params[p],
+                agg.params[q]
+            );
+            out.push((file, title, caption, compose_panels(&panels)));
+        }
+    } else {
+        for &p in &varied {
+            let pname = &agg.params[p];
+            let (points, sliced) = slice_points(agg, p, &varied);
+            let values: Vec<String> = points
+                .iter()
+                .map(|pt| agg.param_values[pt][p].clone())
+                .collect();
+            let (xs, cats) = x_axis(&values);
+            let cats = cats.map(|cs| cs.iter().map(|c| value_label(c)).collect::<Vec<_>>());
+            let held_kv = sliced.then(|| {
+                let first = &agg.param_values[&agg.points[0]];
+                (varied.iter())
+                    .filter(|&&q| q != p)
+                    .map(|&q| format!("{} = {}", agg.params[q], value_label(&first[q])))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            });
+            let held = held_kv.as_ref().map_or(String::new(), |kv| {
+                format!(" Other swept parameters held at {kv}.")
+            });
+            let span = span_of(&xs, &cats);
+            for &m in &metrics {
+                let mut c = XyChart::new(
+                    format!("{} vs {}", short_name(m), param_label(pname)),
+                    param_label(pname),
+                    metric_label(m),
+                );
+                c.x_categories = cats.clone();
+                c.subtitle = held_kv.as_ref().map(|kv| format!("with {kv}"));
+                for (k, d) in agg.designs.iter().enumerate() {
+                    let pts: Vec<(u64, f64)> = (points.iter().zip(&xs))
+                        .map(|(&pt, &x)| (pt, x + dodge(k, span)))
+                        .collect();
+                    let s = sweep_series(agg, d.clone(), design_color(d, k), &pts, d, m);
+                    if !s.points.is_empty() {
+                        c.series.push(s);
+                    }
+                }
+                if c.is_empty() {
+                    continue;
+                }
+                if flat(&c) {
+                    flats.push(m.to_string());
+                    continue;
+                }
+                let file = format!("sweep_{}_vs_{}.svg", m, safe_name(pname));
+                let caption = format!(
+                    "Mean {} across replicates at each value of {pname}, one line per design (nudged sideways so equal values stay visible); error bars are 95% confidence intervals.{held}",
+                    metric_label(m)
+                );
+                out.push((file, c.title.clone(), caption, draw_xy(&c)?));
+            }
         }
     }
-    if varied.len() == 2 {
+    flats.dedup();
+    if !flats.is_empty() {
+        notes.push(format!(
+            "against the swept parameters, not drawn because they do not change across the sweep: {}",
+            flats.join(", ")
+        ));
+    }
+    if varied.len() == 2 && !zipped(agg, &varied) {
         out.extend(heatmaps(agg, &varied, &metrics, notes)?);
     }
     Ok(out)
@@ -860,6 +1165,21 @@ fn heatmaps(
         if panels.is_empty() {
             continue;
         }
+        // A heatmap of one value everywhere shows nothing of the sweep.
+        let values: Vec<f64> = panels
+            .iter()
+            .flat_map(|p| p.cells.iter().flatten().flatten().copied())
+            .collect();
+        if values
+            .iter()
+            .all(|&v| (v - values[0]).abs() <= 1e-9 * values[0].abs().max(1.0))
+        {
+            notes.push(format!(
+                "heatmap of {m}: not drawn, {} everywhere",
+                fmt_num_plain(values[0])
+            ));
+            continue;
+        }
         let h = Heatmap {
             title: format!(
                 "{} over {} × {}",
@@ -867,10 +1187,10 @@ fn heatmaps(
                 agg.params[px],
                 agg.params[py]
             ),
-            x_label: agg.params[px].clone(),
-            y_label: agg.params[py].clone(),
-            x_categories: xv.clone(),
-            y_categories: yv.clone(),
+            x_label: param_label(&agg.params[px]),
+            y_label: param_label(&agg.params[py]),
+            x_categories: xv.iter().map(|v| value_label(v)).collect(),
+            y_categories: yv.iter().map(|v| value_label(v)).collect(),
             panels,
         };
         let file = format!("heatmap_{m}.svg");
@@ -881,6 +1201,10 @@ fn heatmaps(
         out.push((file, h.title.clone(), caption, draw_heatmap(&h)?));
     }
     Ok(out)
+}
+
+fn fmt_num_plain(x: f64) -> String {
+    chart::fmt_num(x)
 }
 
 #[cfg(test)]

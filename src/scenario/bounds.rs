@@ -126,10 +126,17 @@ pub fn estimate_run(sc: &Scenario) -> RunEstimate {
         }
     }
     let samples = (sc.horizon / sc.sample_every.max(1)) as f64 + 1.0;
-    let churn = sc.churn.as_ref().map_or(0.0, |c| {
-        let cycle_ms = (c.uptime.mean() + c.downtime.mean()).max(1.0);
-        nodes * 2.0 * sc.horizon as f64 / cycle_ms
-    });
+    // Per provider tier (one without tiers): its share of the nodes, two
+    // events per up-down cycle.
+    let churn: f64 = (0..sc.tier_count())
+        .map(|t| {
+            let share = sc.tiers.get(t).map_or(1.0, |x| x.share);
+            sc.churn_of(t).map_or(0.0, |c| {
+                let cycle_ms = (c.uptime.mean() + c.downtime.mean()).max(1.0);
+                share * (nodes * 2.0 * sc.horizon as f64 / cycle_ms)
+            })
+        })
+        .sum();
     let reviews = sc.supply.as_ref().map_or(0.0, |s| {
         nodes * sc.horizon as f64 / s.review_every.max(1) as f64
     });
@@ -150,7 +157,7 @@ pub fn estimate_run(sc: &Scenario) -> RunEstimate {
     .max_by(|a, b| a.0.total_cmp(&b.0))
     .map_or("scenario.horizon", |x| x.1);
     let per_node = NODE_BYTES
-        + if sc.churn.is_some() {
+        + if sc.any_churn() {
             CHURN_NODE_BYTES
         } else {
             0.0

@@ -34,6 +34,20 @@ pub struct IonetParams {
     /// sells its stake and leaves this long after (io.net staking docs: 14
     /// days).
     pub unstaking_delay: SimTime,
+    /// Users pay for interrupted runs (billed as runs of the length they
+    /// ran); the workers on the node that dropped are not paid (io.net docs),
+    /// those on the gang's other nodes are.
+    pub pay_interrupted: bool,
+    /// Admission by uptime (`None`: io.net keeps every node).
+    pub uptime_check: Option<UptimeCheck>,
+}
+
+/// io.net's uptime check: every `window` ms, a node up less than
+/// `min_uptime` of the window just ended is removed from io.net.
+#[derive(Debug, Clone, Copy)]
+pub struct UptimeCheck {
+    pub window: SimTime,
+    pub min_uptime: f64,
 }
 
 /// Centralized-cloud design parameters.
@@ -116,6 +130,8 @@ pub struct RenderTier {
     pub price_factor: f64,
     pub priority: u32,
     pub min_reputation: f64,
+    /// Provider tiers whose nodes may render its frames.
+    pub node_tiers: super::TierMask,
 }
 
 /// Render reputation rules.
@@ -157,9 +173,11 @@ impl Checker<'_> {
                     format!("design.{design}.price_per_gpu_hour"),
                     format!(
                         "gives no price for any class of workload {:?} (workload[{i}].gpu_class), \
-                         a {} workload this design serves",
+                         a {} workload this design serves; add one (left out, the key holds the \
+                         published prices of the classes depinsim knows: {})",
                         w.name,
-                        w.kind.name()
+                        w.kind.name(),
+                        super::defaults::known_names()
                     ),
                 );
             }
@@ -228,6 +246,27 @@ pub(super) fn ionet(ck: &mut Checker, io: &IonetSpec, spec: &ScenarioFile) -> Io
         uptime_for_rewards: io.uptime_for_rewards.0,
         serves: kind_mask(&io.serves),
         unstaking_delay: io.unstaking_delay.0,
+        pay_interrupted: io.pay_interrupted,
+        uptime_check: io.uptime_check.as_ref().map(|u| {
+            let k = |f: &str| format!("design.ionet.uptime_check.{f}");
+            if u.window.0 == 0 {
+                ck.fail(k("window"), "must be > 0");
+            } else if u.window.0 >= spec.scenario.horizon.0 {
+                ck.fail(
+                    k("window"),
+                    format!(
+                        "must be shorter than scenario.horizon ({} >= {}): no check would happen",
+                        super::format_duration(u.window.0),
+                        super::format_duration(spec.scenario.horizon.0)
+                    ),
+                );
+            }
+            ck.unit(k("min_uptime"), u.min_uptime);
+            UptimeCheck {
+                window: u.window.0,
+                min_uptime: u.min_uptime,
+            }
+        }),
     }
 }
 
@@ -487,12 +526,42 @@ pub(super) fn render(ck: &mut Checker, r: &RenderSpec, spec: &ScenarioFile) -> R
         ck.unit(tk("share"), t.share);
         ck.number(tk("price_factor"), t.price_factor, false);
         ck.unit(tk("min_reputation"), t.min_reputation);
+        let mut node_tiers = if t.node_tiers.is_empty() {
+            super::ALL_TIERS
+        } else {
+            0
+        };
+        for (j, name) in t.node_tiers.iter().enumerate() {
+            let key = format!("design.render.tier[{i}].node_tiers[{j}]");
+            if let Some(x) = super::tier_index(ck, key.clone(), name, &spec.supply.tier)
+                && x < super::MAX_TIERS
+            {
+                if node_tiers & (1 << x) != 0 {
+                    ck.fail(key, format!("provider tier {name:?} is listed twice"));
+                }
+                node_tiers |= 1 << x;
+            }
+        }
+        let listed_share: f64 = (spec.supply.tier.iter().enumerate())
+            .filter(|(x, _)| *x < super::MAX_TIERS && node_tiers & (1 << x) != 0)
+            .map(|(_, p)| p.share)
+            .sum();
+        if !t.node_tiers.is_empty() && node_tiers != 0 && listed_share <= 0.0 {
+            ck.fail(
+                tk("node_tiers"),
+                format!(
+                    "every provider tier listed has share 0: no node could render tier {:?}'s frames",
+                    t.name
+                ),
+            );
+        }
         tiers.push(RenderTier {
             name: t.name.clone(),
             share: t.share,
             price_factor: t.price_factor,
             priority: t.priority,
             min_reputation: t.min_reputation,
+            node_tiers,
         });
     }
     let rep = &r.reputation;

@@ -105,6 +105,22 @@ impl<'de> Deserialize<'de> for Duration {
     }
 }
 
+/// The schema: a string, a number and a unit (ms, s, m, h, d, w, y).
+impl schemars::JsonSchema for Duration {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A duration with a unit: ms, s, m, h, d, w or y (365.25 days), e.g. \"500ms\", \"90s\", \"5m\", \"2.5h\", \"30d\".",
+            "pattern": r"^\s*[0-9]*\.?[0-9]+([eE][+-]?[0-9]+)?\s*(ms|s|m|h|d|w|y)\s*$",
+            "examples": ["90s", "2.5h", "30d"],
+        })
+    }
+}
+
 impl Serialize for Duration {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format_duration(self.0))

@@ -4,10 +4,12 @@
 //! input.
 
 pub mod bounds;
+pub mod defaults;
 mod designs;
 pub mod dist;
 pub mod duration;
 pub mod overrides;
+pub mod schema;
 pub mod spec;
 pub mod token;
 pub mod trace;
@@ -18,7 +20,7 @@ use crate::error::{Error, Problem, Result, closest};
 pub use crate::model::growth::{Growth, MS_PER_YEAR};
 pub use designs::{
     AkashParams, AkashPopulation, AkashPricing, CloudParams, HOURS_PER_MONTH, IonetParams,
-    KindMask, RenderParams, RenderTier, Reputation, Spot,
+    KindMask, RenderParams, RenderTier, Reputation, Spot, UptimeCheck,
 };
 pub use dist::{DistSpec, Sampler};
 pub use duration::{Duration, format_duration, parse_duration};
@@ -134,6 +136,30 @@ pub struct DynamicSupply {
     pub review_cohorts: u32,
 }
 
+/// The most provider tiers a scenario may have (tier sets are `u32` bitmasks).
+pub const MAX_TIERS: usize = 32;
+
+/// A set of provider tiers, bit `t` for tier `t` ([`ALL_TIERS`]: any).
+pub type TierMask = u32;
+
+/// Every provider tier.
+pub const ALL_TIERS: TierMask = u32::MAX;
+
+/// A provider tier (`[[supply.tier]]`) as the model sees it: a share of the
+/// nodes with its own churn, faults and audit status.
+#[derive(Debug, Clone)]
+pub struct ProviderTier {
+    pub name: String,
+    /// Share of nodes, in [0, 1].
+    pub share: f64,
+    /// Its nodes' up and down periods (`None`: they never fail).
+    pub churn: Option<Churn>,
+    /// Fraction of its nodes that are faulty.
+    pub fault_share: f64,
+    /// Audited providers (Akash's `audited_only` workloads take only these).
+    pub audited: bool,
+}
+
 /// Node churn: alternating up and down periods, in ms.
 #[derive(Debug, Clone)]
 pub struct Churn {
@@ -231,6 +257,8 @@ pub struct Workload {
     pub checkpoint_every: Option<SimTime>,
     /// Frames per job (render jobs; `duration` is then the work per frame).
     pub frames: Option<Sampler>,
+    /// Akash: bids from audited providers only.
+    pub audited_only: bool,
     /// Trace replay: the jobs, in submit order (then `arrivals` and
     /// `duration` are unused, `gpus` is the largest gang, `class_mask` the
     /// union of the jobs' classes, and `max_price` is drawn only for jobs
@@ -252,7 +280,12 @@ pub struct Scenario {
     pub sample_every: SimTime,
     pub classes: Vec<GpuClass>,
     pub gpus_per_node: u32,
+    /// `[churn]`: the up and down periods of nodes of no provider tier (and
+    /// the default of a tier that gives none).
     pub churn: Option<Churn>,
+    /// `[[supply.tier]]`, in file order; empty when the file gives none
+    /// (then every node churns by `churn` and is faulty with `faults.share`).
+    pub tiers: Vec<ProviderTier>,
     /// Profit-driven entry and exit; `None` for a fixed fleet.
     pub supply: Option<DynamicSupply>,
     pub workloads: Vec<Workload>,
@@ -274,6 +307,41 @@ impl Scenario {
     /// Total GPUs at t = 0 (classes arriving later not included).
     pub fn total_gpus(&self) -> u64 {
         self.classes.iter().map(|c| c.initial_gpus as u64).sum()
+    }
+
+    /// Provider tiers the nodes are drawn from: 1 without `[[supply.tier]]`
+    /// (every node in tier 0, as `[churn]` and `[faults]` say).
+    pub fn tier_count(&self) -> usize {
+        self.tiers.len().max(1)
+    }
+
+    /// The up and down periods of nodes of tier `t` (`None`: they never fail).
+    pub fn churn_of(&self, t: usize) -> Option<&Churn> {
+        match self.tiers.get(t) {
+            Some(tier) => tier.churn.as_ref(),
+            None => self.churn.as_ref(),
+        }
+    }
+
+    /// The fraction of nodes of tier `t` that are faulty.
+    pub fn fault_share_of(&self, t: usize) -> f64 {
+        self.tiers
+            .get(t)
+            .map_or(self.faults.share, |x| x.fault_share)
+    }
+
+    /// The expected fraction of faulty nodes over the tiers.
+    pub fn mean_fault_share(&self) -> f64 {
+        if self.tiers.is_empty() {
+            self.faults.share
+        } else {
+            self.tiers.iter().map(|t| t.share * t.fault_share).sum()
+        }
+    }
+
+    /// Whether any node may churn (some tier, or `[churn]`, has periods).
+    pub fn any_churn(&self) -> bool {
+        (0..self.tier_count()).any(|t| self.churn_of(t).is_some())
     }
 }
 
@@ -298,6 +366,20 @@ pub fn from_str(text: &str, file: &str, overrides: &[Override]) -> Result<Scenar
         apply_override(&mut table, ov).map_err(|e| {
             Error::input(file, ov.path.join("."), format!("--set {}: {e}", ov.text))
         })?;
+    }
+    // Defaults that depend on the rest of the file, then every problem of
+    // shape at once (serde alone would stop at the first).
+    let mut problems = defaults::fill(&mut table);
+    for p in schema::check_shape(&table) {
+        if !problems.iter().any(|q| q.key == p.key) {
+            problems.push(p);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Input {
+            file: file.to_string(),
+            problems,
+        });
     }
     let spec: ScenarioFile =
         serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
@@ -381,6 +463,18 @@ fn explain_serde(msg: &str) -> String {
                 return format!("{msg} (did you mean `{c}`?)");
             }
         }
+    }
+    // serde's own words, in the file's: "missing field `x`" names the key
+    // in the path already; "invalid type: A, expected B" reads B, got A.
+    if let Some(rest) = msg.strip_prefix("missing field `")
+        && let Some(key) = rest.strip_suffix('`')
+    {
+        return format!("missing key `{key}`");
+    }
+    if let Some(rest) = msg.strip_prefix("invalid type: ")
+        && let Some((got, expected)) = rest.split_once(", expected ")
+    {
+        return format!("expected {expected}, got {}", got.replace('`', ""));
     }
     if msg.starts_with("data did not match any variant of untagged enum PriceSpec") {
         return "expected a number or a distribution table like { dist = \"uniform\", low = 2.0, high = 4.0 }".into();
@@ -653,6 +747,7 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
     };
     ck.unit("faults.share", faults.share);
     ck.unit("faults.frame_error_rate", faults.frame_error_rate);
+    let tiers = resolve_tiers(&mut ck, &spec, churn.as_ref());
 
     // Workloads.
     if spec.workload.is_empty() {
@@ -934,6 +1029,19 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 "must be > 0 (leave it out for no checkpoints)",
             );
         }
+        if w.audited_only && !tiers.iter().any(|t| t.audited && t.share > 0.0) {
+            ck.fail(
+                k("audited_only"),
+                if tiers.is_empty() {
+                    "no provider is audited: give the fleet provider tiers ([[supply.tier]]) and mark the audited ones audited = true".to_string()
+                } else {
+                    let names: Vec<&str> = tiers.iter().map(|t| t.name.as_str()).collect();
+                    format!(
+                        "no provider is audited: no [[supply.tier]] with a share > 0 has audited = true (tiers: {names:?})"
+                    )
+                },
+            );
+        }
         if let (Some(duration), Some(max_price)) = (duration, max_price) {
             workloads.push(Workload {
                 name: w.name.clone(),
@@ -945,6 +1053,7 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
                 max_price,
                 checkpoint_every: w.checkpoint_every.map(|d| d.0),
                 frames: frames.clone(),
+                audited_only: w.audited_only,
                 trace,
             });
         }
@@ -1067,6 +1176,7 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
             .collect(),
         gpus_per_node,
         churn,
+        tiers,
         supply,
         workloads,
         faults,
@@ -1079,6 +1189,132 @@ fn resolve(spec: ScenarioFile, file: &str) -> Result<Scenario> {
         spec,
     };
     ck.finish(|| scenario(spec))
+}
+
+/// Checks and resolves `[[supply.tier]]`: names unique, shares in [0, 1]
+/// summing to 1, fault shares in [0, 1], each tier's up and down periods
+/// (its own, else `[churn]`'s when churn is enabled; both or neither).
+fn resolve_tiers(
+    ck: &mut Checker,
+    spec: &ScenarioFile,
+    churn: Option<&Churn>,
+) -> Vec<ProviderTier> {
+    let specs = &spec.supply.tier;
+    if specs.is_empty() {
+        return Vec::new();
+    }
+    if specs.len() > MAX_TIERS {
+        ck.fail(
+            "supply.tier",
+            format!("at most {MAX_TIERS} provider tiers, got {}", specs.len()),
+        );
+    }
+    let sum: f64 = specs.iter().map(|t| t.share).sum();
+    if (sum - 1.0).abs() > 1e-9 {
+        ck.fail("supply.tier", format!("shares must sum to 1, got {sum}"));
+    }
+    let mut tiers = Vec::new();
+    for (i, t) in specs.iter().enumerate() {
+        let k = |f: &str| format!("supply.tier[{i}].{f}");
+        if t.name.trim().is_empty() {
+            ck.fail(k("name"), "must not be empty");
+        } else if specs[..i].iter().any(|u| u.name == t.name) {
+            ck.fail(
+                k("name"),
+                format!("provider tier {:?} is defined twice", t.name),
+            );
+        }
+        ck.unit(k("share"), t.share);
+        let fault_share = t.fault_share.unwrap_or(spec.faults.share);
+        if t.fault_share.is_some() {
+            ck.unit(k("fault_share"), fault_share);
+        }
+        let own = |ck: &mut Checker, f: &str, d: &Option<DistSpec<Duration>>| {
+            d.as_ref().map(|d| ck.sampler(k(f), d))
+        };
+        let up = own(ck, "uptime", &t.uptime);
+        let down = own(ck, "downtime", &t.downtime);
+        let tier_churn = match (up, down) {
+            // A law that did not resolve is reported already.
+            (Some(None), _) | (_, Some(None)) => None,
+            (None, None) => churn.cloned(),
+            (Some(Some(uptime)), Some(Some(downtime))) => Some(Churn { uptime, downtime }),
+            (Some(Some(u)), None) => match churn {
+                Some(c) => Some(Churn {
+                    uptime: u,
+                    downtime: c.downtime.clone(),
+                }),
+                None => {
+                    ck.fail(
+                        k("downtime"),
+                        "is required when the tier gives uptime and churn.enabled = false",
+                    );
+                    None
+                }
+            },
+            (None, Some(Some(d))) => match churn {
+                Some(c) => Some(Churn {
+                    uptime: c.uptime.clone(),
+                    downtime: d,
+                }),
+                None => {
+                    ck.fail(
+                        k("uptime"),
+                        "is required when the tier gives downtime and churn.enabled = false",
+                    );
+                    None
+                }
+            },
+        };
+        if let Some(c) = &tier_churn
+            && (t.uptime.is_some() || t.downtime.is_some())
+            && (c.uptime.mean() < 1.0 || c.downtime.mean() < 1.0)
+        {
+            ck.fail(
+                format!("supply.tier[{i}]"),
+                "mean uptime and downtime must each be at least 1ms",
+            );
+        }
+        tiers.push(ProviderTier {
+            name: t.name.clone(),
+            share: t.share,
+            churn: tier_churn,
+            fault_share,
+            audited: t.audited,
+        });
+    }
+    tiers
+}
+
+/// The index of the provider tier `name` among `tiers` (as written), or a
+/// problem at `key` naming the tiers there are.
+fn tier_index(
+    ck: &mut Checker,
+    key: String,
+    name: &str,
+    tiers: &[spec::ProviderTierSpec],
+) -> Option<usize> {
+    let idx = tiers.iter().position(|t| t.name == name);
+    if idx.is_none() {
+        let known: Vec<&str> = tiers.iter().map(|t| t.name.as_str()).collect();
+        if known.is_empty() {
+            ck.fail(
+                key,
+                format!(
+                    "unknown provider tier {name:?}: the fleet has no provider tiers (add [[supply.tier]] tables)"
+                ),
+            );
+        } else {
+            let hint = closest(name, known.iter().copied())
+                .map(|c| format!(" (did you mean {c:?}?)"))
+                .unwrap_or_default();
+            ck.fail(
+                key,
+                format!("unknown provider tier {name:?}{hint}; tiers are {known:?}"),
+            );
+        }
+    }
+    idx
 }
 
 /// The time-series interval when `output.sample_every` is not given: the

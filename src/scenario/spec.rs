@@ -4,11 +4,12 @@
 
 use super::dist::DistSpec;
 use super::duration::Duration;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The whole file.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     pub scenario: ScenarioSection,
@@ -34,7 +35,7 @@ pub struct ScenarioFile {
 }
 
 /// `[scenario]`: what is simulated, for how long, how often.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSection {
     pub name: String,
@@ -56,7 +57,9 @@ fn default_replications() -> u32 {
 }
 
 /// The market designs depinsim knows.
-#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Deserialize, Serialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum DesignKind {
     Akash,
@@ -86,7 +89,7 @@ impl DesignKind {
 }
 
 /// `[output]`: what the run records.
-#[derive(Deserialize, Serialize, Debug, Clone, Default)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSection {
     /// Interval between rows of `timeseries.csv`. Absent: hourly up to
@@ -97,7 +100,7 @@ pub struct OutputSection {
 }
 
 /// `[[gpu_class]]`: one kind of GPU.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct GpuClassSpec {
     pub name: String,
@@ -135,7 +138,7 @@ fn is_zero_duration(d: &Duration) -> bool {
 }
 
 /// `[supply]`: the GPU fleet.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct SupplySpec {
     /// GPUs per class at t = 0.
@@ -175,6 +178,42 @@ pub struct SupplySpec {
     /// cohort every `review_every / C` (1: everyone at once).
     #[serde(default = "default_review_cohorts")]
     pub review_cohorts: u32,
+    /// `[[supply.tier]]`: provider quality tiers (data-centre, community,
+    /// ...), each a share of the nodes with its own churn, faults and audit
+    /// status. None: every node as `[churn]` and `[faults]` say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tier: Vec<ProviderTierSpec>,
+}
+
+/// `[[supply.tier]]`: a quality tier of providers. Each node's tier is drawn
+/// once by share (stream `supply/tier`), the same in every design.
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderTierSpec {
+    pub name: String,
+    /// Share of nodes in this tier, in [0, 1]; shares must sum to 1.
+    pub share: f64,
+    /// Up periods of this tier's nodes (default: `churn.uptime` when churn
+    /// is enabled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime: Option<DistSpec<Duration>>,
+    /// Down periods of this tier's nodes (default: `churn.downtime` when
+    /// churn is enabled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downtime: Option<DistSpec<Duration>>,
+    /// Fraction of this tier's nodes that are faulty, in [0, 1] (default:
+    /// `faults.share`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault_share: Option<f64>,
+    /// Whether this tier's providers are audited (Akash's audited
+    /// attributes): workloads with `audited_only = true` take bids from
+    /// audited providers only.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub audited: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn default_gpus_per_node() -> u32 {
@@ -203,7 +242,7 @@ fn default_onboarding() -> Duration {
 }
 
 /// `[churn]`: nodes alternate between up and down periods.
-#[derive(Deserialize, Serialize, Debug, Clone, Default)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ChurnSpec {
     #[serde(default)]
@@ -214,7 +253,7 @@ pub struct ChurnSpec {
 
 /// `[faults]`: faulty hardware, part of the shared world. A faulty node
 /// renders a bad frame with `frame_error_rate`; only Render verifies frames.
-#[derive(Deserialize, Serialize, Debug, Clone, Default)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
     /// Fraction of nodes that are faulty, in [0, 1].
@@ -226,7 +265,7 @@ pub struct FaultSpec {
 }
 
 /// What a workload is, which decides which designs can serve it.
-#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum WorkloadKind {
     Render,
@@ -253,7 +292,7 @@ impl WorkloadKind {
 }
 
 /// `[[workload]]`: one stream of jobs.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
     pub name: String,
@@ -287,10 +326,14 @@ pub struct WorkloadSpec {
     /// from the last checkpoint. Absent: all progress of the attempt is lost.
     #[serde(default)]
     pub checkpoint_every: Option<Duration>,
+    /// Akash: take bids from audited providers only (a provider tier with
+    /// `audited = true`). Other designs show no audit status and ignore it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub audited_only: bool,
 }
 
 /// A price: one number, or a distribution of per-job values.
-#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, PartialEq)]
 #[serde(untagged)]
 pub enum PriceSpec {
     Fixed(f64),
@@ -298,7 +341,7 @@ pub enum PriceSpec {
 }
 
 /// How jobs arrive.
-#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, PartialEq)]
 #[serde(tag = "process", rename_all = "lowercase", deny_unknown_fields)]
 pub enum ArrivalSpec {
     /// Poisson arrivals at `rate_per_hour`, optionally modulated by a daily
@@ -344,7 +387,7 @@ fn default_peak_hour() -> f64 {
 
 /// `arrivals.growth`: how the arrival rate grows (or shrinks) over the run,
 /// as a multiplier of the rate (docs/model.md, "Demand growth").
-#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, PartialEq)]
 #[serde(tag = "law", rename_all = "lowercase", deny_unknown_fields)]
 pub enum GrowthSpec {
     /// Exponential: the rate is multiplied by `1 + per_year` every (Julian)
@@ -364,7 +407,7 @@ pub enum GrowthSpec {
 }
 
 /// One state of an MMPP.
-#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MmppStateSpec {
     /// Arrivals per hour while in this state (before growth and the cycle).
@@ -374,7 +417,7 @@ pub struct MmppStateSpec {
 }
 
 /// One point of a growth table.
-#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct GrowthPointSpec {
     pub at: Duration,
@@ -382,7 +425,7 @@ pub struct GrowthPointSpec {
 }
 
 /// `[design.*]`: one table per design.
-#[derive(Deserialize, Serialize, Debug, Clone, Default)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct DesignSection {
     #[serde(default)]
@@ -398,7 +441,7 @@ pub struct DesignSection {
 /// `[design.cloud]`: a centralized cloud serving the jobs from its own
 /// capacity, the users' outside option. Every key has a default, so the
 /// table may be left out.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct CloudSpec {
     /// On-demand USD per GPU-hour per class (default: each class's
@@ -442,7 +485,7 @@ impl CloudSpec {
 }
 
 /// `[design.cloud.spot]`: preemptible capacity at a discount.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct SpotSpec {
     /// Share of jobs that run on spot, in [0, 1].
@@ -488,13 +531,16 @@ fn default_spot_preemption() -> DistSpec<Duration> {
 }
 
 /// `[design.ionet]`: the coordinated-cluster design.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct IonetSpec {
     #[serde(default)]
     pub policy: IonetPolicy,
     /// USD per GPU-hour users pay, per class; a class without a price is not
     /// offered (each served workload needs at least one priced class).
+    /// Default: io.net's published price of each class it knows
+    /// (`super::defaults`).
+    #[serde(default)]
     pub price_per_gpu_hour: BTreeMap<String, f64>,
     /// Gang jobs only on one node (one provider's cluster).
     #[serde(default)]
@@ -519,6 +565,42 @@ pub struct IonetSpec {
     /// docs: 14-day unstaking period).
     #[serde(default = "default_unstaking_delay")]
     pub unstaking_delay: Duration,
+    /// Whether users pay for a run a node failure interrupts, billed as a
+    /// run of that length; the worker that dropped is not paid either way
+    /// (io.net docs).
+    #[serde(default = "default_pay_interrupted")]
+    pub pay_interrupted: bool,
+    /// Admission by uptime: every `window`, nodes whose uptime over the
+    /// window just ended is below `min_uptime` are removed from io.net.
+    /// Absent: io.net keeps every node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime_check: Option<UptimeCheckSpec>,
+}
+
+fn default_pay_interrupted() -> bool {
+    true
+}
+
+/// `[design.ionet.uptime_check]`: io.net's hourly proofs of work, judged
+/// over a review window (docs/model.md, "io.net": who may join).
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct UptimeCheckSpec {
+    /// The review window: nodes are judged every `window` on the window
+    /// just ended (est. 7 days).
+    #[serde(default = "default_check_window")]
+    pub window: Duration,
+    /// Least share of the window a node must have been up (answering its
+    /// hourly proofs of work), in [0, 1] (est. 0.9).
+    #[serde(default = "default_min_uptime")]
+    pub min_uptime: f64,
+}
+
+fn default_check_window() -> Duration {
+    Duration(7 * 24 * 3_600_000)
+}
+fn default_min_uptime() -> f64 {
+    0.9
 }
 
 fn default_unstaking_delay() -> Duration {
@@ -546,7 +628,7 @@ fn default_ionet_serves() -> Vec<WorkloadKind> {
 }
 
 /// How the io.net coordinator orders its queue.
-#[derive(Deserialize, Serialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum IonetPolicy {
     /// First come, first served: no job starts on a class that an earlier
@@ -562,7 +644,7 @@ pub enum IonetPolicy {
 }
 
 /// `[design.akash]`: the reverse-auction cloud market.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct AkashSpec {
     /// How long an order collects bids before the best one is taken
@@ -593,7 +675,9 @@ pub struct AkashSpec {
     /// Workload kinds Akash serves.
     #[serde(default = "default_akash_serves")]
     pub serves: Vec<WorkloadKind>,
-    /// Provider populations and their pricing strategies.
+    /// Provider populations and their pricing strategies (default: the
+    /// baseline's three, `super::defaults`).
+    #[serde(default)]
     pub provider: Vec<AkashProviderSpec>,
 }
 
@@ -628,7 +712,7 @@ fn default_akash_serves() -> Vec<WorkloadKind> {
 }
 
 /// `[[design.akash.provider]]`: a share of the providers and how they price.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct AkashProviderSpec {
     /// Share of nodes in this population; shares must sum to 1.
@@ -660,7 +744,7 @@ pub struct AkashProviderSpec {
 }
 
 /// How an Akash provider population prices its bids.
-#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum AkashStrategy {
     CostPlus,
@@ -669,12 +753,16 @@ pub enum AkashStrategy {
 }
 
 /// `[design.render]`: verified rendering with Proof of Render.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RenderSpec {
-    /// USD per GPU-hour of work at price factor 1, per class.
+    /// USD per GPU-hour of work at price factor 1, per class (default:
+    /// Render's published price of each class it knows).
+    #[serde(default)]
     pub price_per_gpu_hour: BTreeMap<String, f64>,
-    /// Priority tiers; a job's tier is drawn by share.
+    /// Priority tiers; a job's tier is drawn by share (default: tier 2 and
+    /// tier 3, `super::defaults`).
+    #[serde(default)]
     pub tier: Vec<RenderTierSpec>,
     /// Probability that verification catches a bad frame, in [0, 1].
     #[serde(default = "default_detect")]
@@ -688,7 +776,7 @@ fn default_detect() -> f64 {
 }
 
 /// `[[design.render.tier]]`.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RenderTierSpec {
     pub name: String,
@@ -702,10 +790,15 @@ pub struct RenderTierSpec {
     /// Frames of this tier only go to nodes with at least this reputation.
     #[serde(default)]
     pub min_reputation: f64,
+    /// Frames of this tier only go to nodes of these provider tiers
+    /// (`[[supply.tier]]` names; the benchmark tier a job tier needs).
+    /// Empty: any node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub node_tiers: Vec<String>,
 }
 
 /// `[design.render.reputation]`: node scores in [0, 1].
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ReputationSpec {
     #[serde(default = "default_true")]
@@ -760,7 +853,7 @@ impl Default for ReputationSpec {
 pub use super::token::TokenSpec;
 
 /// `[world]` as written.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct WorldSpec {
     /// The networks that run side by side, each with its design's mechanism.
@@ -788,7 +881,7 @@ fn default_failover() -> bool {
 
 /// `[world.score]`: the weights of the `score` strategy, in USD per
 /// GPU-hour: a quote scores `price + wait · hours waited + quality · risk`.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ScoreSpec {
     #[serde(default = "one")]
@@ -820,7 +913,7 @@ impl Default for ScoreSpec {
 }
 
 /// `[world.learning]`: the `learning` strategy's exploration.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct LearningSpec {
     /// Probability of routing a job to a network drawn at random among

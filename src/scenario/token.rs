@@ -6,13 +6,14 @@ use super::Checker;
 use super::duration::Duration;
 use super::spec::ScenarioFile;
 use crate::engine::SimTime;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 const DAY_MS: SimTime = 86_400_000;
 
 /// `[token]` as written.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(default, deny_unknown_fields)]
 pub struct TokenSpec {
     /// false: no token economy, USD only (token columns stay empty).
@@ -50,7 +51,7 @@ fn default_period() -> Duration {
 }
 
 /// `[token.market]`: the exogenous market factor shared by all designs.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(default, deny_unknown_fields)]
 pub struct MarketSpec {
     /// Annual drift of the log price (0: a martingale in log terms).
@@ -86,7 +87,7 @@ fn default_correlation() -> f64 {
 }
 
 /// A jump of the market factor: at `at`, prices are multiplied by `1 + change`.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ShockSpec {
     pub at: Duration,
@@ -94,7 +95,7 @@ pub struct ShockSpec {
 }
 
 /// From `at` on, every emission schedule is multiplied by `factor`.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct EmissionChangeSpec {
     pub at: Duration,
@@ -102,7 +103,7 @@ pub struct EmissionChangeSpec {
 }
 
 /// An emission schedule as written; `schedule` names the kind.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(tag = "schedule", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ScheduleSpec {
     /// Fixed amounts per year (year 1, year 2, ...), none after the list.
@@ -148,7 +149,7 @@ pub enum ScheduleSpec {
 }
 
 /// `[token.render]`.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(default, deny_unknown_fields)]
 pub struct RenderTokenSpec {
     /// Price at t = 0, USD.
@@ -192,7 +193,7 @@ impl Default for RenderTokenSpec {
 }
 
 /// How io.net mints provider rewards.
-#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum IonetEmissionMode {
     /// Hourly emissions on the schedule, pro rata to eligible GPU-hours.
@@ -203,7 +204,7 @@ pub enum IonetEmissionMode {
 }
 
 /// `[token.ionet]`.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(default, deny_unknown_fields)]
 pub struct IonetTokenSpec {
     /// Price at t = 0, USD.
@@ -254,7 +255,7 @@ impl Default for IonetTokenSpec {
 }
 
 /// How Akash pays leases.
-#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum AkashTokenMode {
     /// Leases paid in AKT: users buy it, providers sell part of it.
@@ -265,7 +266,7 @@ pub enum AkashTokenMode {
 }
 
 /// `[token.akash]`.
-#[derive(Deserialize, Serialize, Debug, Clone)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(default, deny_unknown_fields)]
 pub struct AkashTokenSpec {
     /// Price at t = 0, USD.

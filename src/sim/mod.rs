@@ -43,10 +43,9 @@ struct Net {
     /// The network's token economy (`None` with tokens off, or the cloud).
     token: Option<TokenEconomy>,
     /// Whether it serves on the world's fleet (then the fleet's GPUs it
-    /// lists are its capacity in the metrics).
+    /// lists are its capacity in the metrics; those up are its metrics'
+    /// `up`).
     on_fleet: bool,
-    /// GPUs up on the nodes it lists.
-    gpus_up: u64,
 }
 
 /// World mode: the broker and what it saw of the strategy's jobs.
@@ -99,7 +98,6 @@ impl Simulation<'_> {
     fn up_changed(&mut self, node: NodeId, delta: i64, now: SimTime) {
         for (j, n) in self.nets.iter_mut().enumerate() {
             if n.on_fleet && self.world.is_listed(node, j as u8) {
-                n.gpus_up = (n.gpus_up as i64 + delta) as u64;
                 n.metrics.up_add(now, delta as f64);
             }
         }
@@ -120,12 +118,20 @@ impl Simulation<'_> {
         market.node_leave(&mut ctx, node, was_up);
     }
 
-    /// The fleet's size or cost changed (dynamic supply: one design alone).
+    /// The fleet's size or cost changed (dynamic supply: one design alone;
+    /// its fleet is the nodes it lists when its admission leaves some out).
     fn fleet_changed(&mut self, now: SimTime) {
         let n = &mut self.nets[0];
         if n.on_fleet {
-            let cost = self.world.cost_usd_per_h();
-            n.metrics.set_fleet(now, self.world.gpus_total, cost);
+            let (gpus, cost) = if self.world.listed.is_empty() || self.brokerage.is_some() {
+                (self.world.gpus_total, self.world.cost_usd_per_h())
+            } else {
+                (
+                    self.world.listed_gpus(0),
+                    self.world.listed_cost_usd_per_h(0),
+                )
+            };
+            n.metrics.set_fleet(now, gpus, cost);
         }
     }
 
@@ -199,11 +205,12 @@ impl Simulation<'_> {
             } else {
                 self.jobs.live_of(j as u8) as u64
             };
-            // A design with capacity of its own (the cloud) counts that.
-            let up = match (n.on_fleet, alone) {
-                (false, _) => n.metrics.up.value() as u64,
-                (true, true) => self.world.gpus_up,
-                (true, false) => n.gpus_up,
+            // A design with capacity of its own (the cloud) counts that; a
+            // network on listed nodes, the GPUs up of those it lists.
+            let up = if n.on_fleet && self.world.listed.is_empty() {
+                self.world.gpus_up
+            } else {
+                n.metrics.up.value() as u64
             };
             n.metrics
                 .sample(now, up, queued, mine.saturating_sub(queued));
@@ -420,14 +427,20 @@ impl<'a> Run<'a> {
         let mut sched = Scheduler::new();
         let mut world = World::new(sc, &streams);
         world.start_churn(&mut sched);
+        let admissions: Vec<_> = networks.iter().map(|&k| Market::admission(k, sc)).collect();
         let brokerage = strategy.map(|s| {
             let w = sc.world.as_ref().expect("world mode needs [world]");
-            world.list(sc, &w.listing, &streams);
+            world.list(sc, &w.listing, &admissions, &streams);
             Brokerage {
                 broker: Broker::new(w, s, &streams),
                 tally: world::Tally::new(sc),
             }
         });
+        // A design alone whose admission leaves nodes out, now or later,
+        // runs on the nodes it lists.
+        if brokerage.is_none() && admissions[0].restricts(sc.tier_count()) {
+            world.list(sc, &[1.0], &admissions[..1], &streams);
+        }
         let mut nets: Vec<Net> = (networks.iter().enumerate())
             .map(|(j, &kind)| {
                 let ns = StreamNs::new(streams, kind.name());
@@ -439,15 +452,15 @@ impl<'a> Run<'a> {
                     metrics: Metrics::new(sc.warmup, sc.workloads.len()),
                     token: None,
                     on_fleet,
-                    gpus_up: 0,
                 }
             })
             .collect();
         for (j, n) in nets.iter_mut().enumerate() {
             if n.on_fleet {
-                let (total, cost_rate) = Self::listed_fleet(sc, &world, j as u8, &mut n.gpus_up);
+                let mut up = 0;
+                let (total, cost_rate) = Self::listed_fleet(sc, &world, j as u8, &mut up);
                 n.metrics.set_fleet(0, total, cost_rate);
-                n.metrics.up_add(0, n.gpus_up as f64);
+                n.metrics.up_add(0, up as f64);
             }
         }
         let supply = sc
@@ -536,7 +549,8 @@ impl<'a> Run<'a> {
             market.finish(&mut ctx);
             let n = &mut self.sim.nets[j as usize];
             let mut summary = n.metrics.summarize(horizon);
-            if let Some(t) = &n.token {
+            if let Some(t) = &mut n.token {
+                t.settle();
                 t.fill(&mut summary, horizon);
             }
             n.market.amend(&mut summary);
@@ -723,23 +737,50 @@ mod tests {
 
     #[test]
     fn a_failed_node_interrupts_a_spread_gang_and_frees_its_other_gpus() {
-        let sc = scenario();
-        let mut run = Run::new(&sc, DesignKind::Ionet, 1);
-        run.inject(0, BIG); // spans both X nodes (4 + 4)
-        run.inject(2 * H, Event::NodeDown(NodeId(0)));
-        run.advance(2 * H);
-        // Back in the queue; node 1's 4 GPUs are free again, node 0's are gone.
-        assert_eq!(run.queue_len(), 1);
-        assert_eq!(run.gpus_busy(), 0.0);
-        assert_eq!(run.class_free(0), 4);
-        run.inject(3 * H, Event::NodeUp(NodeId(0)));
-        let s = run.finish().summary; // restarts at 3 h from scratch, ends at 8 h
-        assert_eq!(s.jobs_interrupted, 1);
-        assert_eq!(s.jobs_completed, 1);
-        assert_eq!(s.lost_gpu_hours, 16.0);
-        assert_eq!(s.gpu_hours_delivered, 40.0);
-        assert_eq!(s.user_usd, 80.0, "the interrupted run is unpaid");
-        assert_eq!(s.mean_wait_h, Some(1.0));
+        // Fleet cost: (8 × $0.5 + 2 × $0.1) × 40 h = $168 over 400 GPU-hours.
+        let margin = |provider_usd: f64| (provider_usd - 168.0) / 400.0;
+        for (pay_interrupted, user, provider) in [
+            // The user pays the 2-hour run on 8 GPUs ($32); node 1's four
+            // workers get theirs ($16), node 0's, which dropped, nothing.
+            (true, 80.0 + 32.0, 80.0 + 16.0),
+            // Nobody pays or is paid for the interrupted run.
+            (false, 80.0, 80.0),
+        ] {
+            let set = format!("design.ionet.pay_interrupted={pay_interrupted}");
+            let sc = from_str(
+                WORLD,
+                "m.toml",
+                &[crate::scenario::parse_override(&set).unwrap()],
+            )
+            .unwrap();
+            let mut run = Run::new(&sc, DesignKind::Ionet, 1);
+            run.inject(0, BIG); // spans both X nodes (4 + 4)
+            run.inject(2 * H, Event::NodeDown(NodeId(0)));
+            run.advance(2 * H);
+            // Back in the queue; node 1's 4 GPUs are free again, node 0's are gone.
+            assert_eq!(run.queue_len(), 1);
+            assert_eq!(run.gpus_busy(), 0.0);
+            assert_eq!(run.class_free(0), 4);
+            run.inject(3 * H, Event::NodeUp(NodeId(0)));
+            let s = run.finish().summary; // restarts at 3 h from scratch, ends at 8 h
+            assert_eq!(s.jobs_interrupted, 1);
+            assert_eq!(s.jobs_completed, 1);
+            assert_eq!(s.lost_gpu_hours, 16.0);
+            assert_eq!(s.gpu_hours_delivered, 40.0);
+            assert_eq!(s.user_usd, user, "{set}");
+            assert_eq!(s.provider_margin, Some(margin(provider)), "{set}");
+            assert_eq!(s.mean_wait_h, Some(1.0));
+        }
+        // The default is to bill the user.
+        let s = {
+            let sc = scenario();
+            let mut run = Run::new(&sc, DesignKind::Ionet, 1);
+            run.inject(0, BIG);
+            run.inject(2 * H, Event::NodeDown(NodeId(0)));
+            run.inject(3 * H, Event::NodeUp(NodeId(0)));
+            run.finish().summary
+        };
+        assert_eq!(s.user_usd, 112.0);
     }
 
     #[test]
@@ -759,10 +800,10 @@ mod tests {
         assert_eq!(s.gpu_hours_delivered, 10.0);
         assert_eq!(
             s.user_usd,
-            4.0 * 0.5,
-            "only the completed 4-hour run is paid"
+            (7.0 + 4.0) * 0.5,
+            "the interrupted 7-hour run and the completed 4-hour run are paid"
         );
-        assert_eq!(s.usd_per_gpu_hour, Some(0.2));
+        assert_eq!(s.usd_per_gpu_hour, Some(0.55));
         assert_eq!(s.mean_wait_h, Some(1.0));
         assert_eq!(s.interruptions, 1);
     }

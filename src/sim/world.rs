@@ -65,7 +65,7 @@ impl Tally {
 }
 
 /// A row of `strategies.csv`: one strategy's jobs over all networks.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StrategyRow {
     pub point: u64,
     pub replicate: u32,

@@ -8,7 +8,7 @@
 use super::plan::SweepPlan;
 use super::shard::Shard;
 use crate::error::{Error, Result};
-use crate::runner::{Control, RunResult, run_one};
+use crate::runner::{Control, RunResult, run_spec};
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -31,7 +31,8 @@ struct Feed {
 }
 
 /// Runs the runs `from..shard_runs` of `shard` of `plan` on `pool`
-/// (`threads` workers), calling `sink(j, result)` for each in order of `j`
+/// (`threads` workers), calling `sink(j, results)` for each in order of `j`
+/// (one result, or one per network for a world run)
 /// on the calling thread. A `sink` error stops the workers after their
 /// current run and is returned. Each run handed to `sink` is counted in
 /// `ctl`; once `ctl` is cancelled the workers take no new run, and the runs
@@ -44,7 +45,7 @@ pub fn execute(
     pool: &rayon::ThreadPool,
     threads: usize,
     ctl: &Control,
-    mut sink: impl FnMut(u64, RunResult) -> Result<()>,
+    mut sink: impl FnMut(u64, Vec<RunResult>) -> Result<()>,
 ) -> Result<()> {
     let end = shard.runs_of(plan.total_runs());
     let window = WINDOW_PER_THREAD * threads as u64;
@@ -55,13 +56,13 @@ pub fn execute(
         point: None,
     });
     let wake = Condvar::new();
-    let (tx, rx) = mpsc::channel::<(u64, Result<RunResult>)>();
+    let (tx, rx) = mpsc::channel::<(u64, Result<Vec<RunResult>>)>();
     let lock = || {
         feed.lock()
             .expect("no worker panics while holding the feed")
     };
 
-    let worker = |tx: mpsc::Sender<(u64, Result<RunResult>)>| {
+    let worker = |tx: mpsc::Sender<(u64, Result<Vec<RunResult>>)>| {
         loop {
             let (j, i, sc) = {
                 let mut f = lock();
@@ -97,7 +98,7 @@ pub fn execute(
             let spec = plan.run_spec(i, &sc);
             // A panicking run must not leave the writer waiting for it forever.
             let r =
-                std::panic::catch_unwind(AssertUnwindSafe(|| run_one(&sc, spec))).map_err(|_| {
+                std::panic::catch_unwind(AssertUnwindSafe(|| run_spec(&sc, spec))).map_err(|_| {
                     Error::Other(format!(
                         "run {i} (point {}, replicate {}, {}) panicked",
                         spec.point,
@@ -119,7 +120,7 @@ pub fn execute(
         }
         drop(tx);
         let result = (|| {
-            let mut pending: BTreeMap<u64, RunResult> = BTreeMap::new();
+            let mut pending: BTreeMap<u64, Vec<RunResult>> = BTreeMap::new();
             let mut next = from;
             while next < end {
                 let Ok((j, r)) = rx.recv() else {

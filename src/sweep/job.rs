@@ -107,7 +107,8 @@ impl SweepJob {
     }
 
     /// Runs (or resumes, or finishes) the sweep from `start`, recording
-    /// `command` in the journal. `on_run` sees each run after it is written,
+    /// `command` in the journal. `on_run` sees each run's results (one per
+    /// network for a world run) after they are written,
     /// in run order. When `ctl` is cancelled, the runs finished in order are
     /// committed to the journal (a later resume starts after them) and
     /// [`Error::Interrupted`] is returned.
@@ -116,7 +117,7 @@ impl SweepJob {
         start: Start,
         command: Vec<String>,
         ctl: &Control,
-        mut on_run: impl FnMut(&RunResult),
+        mut on_run: impl FnMut(&[RunResult]),
     ) -> Result<SweepEnd> {
         let progress = match start {
             Start::Complete(_) => return Ok(SweepEnd::AlreadyComplete),
@@ -139,6 +140,7 @@ impl SweepJob {
             progress,
             self.runs(),
             session,
+            self.plan.base.world.is_some(),
         )?;
         let before = writer.runs_done();
         let mut events = 0u64;
@@ -151,15 +153,15 @@ impl SweepJob {
             &self.pool,
             self.threads,
             ctl,
-            |_, r| {
-                let point = r.spec.point;
+            |_, rs| {
+                let point = rs[0].spec.point;
                 if cells.as_ref().is_none_or(|(p, _)| *p != point) {
                     cells = Some((point, grid.cells(point)));
                 }
                 let (_, c) = cells.as_ref().expect("cells of the current point");
-                writer.write(&r, c)?;
-                events += r.events;
-                on_run(&r);
+                writer.write(&rs, c)?;
+                events += rs.iter().map(|r| r.events).sum::<u64>();
+                on_run(&rs);
                 Ok(())
             },
         );

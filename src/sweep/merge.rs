@@ -11,8 +11,9 @@
 
 use super::shard::Shard;
 use super::store::{
-    Progress, ROW_FILES, RunRecord, Session, SweepRecord, check_empty_out, describe_difference,
-    read_progress, read_record, write_aggregate, write_manifest, write_state,
+    Progress, ROW_FILES, RunRecord, Session, SweepRecord, WORLD_ROW_FILES, check_empty_out,
+    describe_difference, is_world, read_progress, read_record, write_aggregate, write_manifest,
+    write_state,
 };
 use crate::error::{Error, Result};
 use crate::output::place::Place;
@@ -83,7 +84,15 @@ fn check(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Vec<Part>> {
         }
         // A finished shard has all its files; one without them (deleted,
         // or copied in part) is refused before anything is written.
-        let mut files = ROW_FILES.into_iter().chain(["manifest.json"]);
+        let world: &[&str] = if is_world(&record) {
+            &WORLD_ROW_FILES
+        } else {
+            &[]
+        };
+        let mut files = ROW_FILES
+            .into_iter()
+            .chain(world.iter().copied())
+            .chain(["manifest.json"]);
         if let Some(name) = files.find(|f| !d.join(f).is_file()) {
             return usage(format!(
                 "{} is finished but has no {name}; the directory is damaged: run that shard again in a new directory",
@@ -219,18 +228,53 @@ fn common_header(rows: &[Rows]) -> Result<Option<StringRecord>> {
     Ok(header.map(|h| h.header.clone()))
 }
 
-/// The columns that name a run: point, replicate, design.
-type RunKey = [usize; 3];
+/// The columns that name a run: point, replicate, and design or strategy.
+/// A world run's rows (one per network in `summary.csv`) carry its
+/// strategy; a design alone's rows an empty strategy (or none, without
+/// `[world]`), and its design. `strategies.csv` and `routing.csv` have a
+/// strategy and no design.
+#[derive(Clone, Copy)]
+struct RunKey {
+    point: usize,
+    replicate: usize,
+    design: Option<usize>,
+    strategy: Option<usize>,
+}
+
+/// The run `rec` belongs to, by `k`.
+type RunId = [String; 3];
+
+impl RunKey {
+    fn id(&self, rec: &StringRecord) -> RunId {
+        let third = match (self.strategy.map(|c| &rec[c]), self.design) {
+            (Some(s), _) if !s.is_empty() => format!("strategy {s}"),
+            (_, Some(d)) => rec[d].to_string(),
+            _ => String::new(),
+        };
+        [
+            rec[self.point].to_string(),
+            rec[self.replicate].to_string(),
+            third,
+        ]
+    }
+}
 
 fn run_key(r: &Rows) -> Result<Option<RunKey>> {
     if r.header.is_empty() {
         return Ok(None);
     }
-    Ok(Some([
-        r.column("point")?,
-        r.column("replicate")?,
-        r.column("design")?,
-    ]))
+    let find = |name: &str| r.header.iter().position(|h| h == name);
+    let design = find("design");
+    let strategy = find("strategy");
+    if design.is_none() && strategy.is_none() {
+        r.column("design")?;
+    }
+    Ok(Some(RunKey {
+        point: r.column("point")?,
+        replicate: r.column("replicate")?,
+        design,
+        strategy,
+    }))
 }
 
 /// One CSV file of every shard, and the merged file it becomes.
@@ -265,12 +309,12 @@ impl Merging {
 
     /// Copies the rows of run `id` at the head of shard `s` (a run may have
     /// none).
-    fn copy_run(&mut self, s: usize, id: [&str; 3]) -> Result<()> {
+    fn copy_run(&mut self, s: usize, id: &RunId) -> Result<()> {
         let Some(k) = self.keys[s] else {
             return Ok(());
         };
         while let Some(t) = self.shards[s].peek()? {
-            if [&t[k[0]], &t[k[1]], &t[k[2]]] != id {
+            if &k.id(t) != id {
                 break;
             }
             let t = self.shards[s].next()?.expect("peeked a row");
@@ -310,15 +354,23 @@ fn write_err(e: csv::Error) -> Error {
     Error::Other(format!("merge: cannot write rows: {e}"))
 }
 
-/// Interleaves the shards' row files ([`ROW_FILES`]) into `tmp`: run by run
-/// from `summary.csv` (one row per run), each run followed by its rows in
-/// the other files (any number per run, found by point, replicate, design).
+/// Interleaves the shards' row files ([`ROW_FILES`], and
+/// [`WORLD_ROW_FILES`] in a world sweep) into `tmp`: run by run from
+/// `summary.csv` (one row per run, one per network for a world run), each
+/// run followed by its rows in the other files (any number per run, found
+/// by point, replicate, and design or strategy).
 fn merge_rows(parts: &[Part], tmp: &Path, total: u64) -> Result<()> {
     let n = parts.len() as u64;
     let [summary, others @ ..] = ROW_FILES;
+    let world: &[&'static str] = if is_world(&parts[0].record) {
+        &WORLD_ROW_FILES
+    } else {
+        &[]
+    };
     let mut sums = Merging::open(parts, tmp, summary)?;
     let mut others: Vec<Merging> = others
         .iter()
+        .chain(world)
         .map(|name| Merging::open(parts, tmp, name))
         .collect::<Result<_>>()?;
     let damaged =
@@ -329,10 +381,12 @@ fn merge_rows(parts: &[Part], tmp: &Path, total: u64) -> Result<()> {
             .next()?
             .ok_or_else(|| damaged(&parts[s], &format!("it ends before run {i}")))?;
         let k = sums.keys[s].expect("a shard with rows has a header");
-        let id: [&str; 3] = [&row[k[0]], &row[k[1]], &row[k[2]]];
+        let id = k.id(&row);
         sums.out.write_record(&row).map_err(write_err)?;
+        // A world run's other networks' rows follow its first.
+        sums.copy_run(s, &id)?;
         for m in &mut others {
-            m.copy_run(s, id)?;
+            m.copy_run(s, &id)?;
         }
     }
     for (p, rows) in parts.iter().zip(&mut sums.shards) {

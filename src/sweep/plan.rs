@@ -62,13 +62,6 @@ impl SweepPlan {
         let file = req.file.clone();
         let mut base_sets = req.base_sets.clone();
         let first = scenario::from_str(&req.text, &file, &base_sets)?;
-        if first.world.is_some() {
-            return Err(Error::input(
-                &file,
-                "world",
-                "sweep does not run world mode yet: `depinsim run` runs [world] (drop the [world] table to sweep the designs alone)",
-            ));
-        }
         let table = first.spec.sweep.clone().unwrap_or_default();
         let replications = req.replications.or(table.replications);
         if let Some(r) = replications {
@@ -135,7 +128,7 @@ impl SweepPlan {
                     .map(|p| {
                         self.point_scenario(p).map(|sc| {
                             (
-                                sc.replications as u64 * sc.designs.len() as u64,
+                                sc.replications as u64 * runs_per_replicate(&sc),
                                 estimate_run(&sc),
                             )
                         })
@@ -214,18 +207,25 @@ impl SweepPlan {
         (self.starts.partition_point(|&s| s <= i) - 1) as u64
     }
 
-    /// Global run `i`, given the scenario of its point.
+    /// Global run `i`, given the scenario of its point: per replicate the
+    /// designs alone in scenario order, then one world run per strategy, as
+    /// [`crate::runner::plan_runs`] orders a run's.
     pub fn run_spec(&self, i: u64, sc: &Scenario) -> RunSpec {
         let point = self.point_of(i);
         let offset = i - self.starts[point as usize];
-        let designs = sc.designs.len() as u64;
-        let replicate = (offset / designs) as u32;
+        let per = runs_per_replicate(sc);
+        let (replicate, k) = ((offset / per) as u32, (offset % per) as usize);
+        let designs = sc.designs.len();
+        let (design, strategy) = match &sc.world {
+            Some(w) if k >= designs => (w.networks[0], Some((k - designs) as u16)),
+            _ => (sc.designs[k], None),
+        };
         RunSpec {
             point,
             replicate,
-            design: sc.designs[(offset % designs) as usize],
+            design,
             seed: run_seed(sc.seed, replicate),
-            strategy: None,
+            strategy,
         }
     }
 
@@ -254,6 +254,12 @@ impl SweepPlan {
             "runs": self.total_runs(),
         }))
     }
+}
+
+/// Runs of one replicate of `sc`: each design alone, and one world run per
+/// strategy.
+fn runs_per_replicate(sc: &Scenario) -> u64 {
+    (sc.designs.len() + sc.world.as_ref().map_or(0, |w| w.strategies.len())) as u64
 }
 
 /// Rejects a parameter whose path is not a key of the scenario, suggesting
@@ -301,7 +307,7 @@ fn check_key(
     sets.push(ov);
     match scenario::from_str(text, file, &sets) {
         Err(Error::Input { problems, .. })
-            if problems.iter().any(|q| q.msg.starts_with("unknown field")) =>
+            if problems.iter().any(|q| q.msg.starts_with("unknown key")) =>
         {
             let mut paths = Vec::new();
             key_paths(&known, "", &mut paths);

@@ -16,11 +16,12 @@
 //! values = [16, 24]
 //! ```
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `[sweep]`: the parameters to vary, how to combine them, and how often to
 /// repeat each point.
-#[derive(Deserialize, Serialize, Debug, Clone, PartialEq, Default)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SweepSpec {
     /// How the parameters' values are combined into points.
@@ -36,7 +37,7 @@ pub struct SweepSpec {
 }
 
 /// How the values of several parameters make points.
-#[derive(Deserialize, Serialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum SweepMode {
     /// Every combination (the Cartesian product), first parameter slowest.
@@ -57,13 +58,14 @@ impl SweepMode {
 }
 
 /// `[[sweep.param]]`: one parameter and its values.
-#[derive(Deserialize, Serialize, Debug, Clone, PartialEq)]
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ParamSpec {
     /// Dotted path into the scenario, as for `--set`.
     pub key: String,
     /// The values, as TOML values of the key's type.
     #[serde(default)]
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
     pub values: Option<Vec<toml::Value>>,
     /// A range `LO:HI:STEP` or `LO:HI:xFACTOR`, instead of `values`.
     #[serde(default)]

@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::metrics::WorkloadTotals;
 use crate::output::aggregate::aggregate_stream;
 use crate::output::{AtomicFile, header_of, timeseries_rows, write_atomic};
-use crate::runner::RunResult;
+use crate::runner::{RunResult, WorldRows};
 use serde::ser::{Error as _, SerializeSeq};
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
@@ -46,6 +46,8 @@ const SUMMARY_PARTIAL: &str = "summary.csv.partial";
 const TIMESERIES_PARTIAL: &str = "timeseries.csv.partial";
 const WORKLOADS_PARTIAL: &str = "workloads.csv.partial";
 const RUNS_PARTIAL: &str = "runs.jsonl.partial";
+const STRATEGIES_PARTIAL: &str = "strategies.csv.partial";
+const ROUTING_PARTIAL: &str = "routing.csv.partial";
 /// The version of this layout, recorded in `sweep.json`. Version 2 added
 /// `workloads.csv`: a version-1 directory has no workloads rows for the runs
 /// it holds, so resuming or merging it would write a `workloads.csv` that
@@ -54,6 +56,9 @@ pub const FORMAT: &str = "depinsim-sweep/2";
 /// The final CSV files of a sweep directory, each with rows in run order
 /// (`aggregate.csv` aside, which is computed from `summary.csv`).
 pub const ROW_FILES: [&str; 3] = ["summary.csv", "timeseries.csv", "workloads.csv"];
+/// The row files a sweep with `[world]` adds: one row per world run, and
+/// per world run, workload and network.
+pub const WORLD_ROW_FILES: [&str; 2] = ["strategies.csv", "routing.csv"];
 /// The longest time between journal commits: a killed sweep redoes at most
 /// the runs finished in this span (plus those in flight).
 pub const COMMIT_EVERY: Duration = Duration::from_millis(100);
@@ -101,9 +106,19 @@ pub struct Progress {
     pub timeseries_bytes: u64,
     pub workloads_bytes: u64,
     pub runs_bytes: u64,
+    /// World sweeps: the lengths of `strategies.csv.partial` and
+    /// `routing.csv.partial` (absent, and 0, without `[world]`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub strategies_bytes: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub routing_bytes: u64,
     /// All runs done and the final files written.
     pub complete: bool,
     pub sessions: Vec<Session>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One run in `manifest.json`.
@@ -112,6 +127,10 @@ pub struct RunRecord {
     pub point: u64,
     pub replicate: u32,
     pub design: String,
+    /// World runs: the strategy (the run simulated every network of
+    /// `[world]`; `design` is the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<String>,
     pub seed: u64,
     pub events: u64,
     pub wall_seconds: f64,
@@ -358,11 +377,22 @@ pub struct SweepWriter {
     workloads: csv::Writer<File>,
     workloads_header: bool,
     runs: BufWriter<File>,
+    /// World sweeps: the strategy column and the world's own files.
+    world: Option<WorldFiles>,
     progress: Progress,
     session: usize,
     started: Instant,
     last_commit: Instant,
     last_sync: Instant,
+}
+
+/// The files a world sweep adds, with whether each still needs its header.
+struct WorldFiles {
+    strategies: csv::Writer<File>,
+    strategies_header: bool,
+    routing: csv::Writer<File>,
+    routing_header: bool,
+    timeseries_header: bool,
 }
 
 /// Opens `name` in `dir` for appending after truncating it to `len` bytes.
@@ -386,13 +416,14 @@ fn open_at(dir: &Path, name: &str, len: u64) -> Result<File> {
 
 impl SweepWriter {
     /// Starts (`progress` = `None`) or resumes writing the sweep `record` in
-    /// `dir`, as `session`.
+    /// `dir`, as `session`; `world`: the sweep has `[world]` runs.
     pub fn open(
         dir: &Path,
         record: SweepRecord,
         progress: Option<Progress>,
         runs: u64,
         session: Session,
+        world: bool,
     ) -> Result<SweepWriter> {
         let fresh = progress.is_none();
         if fresh {
@@ -415,6 +446,18 @@ impl SweepWriter {
         let timeseries = open_at(dir, TIMESERIES_PARTIAL, progress.timeseries_bytes)?;
         let workloads = open_at(dir, WORKLOADS_PARTIAL, progress.workloads_bytes)?;
         let runs_file = open_at(dir, RUNS_PARTIAL, progress.runs_bytes)?;
+        let world = if world {
+            let csv_at = |f: File| csv::WriterBuilder::new().has_headers(false).from_writer(f);
+            Some(WorldFiles {
+                strategies: csv_at(open_at(dir, STRATEGIES_PARTIAL, progress.strategies_bytes)?),
+                strategies_header: progress.strategies_bytes == 0,
+                routing: csv_at(open_at(dir, ROUTING_PARTIAL, progress.routing_bytes)?),
+                routing_header: progress.routing_bytes == 0,
+                timeseries_header: progress.timeseries_bytes == 0,
+            })
+        } else {
+            None
+        };
         progress.sessions.push(session);
         let now = Instant::now();
         let mut w = SweepWriter {
@@ -423,14 +466,16 @@ impl SweepWriter {
             summary: csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(summary),
+            // A world sweep writes its own header (with `strategy`).
             timeseries: csv::WriterBuilder::new()
-                .has_headers(progress.timeseries_bytes == 0)
+                .has_headers(progress.timeseries_bytes == 0 && world.is_none())
                 .from_writer(timeseries),
             workloads_header: progress.workloads_bytes == 0,
             workloads: csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(workloads),
             runs: BufWriter::new(runs_file),
+            world,
             session: progress.sessions.len() - 1,
             progress,
             record,
@@ -447,38 +492,27 @@ impl SweepWriter {
         self.progress.runs_done
     }
 
-    /// Appends run `r` of the point whose parameter cells are `cells`; commits
-    /// the journal if the last commit is older than [`COMMIT_EVERY`].
-    pub fn write(&mut self, r: &RunResult, cells: &[String]) -> Result<()> {
-        let err = |e: csv::Error| Error::Other(format!("cannot write a result row: {e}"));
-        if self.summary_header {
-            let mut header = header_of(&r.summary)?;
-            header.extend(&self.record.param_columns);
-            self.summary.write_record(&header).map_err(err)?;
-            self.summary_header = false;
+    /// Appends one run — `rs`, its results (one per network for a world
+    /// run) — of the point whose parameter cells are `cells`; commits the
+    /// journal if the last commit is older than [`COMMIT_EVERY`].
+    pub fn write(&mut self, rs: &[RunResult], cells: &[String]) -> Result<()> {
+        let first = rs
+            .first()
+            .ok_or_else(|| Error::Other("a run with no result".into()))?;
+        for r in rs {
+            self.write_rows(r, cells)?;
         }
-        self.summary.serialize((&r.summary, cells)).map_err(err)?;
-        for row in timeseries_rows(r) {
-            self.timeseries.serialize(row).map_err(err)?;
-        }
-        if self.workloads_header {
-            // From a blank row: the header does not depend on the values,
-            // and is written with the first run whatever its workloads.
-            let mut header = header_of(&WorkloadTotals::default().summary(""))?;
-            header.extend(&self.record.param_columns);
-            self.workloads.write_record(&header).map_err(err)?;
-            self.workloads_header = false;
-        }
-        for w in &r.workloads {
-            self.workloads.serialize((w, cells)).map_err(err)?;
+        if let Some(w) = &first.world {
+            self.write_world(w, cells)?;
         }
         let rec = RunRecord {
-            point: r.spec.point,
-            replicate: r.spec.replicate,
-            design: r.spec.design.name().to_string(),
-            seed: r.spec.seed,
-            events: r.events,
-            wall_seconds: r.wall_seconds,
+            point: first.spec.point,
+            replicate: first.spec.replicate,
+            design: first.spec.design.name().to_string(),
+            strategy: first.strategy.clone(),
+            seed: first.spec.seed,
+            events: rs.iter().map(|r| r.events).sum(),
+            wall_seconds: first.wall_seconds,
             session: self.session,
         };
         let runs_path = self.dir.join(RUNS_PARTIAL);
@@ -486,10 +520,99 @@ impl SweepWriter {
             .map_err(|e| Error::Other(format!("{}: {e}", runs_path.display())))?;
         self.runs.write_all(b"\n").map_err(io_err(&runs_path))?;
         self.progress.runs_done += 1;
-        self.progress.events += r.events;
+        self.progress.events += rec.events;
         self.progress.sessions[self.session].runs += 1;
         if self.last_commit.elapsed() >= COMMIT_EVERY {
             self.commit(self.last_sync.elapsed() >= SYNC_EVERY)?;
+        }
+        Ok(())
+    }
+
+    /// The summary, time-series and workload rows of one result; in a world
+    /// sweep each row gets the strategy column (empty for designs alone)
+    /// before the parameter cells, as in a run directory.
+    fn write_rows(&mut self, r: &RunResult, cells: &[String]) -> Result<()> {
+        let err = |e: csv::Error| Error::Other(format!("cannot write a result row: {e}"));
+        let strategy: Option<&str> = self
+            .world
+            .as_ref()
+            .map(|_| r.strategy.as_deref().unwrap_or(""));
+        let with = |mut h: csv::StringRecord| {
+            if strategy.is_some() {
+                h.push_field("strategy");
+            }
+            h
+        };
+        if self.summary_header {
+            let mut header = with(header_of(&r.summary)?);
+            header.extend(&self.record.param_columns);
+            self.summary.write_record(&header).map_err(err)?;
+            self.summary_header = false;
+        }
+        match strategy {
+            Some(st) => self.summary.serialize((&r.summary, st, cells)),
+            None => self.summary.serialize((&r.summary, cells)),
+        }
+        .map_err(err)?;
+        for row in timeseries_rows(r) {
+            if let Some(w) = self.world.as_mut() {
+                if w.timeseries_header {
+                    self.timeseries
+                        .write_record(&with(header_of(&row)?))
+                        .map_err(err)?;
+                    w.timeseries_header = false;
+                }
+                self.timeseries
+                    .serialize((row, strategy.unwrap_or("")))
+                    .map_err(err)?;
+            } else {
+                self.timeseries.serialize(row).map_err(err)?;
+            }
+        }
+        if self.workloads_header {
+            // From a blank row: the header does not depend on the values,
+            // and is written with the first run whatever its workloads.
+            let mut header = with(header_of(&WorkloadTotals::default().summary(""))?);
+            header.extend(&self.record.param_columns);
+            self.workloads.write_record(&header).map_err(err)?;
+            self.workloads_header = false;
+        }
+        for w in &r.workloads {
+            match strategy {
+                Some(st) => self.workloads.serialize((w, st, cells)),
+                None => self.workloads.serialize((w, cells)),
+            }
+            .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// A world run's row of `strategies.csv` and rows of `routing.csv`,
+    /// each followed by the parameter cells.
+    fn write_world(&mut self, rows: &WorldRows, cells: &[String]) -> Result<()> {
+        let err = |e: csv::Error| Error::Other(format!("cannot write a world row: {e}"));
+        let params = &self.record.param_columns;
+        let w = self
+            .world
+            .as_mut()
+            .ok_or_else(|| Error::Other("a world run in a sweep without [world]".into()))?;
+        if w.strategies_header {
+            let mut header = header_of(&rows.strategy)?;
+            header.extend(params);
+            w.strategies.write_record(&header).map_err(err)?;
+            w.strategies_header = false;
+        }
+        w.strategies
+            .serialize((&rows.strategy, cells))
+            .map_err(err)?;
+        for r in &rows.routing {
+            if w.routing_header {
+                let mut header = header_of(r)?;
+                header.extend(params);
+                w.routing.write_record(&header).map_err(err)?;
+                w.routing_header = false;
+            }
+            w.routing.serialize((r, cells)).map_err(err)?;
         }
         Ok(())
     }
@@ -518,6 +641,14 @@ impl SweepWriter {
             .flush()
             .map_err(flush_err(WORKLOADS_PARTIAL))?;
         self.runs.flush().map_err(flush_err(RUNS_PARTIAL))?;
+        if let Some(w) = self.world.as_mut() {
+            w.strategies
+                .flush()
+                .map_err(flush_err(STRATEGIES_PARTIAL))?;
+            w.routing.flush().map_err(flush_err(ROUTING_PARTIAL))?;
+            self.progress.strategies_bytes = len(w.strategies.get_ref(), STRATEGIES_PARTIAL)?;
+            self.progress.routing_bytes = len(w.routing.get_ref(), ROUTING_PARTIAL)?;
+        }
         self.progress.summary_bytes = len(self.summary.get_ref(), SUMMARY_PARTIAL)?;
         self.progress.timeseries_bytes = len(self.timeseries.get_ref(), TIMESERIES_PARTIAL)?;
         self.progress.workloads_bytes = len(self.workloads.get_ref(), WORKLOADS_PARTIAL)?;
@@ -547,10 +678,11 @@ impl SweepWriter {
             timeseries,
             workloads,
             runs,
+            world,
             progress,
             ..
         } = self;
-        drop((summary, timeseries, workloads, runs));
+        drop((summary, timeseries, workloads, runs, world));
         finalize(&dir, &record, progress)
     }
 }
@@ -567,8 +699,15 @@ pub fn finalize(dir: &Path, record: &SweepRecord, mut progress: Progress) -> Res
             progress.timeseries_bytes,
         ),
         (WORKLOADS_PARTIAL, "workloads.csv", progress.workloads_bytes),
+        (
+            STRATEGIES_PARTIAL,
+            "strategies.csv",
+            progress.strategies_bytes,
+        ),
+        (ROUTING_PARTIAL, "routing.csv", progress.routing_bytes),
     ] {
         let from = dir.join(partial);
+        let world_file = WORLD_ROW_FILES.contains(&fin);
         if from.exists() {
             let f = OpenOptions::new()
                 .write(true)
@@ -577,7 +716,7 @@ pub fn finalize(dir: &Path, record: &SweepRecord, mut progress: Progress) -> Res
             f.set_len(len).map_err(io_err(&from))?;
             f.sync_all().map_err(io_err(&from))?;
             std::fs::rename(&from, dir.join(fin)).map_err(io_err(&from))?;
-        } else if !dir.join(fin).exists() {
+        } else if !dir.join(fin).exists() && (!world_file || is_world(record)) {
             return Err(Error::Other(format!(
                 "{}: neither {partial} nor {fin} is there; the directory is damaged",
                 dir.display()
@@ -601,6 +740,14 @@ pub fn finalize(dir: &Path, record: &SweepRecord, mut progress: Progress) -> Res
     progress.complete = true;
     write_json(&dir.join(PROGRESS_FILE), &progress)?;
     Ok(progress)
+}
+
+/// Whether the sweep `record` has `[world]` runs (its resolved scenario
+/// has a `world` table).
+pub fn is_world(record: &SweepRecord) -> bool {
+    record.identity["scenario"]
+        .get("world")
+        .is_some_and(|w| !w.is_null())
 }
 
 /// Writes `sweep.json` and `progress.json` of a directory built whole (a
@@ -687,15 +834,16 @@ pub fn write_manifest<R: Serialize>(
     let id = &record.identity;
     let sc = &id["scenario"]["scenario"];
     let command: &[String] = progress.sessions.last().map_or(&[], |s| &s.command);
-    let files = crate::output::verify::file_lengths(
-        dir,
-        &[
-            "summary.csv",
-            "timeseries.csv",
-            "workloads.csv",
-            "aggregate.csv",
-        ],
-    )?;
+    let mut names = vec![
+        "summary.csv",
+        "timeseries.csv",
+        "workloads.csv",
+        "aggregate.csv",
+    ];
+    if is_world(record) {
+        names.extend(WORLD_ROW_FILES);
+    }
+    let files = crate::output::verify::file_lengths(dir, &names)?;
     let m = Manifest {
         depinsim_version: env!("CARGO_PKG_VERSION"),
         kind: "sweep",

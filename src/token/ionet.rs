@@ -29,6 +29,9 @@ pub struct IonetFlows {
     period: SimTime,
     /// Fee revenue this period, USD.
     revenue_usd: f64,
+    /// Incentive dynamic mode: the last period's revenue less its payout,
+    /// USD (what the horizon's settlements add to).
+    last_surplus_usd: f64,
     staked: f64,
     /// Stakes waiting out the unstaking delay: (sale time, tokens), in time order.
     unstaking: std::collections::VecDeque<(SimTime, f64)>,
@@ -64,6 +67,7 @@ impl IonetFlows {
             unstaking_delay: p.map_or(14 * 24 * MS_PER_HOUR, |p| p.unstaking_delay),
             period: t.period,
             revenue_usd: 0.0,
+            last_surplus_usd: 0.0,
             staked,
             unstaking: Default::default(),
             eligible: vec![0.0; world.nodes.len()],
@@ -135,7 +139,27 @@ impl IonetFlows {
                 let payout_usd = self.usd_per_gpu_hour * factor_at(&self.changes, from) * total
                     / MS_PER_HOUR as f64;
                 self.pay_out(l, now, payout_usd / l.price(), total);
-                self.buyback_share * (revenue - payout_usd).max(0.0)
+                self.last_surplus_usd = revenue - payout_usd;
+                self.buyback_share * self.last_surplus_usd.max(0.0)
+            }
+        };
+        if buyback_usd > 0.0 {
+            l.buy_and_burn(buyback_usd);
+        }
+    }
+
+    /// At the horizon, after the runs in progress were paid: the fees paid
+    /// since the last period end (those settlements, and runs that ended
+    /// after it when the period does not divide the horizon) buy back and
+    /// burn as if they had come in the last period.
+    pub fn settle(&mut self, l: &mut Ledger) {
+        let revenue = std::mem::take(&mut self.revenue_usd);
+        let buyback_usd = match self.mode {
+            IonetEmissionMode::Schedule => self.buyback_share * revenue,
+            IonetEmissionMode::IncentiveDynamic => {
+                let before = self.last_surplus_usd;
+                self.last_surplus_usd += revenue;
+                self.buyback_share * (self.last_surplus_usd.max(0.0) - before.max(0.0))
             }
         };
         if buyback_usd > 0.0 {

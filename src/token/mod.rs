@@ -264,6 +264,15 @@ impl TokenEconomy {
         self.ledger.update_price(now);
     }
 
+    /// At the horizon, after the designs settled the runs in progress:
+    /// flows that wait for a period's end are closed (io.net's buyback of
+    /// the fees paid since the last one; the others settle as they pay).
+    pub fn settle(&mut self) {
+        if let Flows::Ionet(f) = &mut self.flows {
+            f.settle(&mut self.ledger);
+        }
+    }
+
     /// Tokens paid to the provider of `node` since the last call (rewards
     /// only; payments for work are in USD).
     pub fn take_node_rewards(&mut self, node: NodeId) -> f64 {

@@ -1,11 +1,12 @@
 //! Render's index of its GPUs: per GPU what it renders, per node its
 //! reputation band and ban, and the idle GPUs in one FIFO per (class,
-//! reputation band) in order of idle-since, with lazy deletion: an entry is
-//! valid while its stamp equals the GPU's stamp, which changes whenever the
-//! GPU starts a frame, goes down or is banned. Bands are the distinct
-//! `min_reputation` thresholds of the tiers, so reputation filtering never
-//! rescans a list. All operations O(1) amortised but [`GpuIndex::find_gpu`]
-//! with a node to avoid, which scans one FIFO per eligible (class, band).
+//! provider tier, reputation band) in order of idle-since, with lazy
+//! deletion: an entry is valid while its stamp equals the GPU's stamp, which
+//! changes whenever the GPU starts a frame, goes down or is banned. Bands
+//! are the distinct `min_reputation` thresholds of the tiers, so reputation
+//! filtering never rescans a list, and a job tier's `node_tiers` picks whole
+//! FIFOs. All operations O(1) amortised but [`GpuIndex::find_gpu`] with a
+//! node to avoid, which scans one FIFO per eligible (class, tier, band).
 //!
 //! How many GPUs of a node are free is the world's ([`crate::model::World`]'s
 //! free pool, which Render keeps in step as frames start and end); this
@@ -13,6 +14,7 @@
 //! pool does not know.
 
 use crate::engine::SimTime;
+use crate::model::admission::TierMask;
 use crate::model::pool::FreePool;
 use crate::model::{NodeId, World};
 use std::collections::VecDeque;
@@ -49,6 +51,8 @@ pub(super) struct NodeState {
     /// Number of tier thresholds at or below `rep`.
     pub band: u8,
     pub banned: bool,
+    /// Its provider tier (the world's).
+    pub group: u8,
 }
 
 impl NodeState {
@@ -66,40 +70,52 @@ struct Idle {
     stamp: u32,
 }
 
+/// Whether provider tier `g` is in `tiers`.
+#[inline]
+fn in_tiers(tiers: TierMask, g: usize) -> bool {
+    g < TierMask::BITS as usize && tiers & (1 << g) != 0
+}
+
 /// Render's GPUs and their idle order.
 pub(super) struct GpuIndex {
     pub nodes: Vec<NodeState>,
     pub gpus: Vec<Gpu>,
     bands: usize,
-    /// Idle GPUs by `class * bands + band`, in order of idle-since.
+    /// Provider tiers (1 without tiers).
+    groups: usize,
+    /// Idle GPUs by [`GpuIndex::fifo`] (class, provider tier, band), in
+    /// order of idle-since.
     fifos: Vec<VecDeque<Idle>>,
     /// Valid entries per FIFO, and in all FIFOs.
     idle_n: Vec<u32>,
     pub idle_total: u32,
-    /// Nodes up and not banned, by `class * bands + band`.
+    /// Nodes up and not banned, by [`GpuIndex::fifo`].
     live_nodes: Vec<u32>,
 }
 
 impl GpuIndex {
     /// The index of the world's nodes as they are now: every GPU of a node
     /// that is up and `listed` is idle from now, at reputation `rep` in
-    /// band `band`; nodes not listed stay down for Render.
+    /// band `band`; nodes not listed stay down for Render. `groups` is the
+    /// number of provider tiers.
     pub fn new(
         world: &World,
         listed: impl Fn(usize) -> bool,
-        classes: usize,
+        (classes, groups): (usize, usize),
         bands: usize,
         rep: f64,
         band: u8,
     ) -> Self {
+        let n_fifos = classes * groups * bands;
         let mut ix = Self {
             nodes: Vec::with_capacity(world.nodes.len()),
             gpus: Vec::new(),
             bands,
-            fifos: vec![VecDeque::new(); classes * bands],
-            idle_n: vec![0; classes * bands],
+            groups,
+            fifos: vec![VecDeque::new(); n_fifos],
+            idle_n: vec![0; n_fifos],
             idle_total: 0,
-            live_nodes: vec![0; classes * bands],
+            live_nodes: vec![0; n_fifos],
         };
         for (i, n) in world.nodes.iter().enumerate() {
             ix.nodes.push(NodeState {
@@ -110,6 +126,7 @@ impl GpuIndex {
                 rep,
                 band,
                 banned: false,
+                group: n.tier,
             });
             for _ in 0..n.gpus {
                 ix.gpus.push(Gpu {
@@ -133,19 +150,30 @@ impl GpuIndex {
         ix
     }
 
+    /// The FIFO (and live-node count) of class `class`, provider tier
+    /// `group` and band `band`.
+    #[inline]
+    fn fifo(&self, class: usize, group: usize, band: usize) -> usize {
+        (class * self.groups + group) * self.bands + band
+    }
+
+    /// The FIFO of node `n` now.
+    #[inline]
+    fn fifo_of(&self, n: &NodeState) -> usize {
+        self.fifo(n.class as usize, n.group as usize, n.band as usize)
+    }
+
     /// Counts node `node` as up and not banned (`delta` = 1) or no longer
-    /// (`delta` = −1), in its class and band.
+    /// (`delta` = −1), in its class, provider tier and band.
     pub fn node_live(&mut self, node: u32, delta: i32) {
-        let n = &self.nodes[node as usize];
-        let f = n.class as usize * self.bands + n.band as usize;
+        let f = self.fifo_of(&self.nodes[node as usize]);
         self.live_nodes[f] = (self.live_nodes[f] as i32 + delta) as u32;
     }
 
     /// Files GPU `g` as idle since `since` (not before any filed entry of its
     /// FIFO). Drops stale entries when they outnumber valid ones.
     pub fn file(&mut self, g: u32, since: SimTime) {
-        let n = &self.nodes[self.gpus[g as usize].node as usize];
-        let f = n.class as usize * self.bands + n.band as usize;
+        let f = self.fifo_of(&self.nodes[self.gpus[g as usize].node as usize]);
         let gpu = &mut self.gpus[g as usize];
         gpu.stamp = gpu.stamp.wrapping_add(1);
         gpu.filed = f as u32;
@@ -177,28 +205,40 @@ impl GpuIndex {
         }
     }
 
-    /// Whether some GPU of a class in `mask` and a band ≥ `need` is idle.
-    pub fn any_idle(&self, mask: u64, need: u8) -> bool {
+    /// The provider tiers of `tiers` this index has, in order.
+    #[inline]
+    fn groups_in(&self, tiers: TierMask) -> impl Iterator<Item = usize> + use<> {
+        (0..self.groups).filter(move |&g| in_tiers(tiers, g))
+    }
+
+    /// Whether some GPU of a class in `mask`, a provider tier in `tiers` and
+    /// a band ≥ `need` is idle.
+    pub fn any_idle(&self, mask: u64, tiers: TierMask, need: u8) -> bool {
         let mut m = mask;
         while m != 0 {
             let c = m.trailing_zeros() as usize;
             m &= m - 1;
-            let row = &self.idle_n[c * self.bands..(c + 1) * self.bands];
-            if row[need as usize..].iter().any(|&n| n > 0) {
-                return true;
+            for g in self.groups_in(tiers) {
+                let row = self.fifo(c, g, 0);
+                let row = &self.idle_n[row..row + self.bands];
+                if row[need as usize..].iter().any(|&n| n > 0) {
+                    return true;
+                }
             }
         }
         false
     }
 
-    /// The longest-idle GPU of a class in `mask`, band ≥ `need`, not on node
-    /// `avoid` (ties: lower GPU index), as (FIFO, position in it). Drops
-    /// stale entries at the FIFO heads it looks at. With `shared` (world
-    /// mode, where other networks run jobs on the same nodes), only GPUs on
-    /// nodes with a GPU free in the world's pool count.
+    /// The longest-idle GPU of a class in `mask`, a provider tier in
+    /// `tiers`, band ≥ `need`, not on node `avoid` (ties: lower GPU index),
+    /// as (FIFO, position in it). Drops stale entries at the FIFO heads it
+    /// looks at. With `shared` (world mode, where other networks run jobs on
+    /// the same nodes), only GPUs on nodes with a GPU free in the world's
+    /// pool count.
     pub fn find_gpu(
         &mut self,
         mask: u64,
+        tiers: TierMask,
         need: u8,
         avoid: u32,
         shared: Option<&FreePool>,
@@ -208,8 +248,11 @@ impl GpuIndex {
         while m != 0 {
             let c = m.trailing_zeros() as usize;
             m &= m - 1;
-            for b in need as usize..self.bands {
-                let f = c * self.bands + b;
+            for (g, b) in (0..self.groups)
+                .filter(|&g| in_tiers(tiers, g))
+                .flat_map(|g| (need as usize..self.bands).map(move |b| (g, b)))
+            {
+                let f = (c * self.groups + g) * self.bands + b;
                 if self.idle_n[f] == 0 {
                     continue;
                 }
@@ -251,20 +294,25 @@ impl GpuIndex {
     }
 
     /// Whether a node other than `avoid` is up, not banned and eligible
-    /// (class in `mask`, band ≥ `need`): only then does a re-queued frame
-    /// wait for another node.
-    pub fn others_live(&self, mask: u64, need: u8, avoid: u32) -> bool {
+    /// (class in `mask`, provider tier in `tiers`, band ≥ `need`): only
+    /// then does a re-queued frame wait for another node.
+    pub fn others_live(&self, mask: u64, tiers: TierMask, need: u8, avoid: u32) -> bool {
         let mut live = 0;
         let mut m = mask;
         while m != 0 {
             let c = m.trailing_zeros() as usize;
             m &= m - 1;
-            live += self.live_nodes[c * self.bands + need as usize..(c + 1) * self.bands]
-                .iter()
-                .sum::<u32>();
+            for g in self.groups_in(tiers) {
+                let row = self.fifo(c, g, 0);
+                live += self.live_nodes[row + need as usize..row + self.bands]
+                    .iter()
+                    .sum::<u32>();
+            }
         }
         let n = &self.nodes[avoid as usize];
-        if n.up && !n.banned && mask & (1 << n.class) != 0 && n.band >= need {
+        let eligible =
+            mask & (1 << n.class) != 0 && n.band >= need && in_tiers(tiers, n.group as usize);
+        if n.up && !n.banned && eligible {
             live -= 1;
         }
         live > 0
@@ -309,7 +357,7 @@ impl GpuIndex {
         if band == n.band {
             return;
         }
-        let (up, class, gpus) = (n.up, n.class as usize, n.gpu_range());
+        let (up, gpus) = (n.up, n.gpu_range());
         if up {
             self.node_live(node, -1);
         }
@@ -317,7 +365,7 @@ impl GpuIndex {
         if up {
             self.node_live(node, 1);
         }
-        let f = class * self.bands + band as usize;
+        let f = self.fifo_of(&self.nodes[node as usize]);
         for g in gpus {
             if self.gpus[g as usize].filed == NONE {
                 continue;
@@ -358,15 +406,14 @@ impl GpuIndex {
         let mut live = vec![0u32; self.live_nodes.len()];
         for n in &self.nodes {
             if n.up && !n.banned {
-                live[n.class as usize * self.bands + n.band as usize] += 1;
+                live[self.fifo_of(n)] += 1;
             }
             for g in &self.gpus[n.first_gpu as usize..(n.first_gpu + n.gpus) as usize] {
                 let idle = g.slot == NONE;
                 assert_eq!(g.filed != NONE, idle && n.up && !n.banned, "filed");
                 assert!(idle || n.up, "frames run only on nodes that are up");
                 if g.filed != NONE {
-                    let f = n.class as usize * self.bands + n.band as usize;
-                    assert_eq!(g.filed as usize, f, "filed in its band");
+                    assert_eq!(g.filed as usize, self.fifo_of(n), "filed in its band");
                 }
             }
         }

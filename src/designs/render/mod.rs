@@ -30,6 +30,7 @@ use super::{Ctx, Design, Quote, Timer, admit, count_interruption, lost_to_cloud,
 use super::{record_completion, record_horizon_wait};
 use crate::engine::{Rng, SimTime, StreamNs};
 use crate::metrics::DesignColumns;
+use crate::model::admission::{Admission, TierMask};
 use crate::model::demand::JobDraw;
 use crate::model::jobs::JobState;
 use crate::model::{NodeId, World};
@@ -99,10 +100,22 @@ struct RJob {
     accepted: u32,
     /// Bad frames accepted (verification missed them).
     bad: u32,
+    /// Copies of its frames rejected by verification.
+    rejected: u32,
     /// Work of each frame, ms on one GPU. Reused with the slot.
     work: Vec<SimTime>,
     /// Whether the slot holds a job in the system.
     live: bool,
+}
+
+/// Render admits nodes by benchmark tier: a node is listed if some job
+/// tier's `node_tiers` takes its provider tier (every node when no job tier
+/// names any), and a frame goes only to nodes its job tier takes.
+pub fn admission(p: &RenderParams) -> Admission {
+    Admission {
+        tiers: p.tiers.iter().fold(0, |m, t| m | t.node_tiers),
+        removes: false,
+    }
 }
 
 /// A tier as dispatch uses it.
@@ -112,6 +125,8 @@ struct Tier {
     priority: u32,
     /// Lowest reputation band allowed to render its frames.
     need: u8,
+    /// Provider tiers allowed to render its frames.
+    nodes: TierMask,
 }
 
 /// Which frame a dispatch step starts.
@@ -132,7 +147,8 @@ pub struct Render {
     /// Jobs with at least one frame waiting (the `queue_len` column).
     waiting_jobs: usize,
     next_serial: u64,
-    /// Rejected frames of counted jobs.
+    /// Rejected frames of counted jobs that completed (as their frames
+    /// count in `frames_delivered` only when the job completes).
     rejected: u64,
     tier_rng: Rng,
     /// Jobs a node outage has hit so far (reused, to count each once).
@@ -150,12 +166,14 @@ impl Render {
                 share: t.share,
                 priority: t.priority,
                 need: verifier.need(t.min_reputation),
+                nodes: t.node_tiers,
             })
             .collect();
         let (rep, bands) = (verifier.initial(), verifier.bands());
         let listed = |i: usize| world.is_listed(NodeId(i as u32), net);
         let band = verifier.band_of(rep);
-        let index = GpuIndex::new(world, listed, sc.classes.len(), bands, rep, band);
+        let groups = (sc.classes.len(), sc.tier_count());
+        let index = GpuIndex::new(world, listed, groups, bands, rep, band);
         Self {
             tiers,
             prices: Prices::new(p),
@@ -206,9 +224,9 @@ impl Render {
             for li in 0..self.lanes.len() {
                 let lane = &self.lanes[li];
                 let tier = &self.tiers[lane.tier as usize];
-                let (prio, need, mask) = (tier.priority, tier.need, lane.mask);
+                let (prio, need, mask, nodes) = (tier.priority, tier.need, lane.mask, tier.nodes);
                 if (lane.retries.is_empty() && lane.jobs.is_empty())
-                    || !self.index.any_idle(mask, need)
+                    || !self.index.any_idle(mask, nodes, need)
                 {
                     continue;
                 }
@@ -219,12 +237,13 @@ impl Render {
                     if best.is_some_and(|(b, ..)| (prio, s, f) >= b) {
                         break;
                     }
-                    let avoid = if r.avoid != NONE && self.index.others_live(mask, need, r.avoid) {
-                        r.avoid
-                    } else {
-                        NONE
-                    };
-                    if let Some(at) = self.index.find_gpu(mask, need, avoid, shared) {
+                    let avoid =
+                        if r.avoid != NONE && self.index.others_live(mask, nodes, need, r.avoid) {
+                            r.avoid
+                        } else {
+                            NONE
+                        };
+                    if let Some(at) = self.index.find_gpu(mask, nodes, need, avoid, shared) {
                         found = Some(((prio, s, f), Pick::Retry(k), at));
                         break;
                     }
@@ -234,7 +253,7 @@ impl Render {
                 {
                     let (s, f) = self.key(slot, self.jobs[slot as usize].next);
                     if best.is_none_or(|(b, ..)| (prio, s, f) < b)
-                        && let Some(at) = self.index.find_gpu(mask, need, NONE, shared)
+                        && let Some(at) = self.index.find_gpu(mask, nodes, need, NONE, shared)
                     {
                         found = Some(((prio, s, f), Pick::Next, at));
                     }
@@ -330,12 +349,10 @@ impl Render {
         let node = self.free_gpu(ctx, g);
         let class = self.index.nodes[node as usize].class as usize;
         let (bad, rejected) = self.verifier.verdict(ctx.world.nodes[node as usize].faulty);
-        let (counted, w) = (ctx.jobs[slot].counted, ctx.jobs[slot].workload);
+        let w = ctx.jobs[slot].workload;
         if rejected {
             unpaid_frame(ctx, w, start);
-            if counted {
-                self.rejected += 1;
-            }
+            self.jobs[slot as usize].rejected += 1;
             self.requeue(ctx, slot, frame, node);
         } else {
             let rj = &mut self.jobs[slot as usize];
@@ -358,10 +375,14 @@ impl Render {
         }
     }
 
-    /// All frames of `slot` are accepted: the job is done.
+    /// All frames of `slot` are accepted: the job is done, and a counted
+    /// job's rejections count.
     fn complete(&mut self, ctx: &mut Ctx, slot: u32) {
         let rj = &mut self.jobs[slot as usize];
         rj.live = false;
+        if ctx.jobs[slot].counted {
+            self.rejected += rj.rejected as u64;
+        }
         let (frames, bad) = (rj.work.len() as u64, rj.bad as f64);
         record_completion(ctx, slot, frames, bad);
     }
@@ -507,6 +528,7 @@ impl Design for Render {
         rj.waiting = draw.frames;
         rj.accepted = 0;
         rj.bad = 0;
+        rj.rejected = 0;
         rj.live = true;
         rj.work.clear();
         rj.work.extend_from_slice(ctx.frame_work);
@@ -917,6 +939,28 @@ mod tests {
     }
 
     #[test]
+    fn rejections_count_with_their_job_when_it_completes() {
+        // frames_rejected counts the rejections of completed jobs, as
+        // frames_delivered and bad_frames_delivered count their frames: a
+        // job still unfinished at the horizon adds to none of them.
+        let sets = [
+            "faults.share=0.5",
+            "faults.frame_error_rate=1.0",
+            "supply.initial.X=2",
+            "scenario.horizon=3h",
+        ];
+        let sc = scenario(WORLD, &sets);
+        let mut run = Run::new(&sc, DesignKind::Render, seed_with_faulty_node0(&sc));
+        // "long" is X only: node 0 (faulty) rejects it at 2 h; its copy on
+        // node 1 would end at 4 h, after the horizon.
+        run.inject(0, LONG);
+        let s = run.finish().summary;
+        assert_eq!((s.jobs_completed, s.frames_delivered), (0, 0));
+        assert_eq!(s.frames_rejected, Some(0));
+        assert_eq!(s.lost_gpu_hours, 2.0, "the rejected copy is still rework");
+    }
+
+    #[test]
     fn rejected_frame_waits_for_another_node_without_blocking_others() {
         let sets = [
             "faults.share=0.5",
@@ -970,7 +1014,9 @@ mod tests {
         assert!(render(&run).is_banned(NodeId(0)));
         assert_eq!(run.queue_len(), 1, "no X node left: the frame waits");
         let s = run.finish().summary;
-        assert_eq!(s.frames_rejected, Some(2));
+        // Two copies rejected, but the job never completes: its rejections
+        // count in neither frames_rejected nor frames_delivered.
+        assert_eq!(s.frames_rejected, Some(0));
         assert_eq!(s.lost_gpu_hours, 4.0);
         assert_eq!(s.jobs_completed, 0);
         assert_eq!(s.mean_wait_h, Some(0.0), "its first frame started at once");
