@@ -124,7 +124,11 @@ fn main() {
     println!("  speed-up : {:.2}×", w1 / w2);
     println!(
         "  2-thread wall / 1-thread wall, per round: {}",
-        ratios.iter().map(|r| format!("{r:.3}")).collect::<Vec<_>>().join(", ")
+        ratios
+            .iter()
+            .map(|r| format!("{r:.3}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     println!(
         "  overhead per run (1 thread): {:.2} ms = {:.2} % of a run's {:.1} ms of simulation",

@@ -169,7 +169,12 @@ impl<E> EventQueue<E> {
             loop {
                 let c = ARITY * i + 1;
                 let (m, km) = if c + ARITY <= n {
-                    let k = [*keys.add(c), *keys.add(c + 1), *keys.add(c + 2), *keys.add(c + 3)];
+                    let k = [
+                        *keys.add(c),
+                        *keys.add(c + 1),
+                        *keys.add(c + 2),
+                        *keys.add(c + 3),
+                    ];
                     // The smaller of each pair, then of the two winners,
                     // chosen without branches (which child wins is a coin
                     // flip, so a branch would be mispredicted at every other

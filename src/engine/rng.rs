@@ -253,15 +253,32 @@ mod tests {
     fn below_and_up_to_draw_what_rand_draws() {
         use rand::Rng as _;
         let streams = Streams::new(5);
-        for (k, n) in [1usize, 2, 3, 7, 20, 255, 256, 1000, 65_537, 1 << 31, u32::MAX as usize]
-            .into_iter()
-            .enumerate()
+        for (k, n) in [
+            1usize,
+            2,
+            3,
+            7,
+            20,
+            255,
+            256,
+            1000,
+            65_537,
+            1 << 31,
+            u32::MAX as usize,
+        ]
+        .into_iter()
+        .enumerate()
         {
             let mut a = streams.substream("below-test", k as u64);
             let mut b = a.clone();
             for _ in 0..2000 {
                 assert_eq!(below(&mut a, n), b.random_range(0..n), "0..{n}");
-                assert_eq!(up_to(&mut a, n - 1), b.random_range(0..=n - 1), "0..={}", n - 1);
+                assert_eq!(
+                    up_to(&mut a, n - 1),
+                    b.random_range(0..=n - 1),
+                    "0..={}",
+                    n - 1
+                );
             }
         }
         let mut a = streams.stream("below-test-max");
