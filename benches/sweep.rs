@@ -13,21 +13,26 @@
 //!   fsyncs, `aggregate.csv` and `manifest.json`.
 //!
 //! Run: `cargo bench --bench sweep` (set `SWEEP_BENCH_ROUNDS` to change the
-//! number of rounds, default 3). Figures are in docs/performance.md.
+//! number of rounds, default 3; `SWEEP_BENCH_REPS` the replicates per point,
+//! default 4; `SWEEP_BENCH_HORIZON` the scenario's horizon, e.g. `10d`,
+//! default the baseline's). Figures are in docs/performance.md.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-/// 4 training loads × 4 H100 fleet sizes = 16 points, 2 replicates each.
-const PARAMS: [&str; 6] = [
+/// 4 training loads × 4 H100 fleet sizes = 16 points.
+const PARAMS: [&str; 4] = [
     "--param",
     "workload.training.arrivals.rate_per_hour=2:5:1",
     "--param",
     "supply.initial.H100=128:512:128",
-    "--replications",
-    "2",
 ];
+
+/// `SWEEP_BENCH_<name>` if set.
+fn env(name: &str) -> Option<String> {
+    std::env::var(format!("SWEEP_BENCH_{name}")).ok()
+}
 
 struct Sample {
     wall_s: f64,
@@ -43,6 +48,12 @@ fn sweep(threads: usize, out: &Path) -> Sample {
         .arg("sweep")
         .arg(&baseline)
         .args(PARAMS)
+        .args(["--replications", &env("REPS").unwrap_or_else(|| "4".into())])
+        .args(
+            env("HORIZON")
+                .map(|h| vec!["--set".to_string(), format!("scenario.horizon={h}")])
+                .unwrap_or_default(),
+        )
         .args(["--threads", &threads.to_string(), "--out"])
         .arg(out)
         .output()
@@ -68,10 +79,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let rounds: usize = std::env::var("SWEEP_BENCH_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let rounds: usize = env("ROUNDS").and_then(|s| s.parse().ok()).unwrap_or(3);
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let mut by_threads: [Vec<Sample>; 2] = [Vec::new(), Vec::new()];
     for round in 0..rounds {
@@ -104,12 +112,24 @@ fn main() {
             .collect(),
     );
     let runs = by_threads[0][0].runs;
+    let ratios: Vec<f64> = (by_threads[1].iter().zip(&by_threads[0]))
+        .map(|(b, a)| b.wall_s / a.wall_s)
+        .collect();
     println!(
-        "sweep/16 points × 2 replicates × the baseline's designs ({runs} runs), medians of {rounds} rounds:"
+        "sweep/16 points × {} replicates × the baseline's designs ({runs} runs), medians of {rounds} rounds:",
+        env("REPS").unwrap_or_else(|| "4".into())
     );
     println!("  1 thread : {w1:.3} s wall");
     println!("  2 threads: {w2:.3} s wall");
     println!("  speed-up : {:.2}×", w1 / w2);
+    println!(
+        "  2-thread wall / 1-thread wall, per round: {}",
+        ratios
+            .iter()
+            .map(|r| format!("{r:.3}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!(
         "  overhead per run (1 thread): {:.2} ms = {:.2} % of a run's {:.1} ms of simulation",
         overhead * 1e3,

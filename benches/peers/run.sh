@@ -15,12 +15,25 @@
 # the host's drift between rounds cancels).
 #
 #   bash benches/peers/run.sh [--rounds 5] [--rust-days 3000] [--py-days 300]
+#   bash benches/peers/run.sh simpy|ciw [ARGS]   # one Python peer alone, ARGS
+#                                                # to mmc_simpy.py / mmc_ciw.py
 #
 # Creates benches/peers/.venv (once) with the pinned SimPy and Ciw, and
 # builds the three Rust programs (release) before the first round.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+alone=""
+case "${1:-}" in
+    simpy|ciw) alone="$1"; shift ;;
+    --days|--reps|--seed|--servers|--rate) alone=simpy ;; # the former interface
+esac
+if [ -n "$alone" ]; then
+    venv="$here/.venv"
+    [ -x "$venv/bin/python" ] || "${PYTHON:-python3}" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+    exec "$venv/bin/python" "$here/mmc_$alone.py" "$@"
+fi
 rounds=5
 rust_days=3000
 py_days=300

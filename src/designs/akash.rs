@@ -341,7 +341,7 @@ impl Akash {
             }
             debug_assert_eq!(self.bidders.len(), n);
             for i in (1..n).rev() {
-                let j = self.bid_rng.random_range(0..=i);
+                let j = crate::engine::rng::up_to(&mut self.bid_rng, i);
                 self.bidders.swap(i, j);
             }
         } else {
@@ -351,7 +351,7 @@ impl Akash {
             self.picks.clear();
             let mut seen = [0u64; 4];
             while self.picks.len() < m {
-                let i = self.bid_rng.random_range(0..n) as u32;
+                let i = crate::engine::rng::below(&mut self.bid_rng, n) as u32;
                 let (w, b) = ((i as usize >> 6) & 3, 1u64 << (i & 63));
                 if seen[w] & b == 0 || !self.picks.contains(&i) {
                     seen[w] |= b;

@@ -285,7 +285,7 @@ impl Ionet {
             let Some((_, li)) = best else { return };
             let lane = &self.lanes[li];
             let (slot, mask) = (lane.jobs[0], lane.mask);
-            if self.try_start(ctx, slot, mask & !blocked) {
+            if self.start_queued(ctx, slot, mask & !blocked) {
                 self.pop(li, 0);
             } else {
                 blocked |= mask;
@@ -315,7 +315,7 @@ impl Ionet {
             }
             let Some((_, _, li)) = best else { return };
             let (slot, mask) = (self.lanes[li].jobs[0], self.lanes[li].mask);
-            if self.try_start(ctx, slot, mask) {
+            if self.start_queued(ctx, slot, mask) {
                 self.pop(li, 0);
             } else {
                 // Nothing of this lane fits until GPUs are freed.
@@ -410,7 +410,7 @@ impl Ionet {
                 }
                 _ => None,
             };
-            let started = self.try_start(ctx, slot, classes);
+            let started = self.start_queued(ctx, slot, classes);
             if let Some((n, f)) = hide {
                 let now_free = ctx.world.pool.free(n);
                 debug_assert_eq!(now_free, 0);
@@ -528,7 +528,8 @@ impl Ionet {
         self.queued -= 1;
     }
 
-    /// Places `slot` on the cheapest class in `classes` with room; false if none.
+    /// Places `slot` on the cheapest class in `classes` with room; false if
+    /// none. A queued job that starts leaves the queue ([`Ionet::start_queued`]).
     #[inline]
     fn try_start(&mut self, ctx: &mut Ctx, slot: u32, classes: u64) -> bool {
         let now = ctx.sched.now();
@@ -551,14 +552,26 @@ impl Ionet {
             if !self.ends.is_empty() {
                 self.ends[c as usize].insert((now + remaining, slot));
             }
-            ctx.metrics.queue_add(now, -1.0);
             return true;
         }
         false
     }
 
-    /// Forgets the expected end of the current run of `slot` (backfill).
+    /// [`Ionet::try_start`] for a job of the queue: if it starts, the queue
+    /// is one shorter.
     #[inline]
+    fn start_queued(&mut self, ctx: &mut Ctx, slot: u32, classes: u64) -> bool {
+        let started = self.try_start(ctx, slot, classes);
+        if started {
+            ctx.metrics.queue_add(ctx.sched.now(), -1.0);
+        }
+        started
+    }
+
+    /// Forgets the expected end of the current run of `slot` (backfill).
+    /// Always inlined: FIFO and best fit keep no ends, and the test is all
+    /// they pay.
+    #[inline(always)]
     fn forget_end(&mut self, ctx: &Ctx, slot: u32) {
         if self.ends.is_empty() {
             return;
@@ -666,11 +679,14 @@ impl Design for Ionet {
             // Nobody waits: the job would be the only one in the queue, and
             // every policy then starts it now if it fits, which is all that
             // dispatching would do (the same calls, in the same order), so
-            // it starts without passing through a lane.
-            ctx.metrics.queue_add(ctx.sched.now(), 1.0);
+            // it starts without passing through a lane. Nor through the
+            // queue-length average: it would go from 0 to 1 and back at the
+            // same instant, and at 0 nothing accrues (0 × any time is +0),
+            // so its sums are those of going through it, bit for bit.
             if ctx.world.pool.free_mask() & mask != 0 && self.try_start(ctx, slot, mask) {
                 return;
             }
+            ctx.metrics.queue_add(ctx.sched.now(), 1.0);
             enqueue_in_lane(&mut self.lanes, ctx.jobs, slot);
             self.queued += 1;
         } else {
@@ -684,10 +700,12 @@ impl Design for Ionet {
     fn job_end(&mut self, ctx: &mut Ctx, slot: u32) {
         self.forget_end(ctx, slot);
         let (user, provider) = self.bill(&ctx.jobs[slot], run_elapsed(ctx, slot));
-        let job = &ctx.jobs[slot];
-        let per_gpu = provider / job.gpus as f64;
-        for &(node, g) in &job.alloc {
-            ctx.world.credit(node, per_gpu * g as f64);
+        if ctx.world.tracks_income() {
+            let job = &ctx.jobs[slot];
+            let per_gpu = provider / job.gpus as f64;
+            for &(node, g) in &job.alloc {
+                ctx.world.credit(node, per_gpu * g as f64);
+            }
         }
         complete(ctx, slot, user, provider);
         self.dispatch(ctx);

@@ -55,8 +55,9 @@ impl Ctx<'_> {
         self.sched.now()
     }
 
-    /// Sets the design's timer `t` to fire after `delay`.
-    #[inline]
+    /// Sets the design's timer `t` to fire after `delay`. Always inlined
+    /// (`#[inline]` left it out of line in Akash's auction).
+    #[inline(always)]
     pub fn timer_after<T: Timer>(&mut self, delay: SimTime, t: T) {
         let (tag, a, b) = t.pack();
         let net = self.net;

@@ -71,9 +71,7 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time: SimTime, event: E) {
         let key = ((time as u128) << 64) | self.next_seq as u128;
         self.next_seq += 1;
-        self.keys.push(key);
-        self.events.push(event);
-        self.sift_up(self.keys.len() - 1, key);
+        self.push_entry(key, event);
     }
 
     /// Takes the next `seq` without scheduling anything, for an event that
@@ -93,72 +91,131 @@ impl<E> EventQueue<E> {
     pub fn push_reserved(&mut self, time: SimTime, seq: u64, event: E) {
         debug_assert!(seq < self.next_seq, "seq was not reserved");
         let key = ((time as u128) << 64) | seq as u128;
-        self.keys.push(key);
-        self.events.push(event);
-        self.sift_up(self.keys.len() - 1, key);
+        self.push_entry(key, event);
     }
 
     /// Removes and returns the earliest event (ties: the first pushed). O(log n).
-    // Always inlined (as is `sift_up`): the run loop is the one hot caller,
-    // and the hold-model bench was slower when LLVM kept these out of line.
+    // Always inlined (as is `push_entry`): the run loop is the one hot
+    // caller, and the hold-model bench was slower when LLVM kept these out
+    // of line.
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.pop_keyed()
             .map(|(key, event)| ((key >> 64) as SimTime, event))
     }
 
+    /// Adds `event` with the packed key `key`, moving it up from the end to
+    /// its place. Events move as in a hole-based heap (std's `BinaryHeap`):
+    /// each parent passed is copied down once and `event` is written once,
+    /// where a swap per level would copy every event through a temporary.
+    #[inline(always)]
+    fn push_entry(&mut self, key: u128, event: E) {
+        let mut i = self.keys.len();
+        self.keys.push(key);
+        self.events.reserve(1);
+        let ev = self.events.as_mut_ptr();
+        // SAFETY: `events` has room for slot `i` (reserved above) and slots
+        // `0..i` are initialised; slot `i` is the hole, and every copy moves
+        // an initialised event into the hole and makes its slot the hole
+        // (nothing in the loop can panic: indices are below `i + 1`, the
+        // length of `keys`). `event` fills the last hole, and the length
+        // then covers exactly the initialised slots.
+        unsafe {
+            while i > 0 {
+                let parent = (i - 1) / ARITY;
+                let pk = *self.keys.get_unchecked(parent);
+                if pk < key {
+                    break;
+                }
+                *self.keys.get_unchecked_mut(i) = pk;
+                std::ptr::copy_nonoverlapping(ev.add(parent), ev.add(i), 1);
+                i = parent;
+            }
+            *self.keys.get_unchecked_mut(i) = key;
+            std::ptr::write(ev.add(i), event);
+            self.events.set_len(self.keys.len());
+        }
+    }
+
     /// [`pop`](Self::pop), returning the packed key `(time << 64) | seq`.
     #[inline(always)]
     fn pop_keyed(&mut self) -> Option<(u128, E)> {
-        let last_key = self.keys.pop()?;
-        let last_event = self
-            .events
-            .pop()
-            .expect("keys and events have the same length");
-        let n = self.keys.len();
+        let n = self.keys.len().checked_sub(1)?;
         if n == 0 {
-            return Some((last_key, last_event));
+            let key = self.keys.pop()?;
+            return self.events.pop().map(|e| (key, e));
         }
         let top = self.keys[0];
-        let event = std::mem::replace(&mut self.events[0], last_event);
-        // Floyd's bottom-up deletion: walk the hole at the root down to a
-        // leaf along the smallest children (the former last event travels
-        // with it), then put the former last key there and sift it up; it
-        // belongs near the bottom, so this saves a comparison per level.
-        let mut i = 0;
-        loop {
-            let c = ARITY * i + 1;
-            let (m, km) = if c + ARITY <= n {
-                let k: &[u128; ARITY] = self.keys[c..c + ARITY]
-                    .try_into()
-                    .expect("a slice of ARITY keys");
-                // The smaller of each pair, then of the two winners, chosen
-                // without branches (which child wins is a coin flip, so a
-                // branch would be mispredicted at every other level) and by
-                // value, so the next level's loads wait on few operations.
-                let x = k[1] < k[0];
-                let (a, ka) = (x as usize, pick(x, k[1], k[0]));
-                let y = k[3] < k[2];
-                let (b, kb) = (2 + y as usize, pick(y, k[3], k[2]));
-                let z = kb < ka;
-                (c + pick_index(z, b, a), pick(z, kb, ka))
-            } else if c < n {
-                (c + 1..n).fold((c, self.keys[c]), |(m, km), j| {
-                    if self.keys[j] < km {
-                        (j, self.keys[j])
-                    } else {
-                        (m, km)
+        let last_key = self.keys[n];
+        let ev = self.events.as_mut_ptr();
+        // SAFETY: `n + 1` events are initialised. The top event and the last
+        // one are read out and the lengths cut to `n`, so slot 0 is a hole
+        // and slot `n` is outside; every copy below moves an initialised
+        // event into the hole and makes its slot the hole, and the former
+        // last event fills the final hole. Indices stay below `n` (checked
+        // by the conditions that select them), and nothing in between can
+        // panic.
+        unsafe {
+            let event = std::ptr::read(ev);
+            let last_event = std::ptr::read(ev.add(n));
+            self.keys.set_len(n);
+            self.events.set_len(n);
+            let keys = self.keys.as_mut_ptr();
+            // Floyd's bottom-up deletion: walk the hole at the root down to
+            // a leaf along the smallest children, then put the former last
+            // key there and sift it up; it belongs near the bottom, so this
+            // saves a comparison per level.
+            let mut i = 0;
+            loop {
+                let c = ARITY * i + 1;
+                let (m, km) = if c + ARITY <= n {
+                    let k = [
+                        *keys.add(c),
+                        *keys.add(c + 1),
+                        *keys.add(c + 2),
+                        *keys.add(c + 3),
+                    ];
+                    // The smaller of each pair, then of the two winners,
+                    // chosen without branches (which child wins is a coin
+                    // flip, so a branch would be mispredicted at every other
+                    // level) and by value, so the next level's loads wait on
+                    // few operations.
+                    let x = k[1] < k[0];
+                    let (a, ka) = (x as usize, pick(x, k[1], k[0]));
+                    let y = k[3] < k[2];
+                    let (b, kb) = (2 + y as usize, pick(y, k[3], k[2]));
+                    let z = kb < ka;
+                    (c + pick_index(z, b, a), pick(z, kb, ka))
+                } else if c < n {
+                    let mut best = (c, *keys.add(c));
+                    for j in c + 1..n {
+                        let kj = *keys.add(j);
+                        if kj < best.1 {
+                            best = (j, kj);
+                        }
                     }
-                })
-            } else {
-                break;
-            };
-            self.keys[i] = km;
-            self.events.swap(i, m);
-            i = m;
+                    best
+                } else {
+                    break;
+                };
+                *keys.add(i) = km;
+                std::ptr::copy_nonoverlapping(ev.add(m), ev.add(i), 1);
+                i = m;
+            }
+            while i > 0 {
+                let parent = (i - 1) / ARITY;
+                let pk = *keys.add(parent);
+                if pk < last_key {
+                    break;
+                }
+                *keys.add(i) = pk;
+                std::ptr::copy_nonoverlapping(ev.add(parent), ev.add(i), 1);
+                i = parent;
+            }
+            *keys.add(i) = last_key;
+            std::ptr::write(ev.add(i), last_event);
+            Some((top, event))
         }
-        self.sift_up(i, last_key);
-        Some((top, event))
     }
 
     /// Schedules `event` at `time` with any `seq` not pending (for
@@ -166,9 +223,7 @@ impl<E> EventQueue<E> {
     #[inline(always)]
     fn push_keyed(&mut self, time: SimTime, seq: u64, event: E) {
         let key = ((time as u128) << 64) | seq as u128;
-        self.keys.push(key);
-        self.events.push(event);
-        self.sift_up(self.keys.len() - 1, key);
+        self.push_entry(key, event);
     }
 
     /// Removes every pending event, in no particular order, as `(time, seq, event)`.
@@ -187,22 +242,6 @@ impl<E> EventQueue<E> {
             return None;
         }
         self.pop()
-    }
-
-    /// Moves the entry at slot `i`, whose key is `key`, up to its place.
-    #[inline(always)]
-    fn sift_up(&mut self, mut i: usize, key: u128) {
-        while i > 0 {
-            let parent = (i - 1) / ARITY;
-            let pk = self.keys[parent];
-            if pk < key {
-                break;
-            }
-            self.keys[i] = pk;
-            self.events.swap(i, parent);
-            i = parent;
-        }
-        self.keys[i] = key;
     }
 
     /// The time of the earliest event, if any. O(1).

@@ -82,13 +82,10 @@ impl LogHistogram {
             self.counts.resize(i + 1, 0);
         }
         self.counts[i] += 1;
-        if self.n == 0 {
-            self.min = v;
-            self.max = v;
-        } else {
-            self.min = self.min.min(v);
-            self.max = self.max.max(v);
-        }
+        // An empty histogram's max is 0, so `max` needs no test of `n`; the
+        // first value sets `min` (a select, not a branch).
+        self.min = if self.n == 0 { v } else { self.min.min(v) };
+        self.max = self.max.max(v);
         self.n += 1;
     }
 

@@ -385,8 +385,9 @@ impl Metrics {
     /// workload `w` on `gpus` GPUs of which `useful_ms` (per GPU) was kept as
     /// progress; the user paid `user_usd` and the providers got
     /// `provider_usd`. The part after warmup counts, pro rata.
+    // Always inlined: once per run, and `#[inline]` left it out of line.
     #[allow(clippy::too_many_arguments)]
-    #[inline]
+    #[inline(always)]
     pub fn segment(
         &mut self,
         w: u16,

@@ -30,7 +30,9 @@ const WARMUP_MS: u64 = 2 * 24 * 3_600_000;
 enum Ev {
     Arrival,
     /// A departure; its job arrived at this time (for the busy time).
-    Departure { started: u64 },
+    Departure {
+        started: u64,
+    },
 }
 
 struct Stats {
@@ -49,7 +51,13 @@ fn draw_ms(rng: &mut ChaCha8Rng, mean_ms: f64) -> u64 {
     (x * mean_ms + 0.5) as i64 as u64
 }
 
-fn one_run(servers: u32, rate_per_h: f64, mean_service_h: f64, days: f64, seed: u64) -> (Stats, f64) {
+fn one_run(
+    servers: u32,
+    rate_per_h: f64,
+    mean_service_h: f64,
+    days: f64,
+    seed: u64,
+) -> (Stats, f64) {
     let horizon = (days * 24.0 * MS_PER_HOUR) as u64;
     let gap_ms = MS_PER_HOUR / rate_per_h;
     let service_ms = mean_service_h * MS_PER_HOUR;
@@ -59,9 +67,19 @@ fn one_run(servers: u32, rate_per_h: f64, mean_service_h: f64, days: f64, seed: 
     let mut seq = 0u64;
     let mut free = servers;
     let mut queue: VecDeque<u64> = VecDeque::new();
-    let mut st = Stats { submitted: 0, completed: 0, wait_sum_ms: 0.0, waits: 0, busy_ms: 0.0 };
+    let mut st = Stats {
+        submitted: 0,
+        completed: 0,
+        wait_sum_ms: 0.0,
+        waits: 0,
+        busy_ms: 0.0,
+    };
     let t0 = Instant::now();
-    heap.push(Reverse((draw_ms(&mut arrivals, gap_ms).max(1), seq, Ev::Arrival)));
+    heap.push(Reverse((
+        draw_ms(&mut arrivals, gap_ms).max(1),
+        seq,
+        Ev::Arrival,
+    )));
     seq += 1;
     while let Some(Reverse((now, _, ev))) = heap.pop() {
         if now > horizon {
@@ -142,7 +160,10 @@ fn main() {
     println!(
         "minimal loop; M/M/{servers}, lambda={rate}/h, mean service=1 h, horizon={days} d, warmup=2 d"
     );
-    println!("Erlang C: utilization={:.4} mean_wait_h={wq:.4}", a / servers as f64);
+    println!(
+        "Erlang C: utilization={:.4} mean_wait_h={wq:.4}",
+        a / servers as f64
+    );
     for r in 0..reps {
         let (st, wall) = one_run(servers, rate, 1.0, days, seed + r as u64);
         let window_ms = (days * 24.0 - 48.0) * MS_PER_HOUR;

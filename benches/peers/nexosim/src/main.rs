@@ -117,13 +117,23 @@ impl Mmc {
 
     fn start(&mut self, now: u64, cx: &Context<Self>) {
         let service = draw_ms(&mut self.services, self.service_ms).max(1);
-        cx.schedule_event(Duration::from_millis(service), schedulable!(Self::depart), now)
-            .unwrap();
+        cx.schedule_event(
+            Duration::from_millis(service),
+            schedulable!(Self::depart),
+            now,
+        )
+        .unwrap();
     }
 
     /// The totals: (submitted, completed, wait sum ms, waits, busy ms).
     pub async fn totals(&mut self) -> (u64, u64, f64, u64, f64) {
-        (self.submitted, self.completed, self.wait_sum_ms, self.waits, self.busy_ms)
+        (
+            self.submitted,
+            self.completed,
+            self.wait_sum_ms,
+            self.waits,
+            self.busy_ms,
+        )
     }
 }
 
@@ -160,11 +170,16 @@ fn main() {
     println!(
         "NeXosim 1.0, 1 thread; M/M/{servers}, lambda={rate}/h, mean service=1 h, horizon={days} d, warmup=2 d"
     );
-    println!("Erlang C: utilization={:.4} mean_wait_h={wq:.4}", rate / servers as f64);
+    println!(
+        "Erlang C: utilization={:.4} mean_wait_h={wq:.4}",
+        rate / servers as f64
+    );
     for r in 0..reps {
         let mbox = Mailbox::new();
         let mut bench = SimInit::with_num_threads(1);
-        let query = QuerySource::new().connect(Mmc::totals, &mbox).register(&mut bench);
+        let query = QuerySource::new()
+            .connect(Mmc::totals, &mbox)
+            .register(&mut bench);
         let mut simu = bench
             .add_model(Mmc::new(servers, rate, seed + r as u64), mbox, "mmc")
             .init(MonotonicTime::EPOCH)
