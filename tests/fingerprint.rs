@@ -7,10 +7,10 @@ use depinsim::runner::{RunResult, plan_runs, run_one};
 use depinsim::scenario::{self, parse_override};
 use sha2::{Digest, Sha256};
 
-/// The baseline as shipped (tokens on). Last moved when nodes starting
-/// down drew the residual life of the lognormal downtime (every design's
-/// outages, so every figure).
-const EXPECTED: &str = "67379bf3d099635fd37f6674a7ae0cec48618fd0781e7acaa739d95905619cd8";
+/// The baseline as shipped (tokens on). Last moved when io.net's emissions
+/// followed its published per-epoch schedule (io.net's token columns and
+/// provider margin only).
+const EXPECTED: &str = "036c73308917520e8fd8e8e6cc53eb048608944a82636a94d36b0adb77f81598";
 
 /// The baseline's cloud alone (tokens on; the cloud has none).
 const EXPECTED_CLOUD: &str = "c1b379aa4f9c129593696ee87989ea644530676cf35fce9461ddd7a3a027d559";

@@ -50,6 +50,20 @@ fn default_period() -> Duration {
     Duration(3_600_000)
 }
 
+/// io.net's per-epoch disinflation rate: 0.0013886952395979300% (io.net
+/// token emission schedule docs).
+pub const IONET_DISINFLATION: f64 = 1.38869523959793e-5;
+/// io.net's hourly epochs over 20 years (io.net token emission schedule docs).
+pub const IONET_EPOCHS: u64 = 175_319;
+
+fn default_epochs_per_year() -> f64 {
+    8760.0
+}
+
+fn default_epoch() -> Duration {
+    Duration(3_600_000)
+}
+
 /// `[token.market]`: the exogenous market factor shared by all designs.
 #[derive(Deserialize, Serialize, JsonSchema, Debug, Clone)]
 #[serde(default, deny_unknown_fields)]
@@ -123,6 +137,24 @@ pub enum ScheduleSpec {
         first_year_inflation: f64,
         monthly_decay: f64,
         total: f64,
+        #[serde(default)]
+        start: Duration,
+    },
+    /// io.net's published per-epoch rule: epoch 1 emits `genesis ×
+    /// initial_inflation / epochs_per_year`, each later epoch the previous
+    /// one's emission × (1 − `disinflation`), for `epochs` epoch of
+    /// `epoch` each (io.net token emission schedule docs).
+    Geometric {
+        genesis: f64,
+        initial_inflation: f64,
+        /// Epochs in the year the annual rate is divided by (io.net: 8,760
+        /// hours, a 365-day year).
+        #[serde(default = "default_epochs_per_year")]
+        epochs_per_year: f64,
+        #[serde(default = "default_epoch")]
+        epoch: Duration,
+        disinflation: f64,
+        epochs: u64,
         #[serde(default)]
         start: Duration,
     },
@@ -238,11 +270,13 @@ impl Default for IonetTokenSpec {
             pool_depth_usd: 10e6,
             sell_share: 0.5,
             emission_share: 1.0,
-            emissions: ScheduleSpec::Decaying {
+            emissions: ScheduleSpec::Geometric {
                 genesis: 500e6,
-                first_year_inflation: 0.08,
-                monthly_decay: 0.0102,
-                total: 300e6,
+                initial_inflation: 0.08,
+                epochs_per_year: default_epochs_per_year(),
+                epoch: default_epoch(),
+                disinflation: IONET_DISINFLATION,
+                epochs: IONET_EPOCHS,
                 start: Duration(0),
             },
             emission_mode: IonetEmissionMode::Schedule,
@@ -322,6 +356,15 @@ pub enum Schedule {
         /// Ratio of one month's emission to the previous one's.
         ratio: f64,
         total: f64,
+        start: SimTime,
+    },
+    Geometric {
+        /// Emission of epoch 1, tokens.
+        first: f64,
+        /// Ratio of one epoch's emission to the previous one's.
+        ratio: f64,
+        epoch: SimTime,
+        epochs: u64,
         start: SimTime,
     },
     Halving {
@@ -482,6 +525,40 @@ impl Checker<'_> {
                     start: start.0,
                 }
             }
+            ScheduleSpec::Geometric {
+                genesis,
+                initial_inflation,
+                epochs_per_year,
+                epoch,
+                disinflation,
+                epochs,
+                start,
+            } => {
+                self.number(k("genesis"), *genesis, true);
+                self.number(k("initial_inflation"), *initial_inflation, true);
+                if !(epochs_per_year.is_finite() && *epochs_per_year > 0.0) {
+                    self.fail(
+                        k("epochs_per_year"),
+                        format!("must be > 0, got {epochs_per_year}"),
+                    );
+                }
+                if epoch.0 == 0 {
+                    self.fail(k("epoch"), "must be > 0");
+                }
+                if !(0.0..1.0).contains(disinflation) {
+                    self.fail(
+                        k("disinflation"),
+                        format!("must be in [0, 1), got {disinflation}"),
+                    );
+                }
+                Schedule::Geometric {
+                    first: genesis * initial_inflation / epochs_per_year,
+                    ratio: 1.0 - disinflation,
+                    epoch: epoch.0.max(1),
+                    epochs: *epochs,
+                    start: start.0,
+                }
+            }
             ScheduleSpec::Halving {
                 genesis,
                 half_life,
@@ -608,7 +685,7 @@ pub(super) fn resolve(ck: &mut Checker, spec: &ScenarioFile) -> Option<TokenPara
     if matches!(r.emissions, ScheduleSpec::Band { .. }) {
         ck.fail(
             "token.render.emissions.schedule",
-            "\"band\" is an inflation rate for Akash; Render needs \"yearly\", \"decaying\" or \"halving\"",
+            "\"band\" is an inflation rate for Akash; Render needs \"yearly\", \"geometric\", \"decaying\" or \"halving\"",
         );
     }
 
@@ -662,7 +739,7 @@ pub(super) fn resolve(ck: &mut Checker, spec: &ScenarioFile) -> Option<TokenPara
     if matches!(io.emissions, ScheduleSpec::Band { .. }) {
         ck.fail(
             "token.ionet.emissions.schedule",
-            "\"band\" is an inflation rate for Akash; io.net needs \"decaying\", \"yearly\" or \"halving\"",
+            "\"band\" is an inflation rate for Akash; io.net needs \"geometric\", \"decaying\", \"yearly\" or \"halving\"",
         );
     }
 

@@ -36,6 +36,26 @@ pub fn cumulative(schedule: &Schedule, s: SimTime) -> f64 {
             };
             (full + frac * first_month * rm).min(*total)
         }
+        Schedule::Geometric {
+            first,
+            ratio,
+            epoch,
+            epochs,
+            ..
+        } => {
+            let k = (s / epoch).min(*epochs);
+            let rk = ratio.powf(k as f64);
+            let full = if *ratio == 1.0 {
+                first * k as f64
+            } else {
+                first * (1.0 - rk) / (1.0 - ratio)
+            };
+            if k == *epochs {
+                full
+            } else {
+                full + (s % epoch) as f64 / *epoch as f64 * first * rk
+            }
+        }
         Schedule::Halving {
             genesis, half_life, ..
         } => {
@@ -53,6 +73,7 @@ pub fn emitted(schedule: &Schedule, changes: &[(SimTime, f64)], a: SimTime, b: S
     let start = match schedule {
         Schedule::Yearly { start, .. }
         | Schedule::Decaying { start, .. }
+        | Schedule::Geometric { start, .. }
         | Schedule::Halving { start, .. } => *start,
         Schedule::Band { .. } => return 0.0,
     };
@@ -101,8 +122,16 @@ mod tests {
     }
 
     #[test]
-    fn ionet_emits_300m_over_20_years_hour_by_hour_within_the_cap() {
-        let t = schedules();
+    fn the_monthly_decaying_schedule_emits_300m_over_20_years_within_the_cap() {
+        let decaying = crate::scenario::parse_override(
+            "token.ionet.emissions={ schedule = \"decaying\", genesis = 500e6, first_year_inflation = 0.08, monthly_decay = 0.0102, total = 300e6 }",
+        )
+        .unwrap();
+        let text = super::super::test_scenario::TEXT;
+        let t = from_str(text, "t.toml", &[decaying])
+            .unwrap()
+            .token
+            .unwrap();
         let s = &t.ionet.emissions;
         assert!(
             (emitted(s, &[], 0, YEAR_MS) - 40e6).abs() < 1e-4,
@@ -123,6 +152,41 @@ mod tests {
         };
         let uncapped = first_month * (1.0 - ratio.powi(240)) / (1.0 - ratio);
         assert!(uncapped > 310e6 && uncapped < 320e6, "{uncapped}");
+    }
+
+    #[test]
+    fn ionet_emits_its_published_per_epoch_test_vector() {
+        // io.net's token emission schedule docs tabulate the first six
+        // hourly epochs: epoch 1 emits 500 M × 8% / 8,760 = 4,566.21 IO
+        // (40 M / 8,760 h), then each epoch's rate is the previous one's ×
+        // (1 − 0.0013886952395979300%); total supply after each epoch.
+        let t = schedules();
+        let s = &t.ionet.emissions;
+        let hour = 3_600_000;
+        let published = [4_566.21, 4_566.15, 4_566.08, 4_566.02, 4_565.96, 4_565.89];
+        let supply = [
+            500_004_566.21,
+            500_009_132.36,
+            500_013_698.44,
+            500_018_264.46,
+            500_022_830.42,
+            500_027_396.31,
+        ];
+        for (k, (&e, &total)) in published.iter().zip(&supply).enumerate() {
+            let k = k as u64;
+            let got = emitted(s, &[], k * hour, (k + 1) * hour);
+            assert!((got - e).abs() < 0.005, "epoch {}: {got} vs {e}", k + 1);
+            let cum = 500e6 + emitted(s, &[], 0, (k + 1) * hour);
+            assert!(
+                (cum - total).abs() < 0.005,
+                "supply after epoch {}: {cum}",
+                k + 1
+            );
+        }
+        // 175,319 hourly epochs emit the 300 M, then nothing more.
+        let all = emitted(s, &[], 0, 175_319 * hour);
+        assert!((all - 300e6).abs() < 1.0, "{all}");
+        assert_eq!(emitted(s, &[], 175_319 * hour, 200_000 * hour), 0.0);
     }
 
     #[test]
