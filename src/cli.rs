@@ -161,7 +161,7 @@ pub struct TableArgs {
     /// Output format: a Markdown table, or CSV or JSON records (one per
     /// cell: keys, design, mean, ci95_low, ci95_high, n) for scripts.
     #[arg(long, value_enum, default_value_t)]
-    pub format: crate::cmd::table::Format,
+    pub format: Format,
 }
 
 /// `depinsim sweep`.
@@ -303,7 +303,7 @@ pub struct PlanArgs {
     /// How the answers print: a Markdown table, or CSV or JSON records
     /// (one per design and target) for scripts.
     #[arg(long, value_enum, default_value_t)]
-    pub format: crate::cmd::table::Format,
+    pub format: Format,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -331,4 +331,14 @@ pub struct SchemaArgs {
     /// File to write [default: stdout].
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// How `table` and `plan` print: a Markdown table for people, CSV or JSON
+/// (one record per cell, tidy) for scripts.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Markdown,
+    Csv,
+    Json,
 }

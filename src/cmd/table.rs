@@ -4,6 +4,7 @@
 //! per workload (`--by-workload`) or per value of a swept parameter
 //! (`--by-param`), as Markdown, CSV or JSON (`--format`).
 
+pub use crate::cli::Format;
 use crate::cli::TableArgs;
 use crate::error::{Error, Result};
 use std::fmt::Write as _;
@@ -67,16 +68,6 @@ pub fn run(args: TableArgs) -> Result<()> {
     };
     print!("{}", grid.render(args.format));
     Ok(())
-}
-
-/// How `table` and `plan` print: a Markdown table for people, CSV or JSON
-/// (one record per cell, tidy) for scripts.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Format {
-    #[default]
-    Markdown,
-    Csv,
-    Json,
 }
 
 /// One cell: the mean over `n` replicates and its 95% CI (`None` with one
